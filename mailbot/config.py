@@ -1,0 +1,362 @@
+"""Configuration: read once from TOML, validated, returned as a frozen object.
+
+``load_config(path)`` is the only way in. Every problem is a
+:class:`~mailbot.errors.ConfigError` whose message names the key and the fix.
+Relative paths are resolved against the folder of the config file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigError
+
+DEFAULT_CONFIG = Path("mailbot.toml")
+
+
+@dataclass(frozen=True)
+class ImapConfig:
+    host: str
+    username: str
+    password: str = field(repr=False)
+    port: int = 993
+    security: str = "ssl"
+    ca_file: Path | None = None
+    folder: str = "INBOX"
+    processed_folder: str = "Processed"
+    failed_folder: str = "Failed"
+    timeout: float = 30.0
+    batch_size: int = 50
+    idle: bool = True
+
+
+@dataclass(frozen=True)
+class LocalConfig:
+    maildir: Path
+
+
+@dataclass(frozen=True)
+class PathsConfig:
+    drafts: Path
+    state: Path
+    site: Path
+    preview: Path
+
+
+@dataclass(frozen=True)
+class SendersConfig:
+    allow: tuple[str, ...] = ()
+
+    @property
+    def restricted(self) -> bool:
+        return bool(self.allow)
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    title: str = "Letters from our customers"
+    base_url: str = "https://blog.example.org/"
+    language: str = "en"
+    timezone: str = "UTC"
+    description: str = ""
+    author: str = ""
+    posts_per_page: int = 10
+    templates: Path | None = None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class AttributionConfig:
+    author_style: str = "first_name"
+    labels: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    interval: int = 300
+    max_message_bytes: int = 25 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole validated configuration."""
+
+    path: Path | None
+    imap: ImapConfig | None
+    local: LocalConfig
+    paths: PathsConfig
+    senders: SendersConfig
+    site: SiteConfig
+    attribution: AttributionConfig
+    service: ServiceConfig
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.paths.state / "ledger.sqlite3"
+
+
+AUTHOR_STYLES = ("full_name", "first_name", "initials", "anonymous")
+SECURITY = ("ssl", "starttls", "none")
+
+
+class _Section:
+    """Typed reads from one TOML table, remembering which keys were used."""
+
+    def __init__(self, name: str, data: Any, base: Path) -> None:
+        if not isinstance(data, dict):
+            raise ConfigError(f"[{name}] must be a table; write it as a [{name}] section.")
+        self.name = name
+        self.data: dict[str, Any] = data
+        self.base = base
+        self.used: set[str] = set()
+
+    def _get(self, key: str, kind: type | tuple[type, ...], hint: str) -> Any:
+        self.used.add(key)
+        value = self.data.get(key)
+        if value is None:
+            return None
+        # bool is an int in Python; do not let `true` pass as a number.
+        if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+            raise ConfigError(f"{self.name}.{key} must be {hint}, not a boolean; fix it in the config.")
+        if not isinstance(value, kind):
+            raise ConfigError(
+                f"{self.name}.{key} must be {hint}, not {type(value).__name__} {value!r}; "
+                "fix it in the config."
+            )
+        return value
+
+    def str(self, key: str, default: str | None = None, *, required: bool = False) -> str | None:
+        value = self._get(key, str, "a string")
+        if value is None:
+            if required:
+                raise ConfigError(f"{self.name}.{key} is required; add {key} = \"...\" to [{self.name}].")
+            return default
+        if required and not value.strip():
+            raise ConfigError(f"{self.name}.{key} is empty; give it a value in [{self.name}].")
+        return value
+
+    def int(self, key: str, default: int, *, minimum: int = 0) -> int:
+        value = self._get(key, int, "a whole number")
+        if value is None:
+            return default
+        if value < minimum:
+            raise ConfigError(f"{self.name}.{key} must be at least {minimum}, not {value}; fix it in the config.")
+        return int(value)
+
+    def number(self, key: str, default: float) -> float:
+        value = self._get(key, (int, float), "a number")
+        if value is None:
+            return default
+        if value <= 0:
+            raise ConfigError(f"{self.name}.{key} must be positive, not {value}; fix it in the config.")
+        return float(value)
+
+    def bool(self, key: str, default: bool) -> bool:
+        value = self._get(key, bool, "true or false")
+        return default if value is None else bool(value)
+
+    def path(self, key: str, default: str | None) -> Path | None:
+        value = self.str(key, default)
+        if value is None:
+            return None
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else (self.base / path)
+
+    def choice(self, key: str, default: str, choices: tuple[str, ...]) -> str:
+        value = self.str(key, default)
+        assert value is not None
+        if value not in choices:
+            raise ConfigError(
+                f"{self.name}.{key} = {value!r} is not valid; use one of: {', '.join(choices)}."
+            )
+        return value
+
+    def str_list(self, key: str) -> tuple[str, ...]:
+        value = self._get(key, list, "a list of strings")
+        if value is None:
+            return ()
+        if not all(isinstance(v, str) and v.strip() for v in value):
+            raise ConfigError(f"{self.name}.{key} must be a list of non-empty strings; fix it in the config.")
+        return tuple(value)
+
+    def table(self, key: str) -> dict[str, Any]:
+        value = self._get(key, dict, "a table")
+        return dict(value or {})
+
+    def finish(self) -> None:
+        unknown = sorted(set(self.data) - self.used)
+        if unknown:
+            raise ConfigError(
+                f"unknown key {self.name}.{unknown[0]}; check its spelling against config.example.toml."
+            )
+
+
+def _read_secret(section: _Section) -> str:
+    env_name = section.str("password_env")
+    file_path = section.path("password_file", None)
+    if env_name and file_path:
+        raise ConfigError("imap.password_env and imap.password_file are both set; keep only one.")
+    if env_name:
+        value = os.environ.get(env_name)
+        if not value:
+            raise ConfigError(
+                f"imap.password_env names the environment variable {env_name}, which is not set; "
+                f"export {env_name} with the IMAP password."
+            )
+        return value
+    if file_path:
+        try:
+            value = file_path.read_text(encoding="utf-8").strip("\r\n")
+        except OSError as exc:
+            raise ConfigError(
+                f"imap.password_file {file_path} cannot be read ({exc.strerror}); "
+                "check the path and its permissions."
+            ) from exc
+        if not value:
+            raise ConfigError(f"imap.password_file {file_path} is empty; put the IMAP password in it.")
+        return value
+    raise ConfigError(
+        "[imap] has no password source; add password_env = \"MAILBOT_IMAP_PASSWORD\" "
+        "or password_file = \"secret.txt\"."
+    )
+
+
+def _imap(section: _Section) -> ImapConfig:
+    host = section.str("host", required=True)
+    username = section.str("username", required=True)
+    assert host is not None and username is not None
+    security = section.choice("security", "ssl", SECURITY)
+    default_port = 993 if security == "ssl" else 143
+    port = section.int("port", default_port, minimum=1)
+    if port > 65535:
+        raise ConfigError(f"imap.port must be a TCP port (1-65535), not {port}; fix it in the config.")
+    ca_file = section.path("ca_file", None)
+    if ca_file is not None and not ca_file.is_file():
+        raise ConfigError(f"imap.ca_file {ca_file} does not exist; give the path of a PEM CA certificate.")
+    password = _read_secret(section)
+    folders = {k: section.str(k, d) for k, d in
+               (("folder", "INBOX"), ("processed_folder", "Processed"), ("failed_folder", "Failed"))}
+    config = ImapConfig(
+        host=host,
+        username=username,
+        password=password,
+        port=port,
+        security=security,
+        ca_file=ca_file,
+        folder=folders["folder"] or "INBOX",
+        processed_folder=folders["processed_folder"] or "Processed",
+        failed_folder=folders["failed_folder"] or "Failed",
+        timeout=section.number("timeout", 30.0),
+        batch_size=section.int("batch_size", 50, minimum=1),
+        idle=section.bool("idle", True),
+    )
+    if config.folder in (config.processed_folder, config.failed_folder):
+        raise ConfigError("imap.folder must differ from imap.processed_folder and imap.failed_folder.")
+    return config
+
+
+def _site(section: _Section) -> SiteConfig:
+    from babel import Locale, UnknownLocaleError
+
+    language = section.str("language", "en") or "en"
+    try:
+        Locale.parse(language.replace("-", "_"))
+    except (ValueError, UnknownLocaleError) as exc:
+        raise ConfigError(f"site.language = {language!r} is not a known locale; use a code like \"it\" or \"en\".") from exc
+    timezone = section.str("timezone", "UTC") or "UTC"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"site.timezone = {timezone!r} is not a known time zone; use a name like \"Europe/Rome\".") from exc
+    base_url = section.str("base_url", SiteConfig.base_url) or SiteConfig.base_url
+    if not base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"site.base_url = {base_url!r} must start with http:// or https://.")
+    if not base_url.endswith("/"):
+        base_url += "/"
+    return SiteConfig(
+        title=section.str("title", SiteConfig.title) or SiteConfig.title,
+        base_url=base_url,
+        language=language,
+        timezone=timezone,
+        description=section.str("description", "") or "",
+        author=section.str("author", "") or "",
+        posts_per_page=section.int("posts_per_page", 10, minimum=1),
+        templates=section.path("templates", None),
+    )
+
+
+def _attribution(section: _Section) -> AttributionConfig:
+    style = section.choice("author_style", "first_name", AUTHOR_STYLES)
+    labels = section.table("labels")
+    for key, value in labels.items():
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"attribution.labels.{key} must be a non-empty string; fix it in the config.")
+    return AttributionConfig(author_style=style, labels=tuple((k.lower(), v) for k, v in labels.items()))
+
+
+KNOWN_SECTIONS = ("imap", "local", "paths", "senders", "site", "attribution", "service")
+
+
+def load_config(path: Path | None = None, overrides: dict[str, Any] | None = None) -> Config:
+    """Read and validate the configuration.
+
+    ``path`` None means the default ``./mailbot.toml`` if it exists, else all
+    defaults (a local Maildir ``./inbox``). ``overrides`` is a parsed TOML
+    document laid over the file, section by section (tests use it).
+    """
+    data: dict[str, Any] = {}
+    if path is None:
+        path = DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None
+    if path is not None:
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except FileNotFoundError as exc:
+            raise ConfigError(
+                f"config file {path} does not exist; create it from config.example.toml or pass --config."
+            ) from exc
+        except OSError as exc:
+            raise ConfigError(f"config file {path} cannot be read ({exc.strerror}); check its permissions.") from exc
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"config file {path} is not valid TOML ({exc}); fix the syntax.") from exc
+    for name, table in (overrides or {}).items():
+        merged = dict(data.get(name) or {})
+        merged.update(table)
+        data[name] = merged
+    base = (path.parent if path is not None else Path(".")).absolute()
+
+    unknown = sorted(set(data) - set(KNOWN_SECTIONS))
+    if unknown:
+        raise ConfigError(f"unknown section [{unknown[0]}]; the sections are: {', '.join(KNOWN_SECTIONS)}.")
+
+    sections = {name: _Section(name, data.get(name, {}), base) for name in KNOWN_SECTIONS}
+    imap = _imap(sections["imap"]) if "imap" in data else None
+    local = LocalConfig(maildir=sections["local"].path("maildir", "inbox") or base / "inbox")
+    p = sections["paths"]
+    paths = PathsConfig(
+        drafts=p.path("drafts", "drafts") or base / "drafts",
+        state=p.path("state", "state") or base / "state",
+        site=p.path("site", "site") or base / "site",
+        preview=p.path("preview", "preview") or base / "preview",
+    )
+    senders = SendersConfig(allow=sections["senders"].str_list("allow"))
+    site = _site(sections["site"])
+    attribution = _attribution(sections["attribution"])
+    s = sections["service"]
+    service = ServiceConfig(
+        interval=s.int("interval", 300, minimum=1),
+        max_message_bytes=s.int("max_message_bytes", ServiceConfig.max_message_bytes, minimum=1024),
+    )
+    for section in sections.values():
+        section.finish()
+    return Config(path=path, imap=imap, local=local, paths=paths, senders=senders,
+                  site=site, attribution=attribution, service=service)
+

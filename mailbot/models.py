@@ -1,0 +1,164 @@
+"""Plain data exchanged between the stages.
+
+The stages (sources → parse/forwards → drafts → review → publish) import this
+module and :mod:`mailbot.errors`, never each other; :mod:`mailbot.pipeline`
+composes them.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone named in a message: either part may be unknown."""
+
+    name: str | None
+    address: str | None
+
+    def display(self) -> str:
+        """The name if known, else the address, else an empty string."""
+        return self.name or self.address or ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "address": self.address}
+
+
+@dataclass(frozen=True)
+class Letter:
+    """The original letter: for a forward, the innermost forwarded message."""
+
+    author: Person
+    date: datetime | None
+    date_raw: str | None
+    subject: str | None
+    body: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "author": self.author.to_json(),
+            "date": self.date.isoformat() if self.date else None,
+            "date_raw": self.date_raw,
+            "subject": self.subject,
+            "body": self.body,
+        }
+
+
+@dataclass(frozen=True)
+class Forwarder:
+    """One person who passed the letter on, with the note written above the forward."""
+
+    name: str | None
+    address: str | None
+    date: datetime | None
+    note: str | None
+
+    @property
+    def person(self) -> Person:
+        return Person(self.name, self.address)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "address": self.address,
+            "date": self.date.isoformat() if self.date else None,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What mailbot sees in one message: the letter and who forwarded it.
+
+    ``forwarders`` is outermost first: ``forwarders[0]`` is the sender of the
+    message mailbot received.
+    """
+
+    forwarded: bool
+    letter: Letter
+    forwarders: tuple[Forwarder, ...]
+    message_id: str | None = None
+    received: datetime | None = None
+    sender: Person | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``mailbot extract --json`` object fixed by CONTRACT.md."""
+        return {
+            "forwarded": self.forwarded,
+            "letter": self.letter.to_json(),
+            "forwarders": [f.to_json() for f in self.forwarders],
+        }
+
+
+@dataclass(frozen=True)
+class RawMessage:
+    """A message as a source hands it over: bytes plus where it came from.
+
+    ``key`` identifies the message within ``source`` (a Maildir key, a file
+    path, ``"<uidvalidity>:<uid>"`` for IMAP) so the source can acknowledge it.
+    """
+
+    source: str
+    key: str
+    data: bytes
+
+
+class Status(str, enum.Enum):
+    """Where a draft is in its life."""
+
+    DRAFT = "draft"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    PUBLISHED = "published"
+    RETRACTED = "retracted"
+
+
+@dataclass
+class Draft:
+    """One draft post: a Markdown file with TOML front matter on disk.
+
+    ``body`` is the letter as the reviewer will publish it; ``intro`` the
+    forwarder's note shown above it (editable).
+    """
+
+    id: str
+    status: Status
+    title: str
+    author: Person
+    forwarders: tuple[Forwarder, ...]
+    body: str
+    intro: str | None = None
+    letter_date: datetime | None = None
+    letter_date_raw: str | None = None
+    received: datetime | None = None
+    message_id: str | None = None
+    source: str | None = None
+    sha256: str | None = None
+    created: datetime | None = None
+    published: datetime | None = None
+    reason: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Post:
+    """A draft made ready for the site: every field already safe to show.
+
+    ``author`` and ``forwarded_by`` are display strings chosen by the
+    attribution policy (e.g. "Tommaso", "i colleghi di Napoli"); the author's
+    address is never part of a post.
+    """
+
+    id: str
+    slug: str
+    title: str
+    author: str
+    forwarded_by: tuple[str, ...]
+    intro: str | None
+    body: str
+    letter_date: datetime | None
+    date: datetime
