@@ -10,7 +10,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -162,3 +163,53 @@ class Post:
     body: str
     letter_date: datetime | None
     date: datetime
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A non-message attachment or inline part (images, files)."""
+
+    filename: str | None
+    content_type: str
+    data: bytes = field(repr=False)
+    content_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ParsedMessage:
+    """One RFC 822 message decoded: headers, bodies (``\\n`` line ends) and parts.
+
+    ``attached`` holds the messages carried as ``message/rfc822`` parts, parsed
+    the same way; their text never leaks into ``text``/``html`` of the outer one.
+    """
+
+    sender: Person
+    subject: str | None
+    date: datetime | None
+    date_raw: str | None
+    message_id: str | None
+    text: str | None
+    html: str | None
+    attached: tuple[ParsedMessage, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
+    defects: tuple[str, ...] = ()
+
+
+class Source(Protocol):
+    """Where messages come from: a local Maildir/mbox/file, or an IMAP folder.
+
+    The pipeline calls ``messages()`` and, for each message, exactly one of
+    ``done()`` (after its draft is durably written and recorded) or
+    ``quarantine()`` (it could not be handled). A source never deletes mail.
+    """
+
+    name: str
+
+    def messages(self) -> Iterator[RawMessage]: ...
+
+    def done(self, message: RawMessage) -> None: ...
+
+    def quarantine(self, message: RawMessage, reason: str) -> None: ...
+
+    def close(self) -> None: ...
