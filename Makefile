@@ -1,0 +1,62 @@
+# mailbot — the two commands of the quick start are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test check lint typecheck test-deps golden bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## demo: run mailbot on the sample Maildir in examples/ and publish a site under demo/
+demo: $(STAMP)
+	rm -rf demo && mkdir -p demo
+	cp -R examples/maildir demo/inbox
+	cp examples/demo.toml demo/mailbot.toml
+	$(BIN)/mailbot --config demo/mailbot.toml poll --once
+	$(BIN)/mailbot --config demo/mailbot.toml drafts list
+	@echo "The demo approves every draft without reading it: a shortcut a real reviewer never takes."
+	$(BIN)/mailbot --config demo/mailbot.toml drafts approve --all
+	$(BIN)/mailbot --config demo/mailbot.toml publish
+	@echo
+	@echo "Open the site: file://$(CURDIR)/demo/site/index.html"
+
+## test-deps: what the tests need beyond Python (Dovecot and Chromium; installed when run as root)
+test-deps:
+	@missing=""; \
+	command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || missing="$$missing dovecot-imapd"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v openssl >/dev/null 2>&1 || missing="$$missing openssl"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "missing:$$missing — install them (sudo apt-get install$$missing); the tests that need them will fail in CI and skip elsewhere"; \
+	  fi; \
+	fi
+
+## test: set up what the tests need, then run lint, type checks and the whole suite
+test: $(STAMP) test-deps lint typecheck
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check mailbot tests bench
+	$(BIN)/ruff format --check mailbot tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+## golden: regenerate the expected site trees under tests/golden after a template change
+golden: $(STAMP)
+	MAILBOT_REGEN_GOLDEN=1 $(BIN)/pytest tests/test_publish.py tests/test_demo.py
+
+bench: $(STAMP)
+	$(BIN)/python bench/forwards.py
+
+clean:
+	rm -rf $(VENV) demo build dist .pytest_cache .mypy_cache .ruff_cache

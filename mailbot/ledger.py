@@ -1,0 +1,188 @@
+"""The ledger: one SQLite row per message mailbot has handled.
+
+It is what makes ingestion exactly-once. For each message the pipeline
+
+1. records an intent (``pending``) with the draft id it is about to write,
+2. writes the draft file durably,
+3. marks the row ``drafted``,
+4. asks the source to move the message out of the inbox.
+
+After a crash at any step the next run finds the row: a ``pending`` row gets
+its (idempotent) draft write redone, a ``drafted`` row whose message is still
+in the inbox is only moved. Lookup is by (source, key) first, then by the hash
+of the raw bytes, then by Message-ID, so a changed IMAP UIDVALIDITY or the same
+file imported twice never yields a second draft.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .errors import StoreError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS messages (
+    id          INTEGER PRIMARY KEY,
+    source      TEXT NOT NULL,
+    key         TEXT NOT NULL,
+    message_id  TEXT,
+    sha256      TEXT NOT NULL,
+    draft_id    TEXT,
+    outcome     TEXT NOT NULL,
+    error       TEXT,
+    handled_at  TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS messages_source_key ON messages(source, key);
+CREATE INDEX IF NOT EXISTS messages_sha256 ON messages(sha256);
+CREATE INDEX IF NOT EXISTS messages_message_id ON messages(message_id);
+CREATE TABLE IF NOT EXISTS runs (
+    id          INTEGER PRIMARY KEY,
+    source      TEXT NOT NULL,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    counts      TEXT,
+    error       TEXT
+);
+"""
+
+PENDING = "pending"
+DRAFTED = "drafted"
+DUPLICATE = "duplicate"
+FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One ledger row."""
+
+    source: str
+    key: str
+    message_id: str | None
+    sha256: str
+    draft_id: str | None
+    outcome: str
+    error: str | None
+    handled_at: str
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Ledger:
+    """The SQLite ledger under the state folder."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(
+                f"the ledger {path} cannot be opened ({exc}); check [paths] state and its permissions."
+            ) from exc
+        self.path = path
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            yield self._db
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._db.execute("ROLLBACK")
+            raise StoreError(f"the ledger {self.path} could not be written ({exc}).") from exc
+
+    def _one(self, where: str, *args: object) -> Entry | None:
+        row = self._db.execute(
+            "SELECT source, key, message_id, sha256, draft_id, outcome, error, handled_at "
+            f"FROM messages WHERE {where} ORDER BY id LIMIT 1",
+            args,
+        ).fetchone()
+        return Entry(*row) if row else None
+
+    def by_key(self, source: str, key: str) -> Entry | None:
+        return self._one("source = ? AND key = ?", source, key)
+
+    def find(self, source: str, key: str, sha256: str, message_id: str | None) -> Entry | None:
+        """The row that already covers this message, if any (see module docstring)."""
+        entry = self.by_key(source, key)
+        if entry is None:
+            entry = self._one("sha256 = ? AND outcome IN (?, ?)", sha256, PENDING, DRAFTED)
+        if entry is None and message_id:
+            entry = self.by_message_id(message_id)
+        return entry
+
+    def by_message_id(self, message_id: str) -> Entry | None:
+        """The first drafted (or pending) row with this Message-ID."""
+        return self._one("message_id = ? AND outcome IN (?, ?)", message_id, PENDING, DRAFTED)
+
+    def record(
+        self,
+        source: str,
+        key: str,
+        sha256: str,
+        message_id: str | None,
+        outcome: str,
+        *,
+        draft_id: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Insert or replace the row for (source, key); committed before return."""
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO messages (source, key, message_id, sha256, draft_id, outcome, error, handled_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(source, key) DO UPDATE SET message_id = excluded.message_id,"
+                " sha256 = excluded.sha256, draft_id = excluded.draft_id, outcome = excluded.outcome,"
+                " error = excluded.error, handled_at = excluded.handled_at",
+                (source, key, message_id, sha256, draft_id, outcome, error, _now()),
+            )
+
+    def draft_ids(self) -> set[str]:
+        """Every draft id the ledger has handed out (also for drafts not yet on disk)."""
+        rows = self._db.execute("SELECT draft_id FROM messages WHERE draft_id IS NOT NULL")
+        return {r[0] for r in rows}
+
+    def counts(self) -> dict[str, int]:
+        """Number of rows by outcome."""
+        rows = self._db.execute("SELECT outcome, COUNT(*) FROM messages GROUP BY outcome")
+        return {outcome: n for outcome, n in rows}
+
+    def last_error(self) -> Entry | None:
+        return self._one("error IS NOT NULL AND id = (SELECT MAX(id) FROM messages WHERE error IS NOT NULL)")
+
+    def start_run(self, source: str) -> int:
+        with self._write() as db:
+            cur = db.execute("INSERT INTO runs (source, started_at) VALUES (?, ?)", (source, _now()))
+            assert cur.lastrowid is not None
+            return cur.lastrowid
+
+    def finish_run(self, run_id: int, counts: str, error: str | None = None) -> None:
+        with self._write() as db:
+            db.execute(
+                "UPDATE runs SET finished_at = ?, counts = ?, error = ? WHERE id = ?",
+                (_now(), counts, error, run_id),
+            )
+
+    def last_run(self) -> tuple[str, str, str | None, str | None, str | None] | None:
+        row = self._db.execute(
+            "SELECT source, started_at, finished_at, counts, error FROM runs ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return tuple(row) if row else None  # type: ignore[return-value]

@@ -1,0 +1,1 @@
+"""Mail sources: local files, Maildir and mbox (:mod:`.local`), and IMAP (:mod:`.imap`)."""

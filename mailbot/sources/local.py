@@ -1,0 +1,135 @@
+"""Local sources: a Maildir inbox that mailbot owns, and read-only imports.
+
+:class:`MaildirInbox` is the embedded default source (no ``[imap]`` section):
+new mail sits in ``new/``; a handled message moves to ``cur/`` (flag ``S``), a
+quarantined one to the Maildir++ subfolder ``.Failed``. Nothing is deleted.
+
+:func:`import_sources` turns paths given to ``mailbot import`` into read-only
+sources over ``.eml`` files, Maildir folders and mbox files.
+"""
+
+from __future__ import annotations
+
+import logging
+import mailbox
+import os
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
+
+from ..errors import SourceError, UsageError
+from ..fsutil import fsync_dir
+from ..models import RawMessage, Source
+
+log = logging.getLogger(__name__)
+
+
+def _is_maildir(path: Path) -> bool:
+    return path.is_dir() and (path / "new").is_dir() and (path / "cur").is_dir()
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"{path} cannot be read ({exc.strerror}); check that it exists and is readable.") from exc
+
+
+class MaildirInbox:
+    """A Maildir that mailbot polls and files messages in."""
+
+    def __init__(self, path: Path, failed_folder: str = "Failed") -> None:
+        self.path = path
+        self.name = f"maildir:{path}"
+        self.failed = path / f".{failed_folder}"
+
+    def messages(self) -> Iterator[RawMessage]:
+        if not _is_maildir(self.path):
+            raise SourceError(
+                f"the local inbox {self.path} is not a Maildir (it needs new/ and cur/ folders); "
+                "set [local] maildir to a Maildir, or configure [imap]."
+            )
+        for entry in sorted(os.scandir(self.path / "new"), key=lambda e: e.name):
+            if entry.is_file() and not entry.name.startswith("."):
+                try:
+                    data = _read(Path(entry.path))
+                except SourceError:
+                    if not Path(entry.path).exists():  # taken by another reader meanwhile
+                        continue
+                    raise
+                yield RawMessage(self.name, entry.name, data)
+
+    def _move(self, key: str, folder: Path, flags: str) -> None:
+        src = self.path / "new" / key
+        if not src.exists():
+            return  # already moved by an earlier run
+        for sub in ("tmp", "new", "cur"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        base = key.split(":2,", 1)[0]
+        os.rename(src, folder / "cur" / f"{base}:2,{flags}")
+        fsync_dir(folder / "cur")
+        fsync_dir(self.path / "new")
+
+    def done(self, message: RawMessage) -> None:
+        self._move(message.key, self.path, "S")
+
+    def quarantine(self, message: RawMessage, reason: str) -> None:
+        self._move(message.key, self.failed, "")
+
+    def close(self) -> None:
+        pass
+
+
+class ReadOnlySource:
+    """Messages from files the user names; handling them moves nothing."""
+
+    def __init__(self, name: str, items: list[tuple[str, Callable[[], bytes]]], on_close: Callable[[], None] | None = None):
+        self.name = name
+        self._items = items
+        self._on_close = on_close
+
+    def messages(self) -> Iterator[RawMessage]:
+        for key, load in self._items:
+            yield RawMessage(self.name, key, load())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def done(self, message: RawMessage) -> None:
+        pass
+
+    def quarantine(self, message: RawMessage, reason: str) -> None:
+        pass
+
+    def close(self) -> None:
+        if self._on_close is not None:
+            self._on_close()
+
+
+def _looks_like_mbox(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(5) == b"From "
+
+
+def import_sources(paths: list[Path]) -> list[Source]:
+    """Read-only sources for ``mailbot import``: files, Maildir folders, mbox files."""
+    sources: list[Source] = []
+    for path in paths:
+        path = path.absolute()
+        if _is_maildir(path):
+            files = sorted(
+                (p for sub in ("new", "cur") for p in (path / sub).iterdir() if p.is_file()),
+                key=lambda p: p.name,
+            )
+            sources.append(ReadOnlySource(f"maildir:{path}", [(p.name, partial(_read, p)) for p in files]))
+        elif path.is_dir():
+            raise UsageError(f"{path} is a folder but not a Maildir (no new/ and cur/); give .eml files, a Maildir or an mbox.")
+        elif not path.exists():
+            raise UsageError(f"{path} does not exist; check the path.")
+        elif _looks_like_mbox(path):
+            box = mailbox.mbox(path, create=False)
+            items = [(str(k), partial(box.get_bytes, k)) for k in box.iterkeys()]
+            sources.append(ReadOnlySource(f"mbox:{path}", items, box.close))
+        else:
+            sources.append(ReadOnlySource(f"file:{path.parent}", [(path.name, partial(_read, path))]))
+    return sources

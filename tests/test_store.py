@@ -1,0 +1,119 @@
+"""Draft files round-trip, the ledger finds what it recorded, and review transitions are checked."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from mailbot.drafts import DraftStore, dumps, loads
+from mailbot.errors import StoreError, UsageError
+from mailbot.ledger import DRAFTED, FAILED, PENDING, Ledger
+from mailbot.models import Draft, Forwarder, Person, Status
+
+ROME = timezone(timedelta(hours=1))
+
+
+def sample(draft_id: str = "20070122-esternalizzazione") -> Draft:
+    return Draft(
+        id=draft_id,
+        status=Status.DRAFT,
+        title="Esternalizzazione del call center",
+        author=Person("Tommaso Rossi", "tommaso.rossi@example.it"),
+        forwarders=(
+            Forwarder("Anna Bianchi", "anna.bianchi@napoli.example.org",
+                      datetime(2007, 1, 23, 9, 12, tzinfo=ROME), "Vi giro questa lettera."),
+            Forwarder(None, "desk@example.org", None, None),
+        ),
+        body='Ho letto dell\'esternalizzazione.\n\n"Citazione" con \\ e +++\n\nSaluti.\n\nTommaso',
+        intro="Vi giro questa lettera.",
+        letter_date=datetime(2007, 1, 22, 18, 3, tzinfo=ROME),
+        letter_date_raw="lun 22 gen 2007 alle ore 18:03",
+        received=datetime(2007, 1, 23, 9, 12, tzinfo=ROME),
+        message_id="<abc@napoli.example.org>",
+        source="maildir:/x",
+        sha256="0" * 64,
+        created=datetime(2007, 1, 23, 10, 0, tzinfo=UTC),
+        extra={"author_display": "Tommaso", "forwarded_by": ["i colleghi di Napoli"]},
+    )
+
+
+def test_draft_file_round_trip() -> None:
+    draft = sample()
+    text = dumps(draft)
+    assert text.startswith("+++\n")
+    assert "\n+++\n\nHo letto" in text
+    assert loads(text) == draft
+
+
+def test_draft_with_missing_values_round_trips() -> None:
+    draft = Draft(id="x", status=Status.DRAFT, title="t", author=Person(None, None), forwarders=(), body="b")
+    draft.extra["forwarded_by"] = []
+    assert loads(dumps(draft)) == draft
+
+
+def test_store_write_read_list(tmp_path: Path) -> None:
+    store = DraftStore(tmp_path / "drafts")
+    store.write(sample("b"))
+    store.write(sample("a"))
+    assert store.read("a") == sample("a")
+    assert [d.id for d in store.all()] == ["a", "b"]
+    assert not list((tmp_path / "drafts").glob(".*"))  # no temp files left behind
+
+
+def test_hand_edited_draft_errors_name_the_file(tmp_path: Path) -> None:
+    store = DraftStore(tmp_path)
+    path = store.write(sample("a"))
+    path.write_text(path.read_text().replace('status = "draft"', 'status = "maybe"'))
+    with pytest.raises(StoreError, match=r"a\.md: status must be one of"):
+        store.read("a")
+    path.write_text("no front matter")
+    with pytest.raises(StoreError, match="no front matter"):
+        store.read("a")
+
+
+def test_unknown_and_unsafe_ids(tmp_path: Path) -> None:
+    store = DraftStore(tmp_path)
+    with pytest.raises(UsageError, match="no draft 'nope'"):
+        store.read("nope")
+    with pytest.raises(UsageError):
+        store.path("../etc/passwd")
+
+
+def test_transitions(tmp_path: Path) -> None:
+    store = DraftStore(tmp_path)
+    store.write(sample("a"))
+    store.write(sample("b"))
+    store.transition(["a"], "approve")
+    store.transition(["b"], "reject", "not a letter")
+    assert store.read("a").status is Status.APPROVED
+    rejected = store.read("b")
+    assert (rejected.status, rejected.reason) == (Status.REJECTED, "not a letter")
+    published = store.read("a")
+    published.status = Status.PUBLISHED
+    store.write(published)
+    with pytest.raises(UsageError, match="draft a is published"):
+        store.transition(["b", "a"], "approve")
+    assert store.read("b").status is Status.REJECTED  # nothing changed: all checked first
+
+
+def test_ledger_finds_by_key_hash_and_message_id(tmp_path: Path) -> None:
+    with Ledger(tmp_path / "state" / "ledger.sqlite3") as ledger:
+        ledger.record("src", "k1", "h1", "<m1>", PENDING, draft_id="d1")
+        ledger.record("src", "k1", "h1", "<m1>", DRAFTED, draft_id="d1")
+        ledger.record("src", "k2", "h2", None, FAILED, error="sender x not allowed")
+        assert ledger.by_key("src", "k1").outcome == DRAFTED  # type: ignore[union-attr]
+        assert ledger.find("other", "zz", "h1", None).draft_id == "d1"  # type: ignore[union-attr]
+        assert ledger.find("other", "zz", "hx", "<m1>").draft_id == "d1"  # type: ignore[union-attr]
+        assert ledger.find("other", "zz", "h2", None) is None  # a failure is not a draft to reuse
+        assert ledger.counts() == {DRAFTED: 1, FAILED: 1}
+        assert ledger.draft_ids() == {"d1"}
+        assert ledger.last_error().error == "sender x not allowed"  # type: ignore[union-attr]
+
+
+def test_ledger_unwritable_folder_is_a_store_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(StoreError, match="ledger"):
+        Ledger(blocker / "ledger.sqlite3")
