@@ -1,0 +1,444 @@
+"""The command line: each command is a few lines over a library call.
+
+Errors: every :class:`~mailbot.errors.MailbotError` becomes one sentence on
+stderr and its exit status (1 operation failed, 2 bad usage or config); a
+traceback only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .config import Config, load_config
+from .drafts import DraftStore
+from .errors import MailbotError, StoreError, UsageError
+from .ledger import Ledger
+from .models import Draft, RawMessage, Status
+from .pipeline import Pipeline, RunReport, extract
+
+log = logging.getLogger(__name__)
+
+
+class CliError(click.ClickException):
+    """A MailbotError on its way out, keeping its exit status."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"mailbot: error: {self.format_message()}", err=True)
+
+
+class State:
+    """What the group's options give every command: the config, loaded on first use."""
+
+    def __init__(self, config_path: Path | None, debug: bool) -> None:
+        self.config_path = config_path
+        self.debug = debug
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    @contextmanager
+    def pipeline(self) -> Any:
+        with Ledger(self.config.ledger_path) as ledger:
+            yield Pipeline(self.config, ledger)
+
+    @property
+    def store(self) -> DraftStore:
+        return DraftStore(self.config.paths.drafts)
+
+
+class MailbotGroup(click.Group):
+    """Translates MailbotError (and crashes) into one sentence and an exit status."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MailbotError as exc:
+            if ctx.find_object(State) and ctx.find_object(State).debug:  # type: ignore[union-attr]
+                raise
+            raise CliError(str(exc), exc.exit_code) from exc
+        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            state = ctx.find_object(State)
+            if state is not None and state.debug:
+                raise
+            raise CliError(
+                f"unexpected {type(exc).__name__}: {exc} (run again with --debug for the traceback)", 1
+            ) from exc
+
+
+def _setup_logging(verbose: int, quiet: bool, debug: bool) -> None:
+    level = logging.DEBUG if debug or verbose > 1 else logging.INFO if verbose else logging.WARNING
+    if quiet:
+        level = logging.ERROR
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    if level > logging.DEBUG:
+        # imapclient logs protocol traffic at DEBUG only; keep third parties quiet otherwise.
+        logging.getLogger("imapclient").setLevel(logging.WARNING)
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+@click.group(cls=MailbotGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(path_type=Path), envvar="MAILBOT_CONFIG",
+              help="Config file (env MAILBOT_CONFIG; default ./mailbot.toml, or built-in defaults if absent).")
+@click.option("-v", "--verbose", count=True, help="Log what is done (-vv for protocol detail).")
+@click.option("-q", "--quiet", is_flag=True, help="Only log errors.")
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
+@click.version_option(__version__, prog_name="mailbot")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None, verbose: int, quiet: bool, debug: bool) -> None:
+    """mailbot turns customer letters forwarded to a mailbox into draft posts,
+    and approved drafts into a static blog.
+
+    \b
+    Typical cycle:
+      mailbot poll --once          fetch new mail, write drafts
+      mailbot drafts list          see what arrived
+      mailbot drafts approve ID    (after reading it: mailbot drafts show ID)
+      mailbot publish              render approved posts into the site folder
+    """
+    _setup_logging(verbose, quiet, debug)
+    ctx.obj = State(config_path, debug)
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+# -- extract -----------------------------------------------------------------
+
+
+def _read_input(file: str) -> bytes:
+    if file == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(file).read_bytes()
+    except FileNotFoundError as exc:
+        raise UsageError(f"{file} does not exist; give the path of an .eml file, or - for stdin.") from exc
+    except IsADirectoryError as exc:
+        raise UsageError(f"{file} is a folder; give one .eml file (use `mailbot import` for folders).") from exc
+    except OSError as exc:
+        raise MailbotError(f"{file} cannot be read ({exc.strerror}).") from exc
+
+
+@cli.command("extract")
+@click.argument("file")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON object described in CONTRACT.md.")
+def extract_cmd(file: str, as_json: bool) -> None:
+    """Parse one message (FILE, or - for stdin) and print what mailbot sees.
+
+    Nothing is written anywhere. The output is before redaction: it is a
+    diagnostic for the operator.
+    """
+    found = extract(_read_input(file))
+    if as_json:
+        click.echo(json.dumps(found.to_json(), ensure_ascii=False, indent=2))
+        return
+    letter = found.letter
+    click.echo(f"forwarded: {'yes' if found.forwarded else 'no'}")
+    click.echo(f"author:    {letter.author.name or '?'} <{letter.author.address or '?'}>")
+    click.echo(f"date:      {letter.date.isoformat() if letter.date else letter.date_raw or '?'}")
+    click.echo(f"subject:   {letter.subject or '?'}")
+    for i, f in enumerate(found.forwarders):
+        click.echo(f"forwarder {i + 1}: {f.name or '?'} <{f.address or '?'}>" + (f" — note: {f.note}" if f.note else ""))
+    click.echo("")
+    click.echo(letter.body)
+
+
+# -- ingestion -----------------------------------------------------------------
+
+
+def _echo_report(report: RunReport) -> None:
+    click.echo(report.summary())
+    for key, reason in report.failed:
+        click.echo(f"  quarantined {key}: {reason}", err=True)
+
+
+def _progress(total: int | None) -> Callable[[RawMessage, str], None] | None:
+    """A progress line on stderr for long imports, only when it is a terminal."""
+    if not sys.stderr.isatty() or not total or total < 20:
+        return None
+    done = 0
+
+    def step(message: RawMessage, outcome: str) -> None:
+        nonlocal done
+        done += 1
+        click.echo(f"\r{done}/{total} messages", err=True, nl=done == total)
+
+    return step
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@pass_state
+def import_cmd(state: State, paths: tuple[Path, ...]) -> None:
+    """Ingest local .eml files, Maildir folders or mbox files.
+
+    The messages go through the same pipeline as mail from IMAP; the files are
+    only read, never moved. A message already imported is not drafted again.
+    Exits 1 if any message had to be quarantined.
+    """
+    from .sources.local import import_sources
+
+    sources = import_sources(list(paths))
+    failed = 0
+    with state.pipeline() as pipeline:
+        for source in sources:
+            try:
+                report = pipeline.run(source, _progress(len(source) if hasattr(source, "__len__") else None))
+            finally:
+                source.close()
+            _echo_report(report)
+            failed += len(report.failed)
+    if failed:
+        raise MailbotError(f"{failed} message(s) could not be drafted; see the reasons above.")
+
+
+def _source(state: State) -> Any:
+    config = state.config
+    if config.imap is not None:
+        from .sources.imap import ImapSource
+
+        return ImapSource(config.imap, max_bytes=config.service.max_message_bytes)
+    from .sources.local import MaildirInbox
+
+    return MaildirInbox(config.local.maildir)
+
+
+@cli.command("poll")
+@click.option("--once", is_flag=True, help="One cycle, then exit (this is what poll always does).")
+@pass_state
+def poll_cmd(state: State, once: bool) -> None:
+    """One ingestion cycle from the configured mailbox, then exit.
+
+    The mailbox is [imap] when configured, else the local Maildir
+    ([local] maildir). Handled messages are moved to the processed folder
+    (Maildir: from new/ to cur/) only after their draft is on disk.
+    """
+    source = _source(state)
+    with state.pipeline() as pipeline:
+        try:
+            report = pipeline.run(source)
+        finally:
+            source.close()
+    _echo_report(report)
+    if report.failed:
+        raise MailbotError(f"{len(report.failed)} message(s) were quarantined; see the reasons above.")
+
+
+@cli.command("run")
+@pass_state
+def run_cmd(state: State) -> None:
+    """Run the background service until SIGTERM or SIGINT.
+
+    Polls on the schedule ([service] interval) and, for IMAP with
+    [imap] idle = true, drafts new mail within seconds using IMAP IDLE.
+    Network failures are retried with backoff; a refused login stops the
+    service with exit status 1. A stop finishes the message in hand.
+    """
+    from .service import Service
+
+    config = state.config
+    if not config.senders.allow:
+        log.warning("[senders] allow is empty: anyone who writes to the mailbox can submit letters")
+    with state.pipeline() as pipeline:
+        if config.imap is not None:
+            from .sources.imap import check
+
+            check(config.imap)  # a wrong password or host fails now, with one sentence
+        service = Service(pipeline, lambda: _source(state), interval=config.service.interval,
+                          idle=config.imap is not None and config.imap.idle)
+        code = service.run()
+    if code:
+        raise MailbotError("the service stopped because the IMAP server refused the login; see the log above.")
+
+
+@cli.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@pass_state
+def status_cmd(state: State, as_json: bool) -> None:
+    """Show the last poll, messages handled by outcome, and the last error."""
+    config = state.config
+    with Ledger(config.ledger_path) as ledger:
+        last = ledger.last_run()
+        counts = ledger.counts()
+        error = ledger.last_error()
+    drafts = state.store.all()
+    by_status: dict[str, int] = {}
+    for d in drafts:
+        by_status[d.status.value] = by_status.get(d.status.value, 0) + 1
+    data = {
+        "source": "imap" if config.imap else "maildir",
+        "last_poll": None if last is None else {
+            "source": last[0], "started": last[1], "finished": last[2], "summary": last[3], "error": last[4],
+        },
+        "messages": counts,
+        "drafts": by_status,
+        "last_error": None if error is None else {
+            "source": error.source, "key": error.key, "error": error.error, "at": error.handled_at,
+        },
+    }
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    lp = data["last_poll"]
+    click.echo(f"last poll:  {lp['started'] + ' — ' + (lp['summary'] or 'unfinished') if lp else 'never'}")
+    click.echo("messages:   " + (", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "none"))
+    click.echo("drafts:     " + (", ".join(f"{n} {k}" for k, n in sorted(by_status.items())) or "none"))
+    if error is not None:
+        click.echo(f"last error: {error.handled_at} {error.key}: {error.error}")
+
+
+# -- review --------------------------------------------------------------------
+
+
+@cli.group("drafts")
+def drafts_group() -> None:
+    """List, read, edit, approve and reject drafts."""
+
+
+def _draft_json(store: DraftStore, d: Draft) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "status": d.status.value,
+        "title": d.title,
+        "author": d.extra.get("author_display") or d.author.name,
+        "author_name": d.author.name,
+        "forwarded_by": list(d.extra.get("forwarded_by", [])),
+        "forwarders": [f.name or f.address for f in d.forwarders],
+        "message_id": d.message_id,
+        "letter_date": d.letter_date.isoformat() if d.letter_date else None,
+        "created": d.created.isoformat() if d.created else None,
+        "published": d.published.isoformat() if d.published else None,
+        "path": str(store.path(d.id)),
+    }
+
+
+@drafts_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array (see CONTRACT.md).")
+@click.option("--status", type=click.Choice([s.value for s in Status]), help="Only drafts in this status.")
+@pass_state
+def drafts_list(state: State, as_json: bool, status: str | None) -> None:
+    """List drafts, oldest first."""
+    store = state.store
+    drafts = store.all(Status(status) if status else None)
+    if as_json:
+        click.echo(json.dumps([_draft_json(store, d) for d in drafts], ensure_ascii=False, indent=2))
+        return
+    if not drafts:
+        click.echo("no drafts" + (f" in status {status}" if status else ""))
+        return
+    width = max(len(d.id) for d in drafts)
+    for d in drafts:
+        by = ", ".join(d.extra.get("forwarded_by", [])) or "-"
+        author = d.extra.get("author_display") or d.author.name or "-"
+        click.echo(f"{d.id:<{width}}  {d.status.value:<9}  {author[:20]:<20}  {by[:24]:<24}  {d.title}")
+
+
+@drafts_group.command("show")
+@click.argument("draft_id")
+@pass_state
+def drafts_show(state: State, draft_id: str) -> None:
+    """Print one draft: its data, then the letter as it would be published."""
+    store = state.store
+    d = store.read(draft_id)
+    rows = [
+        ("id", d.id), ("status", d.status.value), ("title", d.title),
+        ("author", f"{d.author.name or '?'} (shown as: {d.extra.get('author_display') or 'a customer'})"),
+        ("forwarded by", ", ".join(d.extra.get("forwarded_by", [])) or "-"),
+        ("letter date", d.letter_date.isoformat() if d.letter_date else (d.letter_date_raw or "-")),
+        ("received", d.received.isoformat() if d.received else "-"),
+        ("message-id", d.message_id or "-"), ("file", str(store.path(d.id))),
+    ]
+    if d.reason:
+        rows.append(("reason", d.reason))
+    for name, value in rows:
+        click.echo(f"{name + ':':<14}{value}")
+    if d.intro:
+        click.echo(f"\nintro:\n{d.intro}")
+    click.echo(f"\n{d.body}")
+
+
+@drafts_group.command("approve")
+@click.argument("ids", nargs=-1)
+@click.option("--all", "all_", is_flag=True, help="Approve every draft in status draft.")
+@pass_state
+def drafts_approve(state: State, ids: tuple[str, ...], all_: bool) -> None:
+    """Approve drafts for publishing (then run `mailbot publish`)."""
+    store = state.store
+    if all_ == bool(ids):
+        raise UsageError("give draft ids or --all, not both and not neither.")
+    chosen = [d.id for d in store.all(Status.DRAFT)] if all_ else list(ids)
+    for d in store.transition(chosen, "approve"):
+        click.echo(f"approved {d.id}")
+    if not chosen:
+        click.echo("no drafts to approve")
+
+
+@drafts_group.command("reject")
+@click.argument("ids", nargs=-1, required=True)
+@click.option("--reason", help="Why; kept in the draft file.")
+@pass_state
+def drafts_reject(state: State, ids: tuple[str, ...], reason: str | None) -> None:
+    """Reject drafts: they stay on disk, marked rejected, and are never published."""
+    for d in state.store.transition(ids, "reject", reason):
+        click.echo(f"rejected {d.id}")
+
+
+@drafts_group.command("edit")
+@click.argument("draft_id")
+@pass_state
+def drafts_edit(state: State, draft_id: str) -> None:
+    """Open a draft in $VISUAL or $EDITOR, then check it still reads as a draft."""
+    store = state.store
+    path = store.path(draft_id)
+    store.read(draft_id)
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    try:
+        subprocess.run([*editor.split(), str(path)], check=True)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise MailbotError(f"the editor {editor!r} failed ({exc}); set $EDITOR to a working editor.") from exc
+    try:
+        store.read(draft_id)
+    except StoreError as exc:
+        raise MailbotError(f"{exc} The file was saved as you left it; run `mailbot drafts edit {draft_id}` again.") from exc
+    click.echo(f"saved {path}")
+
+
+# -- publish -------------------------------------------------------------------
+
+
+@cli.command("publish")
+@pass_state
+def publish_cmd(state: State) -> None:
+    """Render every approved post into the site folder ([paths] site)."""
+    with state.pipeline() as pipeline:
+        newly, report = pipeline.publish()
+    for draft_id in newly:
+        click.echo(f"published {draft_id}")
+    click.echo(f"site: {state.config.paths.site / 'index.html'} "
+               f"({len(report.written)} file(s) written, {report.unchanged} unchanged)")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="mailbot")

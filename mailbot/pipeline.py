@@ -1,0 +1,245 @@
+"""The orchestrator: the one place where the stages are composed.
+
+``Pipeline.run(source)`` takes each message from a source through
+parse → forwards → attribution → drafts, with the ledger making it
+exactly-once (see :mod:`mailbot.ledger`). ``Pipeline.publish()`` takes the
+approved drafts to the publish stage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from . import attribution, forwards, parse, publish
+from .config import Config
+from .drafts import DraftStore
+from .errors import MessageError, SenderNotAllowed
+from .ledger import DRAFTED, DUPLICATE, FAILED, PENDING, Ledger
+from .models import Draft, Extraction, Post, RawMessage, Source, Status
+from .senders import is_allowed
+from .textutil import slugify
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+@dataclass
+class RunReport:
+    """What one pass over a source did."""
+
+    source: str
+    drafted: list[str] = field(default_factory=list)
+    duplicates: int = 0
+    resumed: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def seen(self) -> int:
+        return len(self.drafted) + self.duplicates + self.resumed + len(self.failed)
+
+    def summary(self) -> str:
+        return (
+            f"{self.seen} message(s) from {self.source}: {len(self.drafted)} drafted, "
+            f"{self.duplicates} already known, {self.resumed} resumed, {len(self.failed)} quarantined"
+        )
+
+
+def extract(raw: bytes) -> Extraction:
+    """Parse one message and find the letter in it (no side effects)."""
+    return forwards.extract(parse.parse_message(raw))
+
+
+class Pipeline:
+    """Composes the stages over one configuration."""
+
+    def __init__(self, config: Config, ledger: Ledger, *, clock: Clock = _utcnow) -> None:
+        self.config = config
+        self.ledger = ledger
+        self.store = DraftStore(config.paths.drafts)
+        self.clock = clock
+
+    # -- ingestion ---------------------------------------------------------
+
+    def run(
+        self,
+        source: Source,
+        on_message: Callable[[RawMessage, str], None] | None = None,
+        *,
+        stop: threading.Event | None = None,
+    ) -> RunReport:
+        """Handle every message the source offers; one bad message never stops the batch.
+
+        ``stop``, when set, ends the pass after the message in hand. The pass is
+        recorded in the ledger's ``runs`` table (``mailbot status`` shows it).
+        """
+        report = RunReport(source.name)
+        run_id = self.ledger.start_run(source.name)
+        error: str | None = None
+        try:
+            for message in source.messages():
+                outcome = self.handle(source, message, report)
+                if on_message is not None:
+                    on_message(message, outcome)
+                if stop is not None and stop.is_set():
+                    break
+            for key, reason in getattr(source, "skipped", ()):
+                # Messages the source quarantined itself (e.g. too large to download).
+                self.ledger.record(source.name, key, "", None, FAILED, error=reason)
+                report.failed.append((key, reason))
+        except Exception as exc:
+            error = str(exc)
+            raise
+        finally:
+            self.ledger.finish_run(run_id, report.summary(), error)
+        return report
+
+    def handle(self, source: Source, message: RawMessage, report: RunReport) -> str:
+        """Take one message to a draft or to quarantine; returns the ledger outcome."""
+        sha = hashlib.sha256(message.data).hexdigest()
+        known = self.ledger.find(source.name, message.key, sha, None)
+        if known is not None and known.outcome == DRAFTED and known.draft_id:
+            same = (known.source, known.key) == (source.name, message.key)
+            return self._already_drafted(source, message, sha, known.draft_id, report, resumed=same)
+        resume_id = known.draft_id if known is not None and known.outcome == PENDING else None
+        try:
+            found = self._accept(source, message)
+        except MessageError as exc:
+            return self._quarantine(source, message, sha, str(exc), report)
+        if resume_id is None and found.message_id:
+            twin = self.ledger.by_message_id(found.message_id)
+            if twin is not None and twin.draft_id:
+                return self._already_drafted(source, message, sha, twin.draft_id, report, resumed=False)
+        draft = self._new_draft(found, source.name, sha, resume_id)
+        # Intent first, then the durable draft, then the record, then the move:
+        # whatever the crash point, the next run converges to one draft.
+        self.ledger.record(source.name, message.key, sha, draft.message_id, PENDING, draft_id=draft.id)
+        self.store.write(draft)
+        self.ledger.record(source.name, message.key, sha, draft.message_id, DRAFTED, draft_id=draft.id)
+        source.done(message)
+        report.drafted.append(draft.id)
+        log.info("drafted %s from %s %s", draft.id, source.name, message.key)
+        return DRAFTED
+
+    def _already_drafted(
+        self, source: Source, message: RawMessage, sha: str, draft_id: str, report: RunReport, *, resumed: bool
+    ) -> str:
+        if resumed:
+            # A crash came after the draft was recorded but before the move.
+            report.resumed += 1
+        else:
+            report.duplicates += 1
+            self.ledger.record(source.name, message.key, sha, None, DUPLICATE, draft_id=draft_id)
+        source.done(message)
+        log.info("%s %s is already draft %s", source.name, message.key, draft_id)
+        return DRAFTED if resumed else DUPLICATE
+
+    def _quarantine(self, source: Source, message: RawMessage, sha: str, reason: str, report: RunReport) -> str:
+        self.ledger.record(source.name, message.key, sha, None, FAILED, error=reason)
+        source.quarantine(message, reason)
+        report.failed.append((message.key, reason))
+        log.warning("quarantined %s %s: %s", source.name, message.key, reason)
+        return FAILED
+
+    def _accept(self, source: Source, message: RawMessage) -> Extraction:
+        """Parse the message and check it may become a draft; MessageError if not."""
+        limit = self.config.service.max_message_bytes
+        if len(message.data) > limit:
+            raise MessageError(f"message too large: {len(message.data)} bytes (limit {limit})")
+        try:
+            found = extract(message.data)
+        except MessageError:
+            raise
+        except Exception as exc:  # a parser bug must not kill the batch: quarantine and go on
+            log.exception("parser failed on %s %s", source.name, message.key)
+            raise MessageError(f"could not be parsed ({type(exc).__name__}: {exc})") from exc
+        sender = found.sender.address if found.sender else None
+        if not is_allowed(sender, self.config.senders.allow):
+            raise SenderNotAllowed(f"sender {sender or '(none)'} is not in [senders] allow")
+        return found
+
+    def _new_draft(self, found: Extraction, source_name: str, sha: str, resume_id: str | None) -> Draft:
+        letter = found.letter
+        now = self.clock()
+        title = letter.subject or (letter.body.strip().split("\n", 1)[0][:60] if letter.body.strip() else "")
+        title = title or "(untitled)"
+        day = letter.date or found.received or now
+        draft_id = resume_id or f"{day:%Y%m%d}-" + slugify(
+            title, {i.split("-", 1)[-1] for i in self._taken() if i.startswith(f"{day:%Y%m%d}-")}, max_length=40
+        )
+        notes = [f.note for f in found.forwarders if f.note]
+        policy = self.config.attribution
+        return Draft(
+            id=draft_id,
+            status=Status.DRAFT,
+            title=title,
+            author=letter.author,
+            forwarders=found.forwarders,
+            body=letter.body,
+            intro=notes[0] if notes else None,
+            letter_date=letter.date,
+            letter_date_raw=letter.date_raw,
+            received=found.received,
+            message_id=found.message_id,
+            source=source_name,
+            sha256=sha,
+            created=now,
+            extra={
+                "author_display": attribution.author_display(letter.author, policy.author_style),
+                "forwarded_by": list(attribution.forwarded_by(found.forwarders, policy)),
+            },
+        )
+
+    def _taken(self) -> set[str]:
+        return self.store.ids() | self.ledger.draft_ids()
+
+    # -- publishing --------------------------------------------------------
+
+    def _post(self, draft: Draft) -> Post:
+        assert draft.published is not None
+        return Post(
+            id=draft.id,
+            slug=draft.extra["slug"],
+            title=draft.title,
+            author=draft.extra.get("author_display", ""),
+            forwarded_by=tuple(draft.extra.get("forwarded_by", ())),
+            intro=draft.intro,
+            body=draft.body,
+            letter_date=draft.letter_date,
+            date=draft.published,
+        )
+
+    def publish(self) -> tuple[list[str], publish.PublishReport]:
+        """Render every approved and published draft; approved ones become published.
+
+        The slug and publication date are stored in the draft *before* the
+        site is written, so a crash never changes a permalink; the status is
+        set after, so a crash only means the next publish does it again.
+        """
+        drafts = self.store.all()
+        live = [d for d in drafts if d.status in (Status.APPROVED, Status.PUBLISHED)]
+        taken = {d.extra["slug"] for d in live if d.extra.get("slug")}
+        for d in live:
+            if not d.extra.get("slug") or d.published is None:
+                d.extra["slug"] = d.extra.get("slug") or slugify(d.title, taken)
+                taken.add(d.extra["slug"])
+                d.published = d.published or self.clock()
+                self.store.write(d)
+        report = publish.render_site([self._post(d) for d in live], self.config.site, self.config.paths.site)
+        newly = []
+        for d in live:
+            if d.status is Status.APPROVED:
+                d.status = Status.PUBLISHED
+                self.store.write(d)
+                newly.append(d.id)
+        return newly, report
+

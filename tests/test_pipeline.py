@@ -1,0 +1,137 @@
+"""The pipeline over a local Maildir: exactly once, quarantine, dedup, crash at every step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mailfactory import letter, maildir
+
+from mailbot.config import Config, load_config
+from mailbot.drafts import DraftStore
+from mailbot.ledger import DRAFTED, FAILED, Ledger
+from mailbot.models import Status
+from mailbot.pipeline import Pipeline
+from mailbot.sources.local import MaildirInbox, import_sources
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    (tmp_path / "mailbot.toml").write_text(
+        '[senders]\nallow = ["*@*.example.org", "*@example.org"]\n'
+        '[attribution.labels]\n"napoli.example.org" = "i colleghi di Napoli"\n'
+    )
+    return load_config(tmp_path / "mailbot.toml")
+
+
+def poll(config: Config) -> Any:
+    with Ledger(config.ledger_path) as ledger:
+        return Pipeline(config, ledger).run(MaildirInbox(config.local.maildir))
+
+
+def test_poll_drafts_each_letter_and_moves_it(config: Config) -> None:
+    box = maildir(config.local.maildir, [letter(i) for i in range(3)])
+    report = poll(config)
+    assert len(report.drafted) == 3 and not report.failed
+    assert not list((box / "new").iterdir())
+    assert sorted(p.name.split(":")[1] for p in (box / "cur").iterdir()) == ["2,S"] * 3
+    drafts = DraftStore(config.paths.drafts).all()
+    assert {d.title for d in drafts} == {"Lettera numero 0", "Lettera numero 1", "Lettera numero 2"}
+    first = drafts[0]
+    assert first.status is Status.DRAFT
+    assert first.extra["forwarded_by"] == ["i colleghi di Napoli"]
+    assert first.extra["author_display"] == "Cliente"
+    assert first.intro is not None and first.intro.startswith("Vi giro la lettera")
+    # a second run changes nothing
+    again = poll(config)
+    assert again.seen == 0
+    assert len(DraftStore(config.paths.drafts).all()) == 3
+
+
+def test_unknown_sender_and_garbage_are_quarantined_and_the_run_goes_on(config: Config) -> None:
+    box = maildir(config.local.maildir, [letter(1, sender="mallory@evil.example.com"), b"\x00\xff" * 10, letter(2)])
+    report = poll(config)
+    assert len(report.drafted) == 1
+    reasons = sorted(r for _, r in report.failed)
+    assert len(reasons) == 2
+    assert any("mallory@evil.example.com is not in [senders] allow" in r for r in reasons)
+    assert len(list((box / ".Failed" / "cur").iterdir())) == 2
+    with Ledger(config.ledger_path) as ledger:
+        assert ledger.counts() == {DRAFTED: 1, FAILED: 2}
+
+
+def test_same_message_imported_twice_gives_one_draft(config: Config, tmp_path: Path) -> None:
+    eml = tmp_path / "a.eml"
+    eml.write_bytes(letter(7))
+    copy = tmp_path / "copy.eml"
+    copy.write_bytes(letter(7, message_id="<other@x>"))  # same bytes but for the Message-ID
+    with Ledger(config.ledger_path) as ledger:
+        pipeline = Pipeline(config, ledger)
+        for _ in range(2):
+            for source in import_sources([eml]):
+                pipeline.run(source)
+        assert len(DraftStore(config.paths.drafts).all()) == 1
+        # the same Message-ID through another path is a duplicate too
+        moved = tmp_path / "sub"
+        moved.mkdir()
+        (moved / "a.eml").write_bytes(eml.read_bytes())
+        report = pipeline.run(import_sources([moved / "a.eml"])[0])
+        assert report.duplicates == 1
+    assert len(DraftStore(config.paths.drafts).all()) == 1
+
+
+class Crash(Exception):
+    pass
+
+
+@pytest.mark.parametrize("step", ["ledger.record#1", "store.write#1", "ledger.record#2", "source.done#1",
+                                  "ledger.record#3", "store.write#2", "source.done#2"])
+def test_a_crash_at_any_step_then_a_rerun_gives_each_letter_exactly_once(
+    config: Config, step: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    box = maildir(config.local.maildir, [letter(i) for i in range(3)])
+    target, nth = step.split("#")
+    owner_name, method = target.split(".")
+    calls = {"n": 0}
+
+    with Ledger(config.ledger_path) as ledger:
+        pipeline = Pipeline(config, ledger)
+        source = MaildirInbox(box)
+        owner = {"ledger": ledger, "store": pipeline.store, "source": source}[owner_name]
+        original = getattr(owner, method)
+
+        def crashing(*args: Any, **kwargs: Any) -> Any:
+            calls["n"] += 1
+            if calls["n"] == int(nth):
+                raise Crash(step)
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, method, crashing)
+        with pytest.raises(Crash):
+            pipeline.run(source)
+    report = poll(config)  # a fresh process, in effect
+    drafts = DraftStore(config.paths.drafts).all()
+    assert sorted(d.title for d in drafts) == [f"Lettera numero {i}" for i in range(3)]
+    assert not list((box / "new").iterdir())
+    assert len(list((box / "cur").iterdir())) == 3
+    assert report.duplicates == 0
+
+
+def test_publish_marks_approved_drafts_published_and_keeps_slugs(config: Config) -> None:
+    maildir(config.local.maildir, [letter(i) for i in range(2)])
+    poll(config)
+    store = DraftStore(config.paths.drafts)
+    first, second = store.all()
+    store.transition([first.id], "approve")
+    with Ledger(config.ledger_path) as ledger:
+        newly, _ = Pipeline(config, ledger).publish()
+    assert newly == [first.id]
+    published = store.read(first.id)
+    assert published.status is Status.PUBLISHED and published.extra["slug"] == "lettera-numero-0"
+    assert store.read(second.id).status is Status.DRAFT
+    assert "Lettera numero 0" in (config.paths.site / "index.html").read_text()
+    assert "Lettera numero 1" not in (config.paths.site / "index.html").read_text()
+    with Ledger(config.ledger_path) as ledger:
+        again, _ = Pipeline(config, ledger).publish()
+    assert again == [] and store.read(first.id).extra["slug"] == "lettera-numero-0"
