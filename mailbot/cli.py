@@ -30,15 +30,23 @@ from .pipeline import Pipeline, RunReport, extract
 log = logging.getLogger(__name__)
 
 
-class CliError(click.ClickException):
-    """A MailbotError on its way out, keeping its exit status."""
+class OperationFailed(click.ClickException):
+    """A MailbotError on its way out: printed as one sentence, exit status 1."""
 
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+    exit_code = 1
 
     def show(self, file: Any = None) -> None:
         click.echo(f"mailbot: error: {self.format_message()}", err=True)
+
+
+class BadUsage(OperationFailed):
+    """A configuration or usage error: exit status 2."""
+
+    exit_code = 2
+
+
+def _translate(exc: MailbotError) -> OperationFailed:
+    return BadUsage(str(exc)) if exc.exit_code == 2 else OperationFailed(str(exc))
 
 
 class State:
@@ -72,17 +80,18 @@ class MailbotGroup(click.Group):
         try:
             return super().invoke(ctx)
         except MailbotError as exc:
-            if ctx.find_object(State) and ctx.find_object(State).debug:  # type: ignore[union-attr]
+            state = ctx.find_object(State)
+            if state is not None and state.debug:
                 raise
-            raise CliError(str(exc), exc.exit_code) from exc
+            raise _translate(exc) from exc
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:
             state = ctx.find_object(State)
             if state is not None and state.debug:
                 raise
-            raise CliError(
-                f"unexpected {type(exc).__name__}: {exc} (run again with --debug for the traceback)", 1
+            raise OperationFailed(
+                f"unexpected {type(exc).__name__}: {exc} (run again with --debug for the traceback)"
             ) from exc
 
 
@@ -90,8 +99,9 @@ def _setup_logging(verbose: int, quiet: bool, debug: bool) -> None:
     level = logging.DEBUG if debug or verbose > 1 else logging.INFO if verbose else logging.WARNING
     if quiet:
         level = logging.ERROR
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr)
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
     if level > logging.DEBUG:
         # imapclient logs protocol traffic at DEBUG only; keep third parties quiet otherwise.
         logging.getLogger("imapclient").setLevel(logging.WARNING)
@@ -99,8 +109,13 @@ def _setup_logging(verbose: int, quiet: bool, debug: bool) -> None:
 
 
 @click.group(cls=MailbotGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_path", type=click.Path(path_type=Path), envvar="MAILBOT_CONFIG",
-              help="Config file (env MAILBOT_CONFIG; default ./mailbot.toml, or built-in defaults if absent).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    envvar="MAILBOT_CONFIG",
+    help="Config file (env MAILBOT_CONFIG; default ./mailbot.toml, or built-in defaults if absent).",
+)
 @click.option("-v", "--verbose", count=True, help="Log what is done (-vv for protocol detail).")
 @click.option("-q", "--quiet", is_flag=True, help="Only log errors.")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
@@ -135,7 +150,9 @@ def _read_input(file: str) -> bytes:
     except FileNotFoundError as exc:
         raise UsageError(f"{file} does not exist; give the path of an .eml file, or - for stdin.") from exc
     except IsADirectoryError as exc:
-        raise UsageError(f"{file} is a folder; give one .eml file (use `mailbot import` for folders).") from exc
+        raise UsageError(
+            f"{file} is a folder; give one .eml file (use `mailbot import` for folders)."
+        ) from exc
     except OSError as exc:
         raise MailbotError(f"{file} cannot be read ({exc.strerror}).") from exc
 
@@ -159,7 +176,10 @@ def extract_cmd(file: str, as_json: bool) -> None:
     click.echo(f"date:      {letter.date.isoformat() if letter.date else letter.date_raw or '?'}")
     click.echo(f"subject:   {letter.subject or '?'}")
     for i, f in enumerate(found.forwarders):
-        click.echo(f"forwarder {i + 1}: {f.name or '?'} <{f.address or '?'}>" + (f" — note: {f.note}" if f.note else ""))
+        click.echo(
+            f"forwarder {i + 1}: {f.name or '?'} <{f.address or '?'}>"
+            + (f" — note: {f.note}" if f.note else "")
+        )
     click.echo("")
     click.echo(letter.body)
 
@@ -204,7 +224,7 @@ def import_cmd(state: State, paths: tuple[Path, ...]) -> None:
     with state.pipeline() as pipeline:
         for source in sources:
             try:
-                report = pipeline.run(source, _progress(len(source) if hasattr(source, "__len__") else None))
+                report = pipeline.run(source, _progress(len(source)))
             finally:
                 source.close()
             _echo_report(report)
@@ -265,11 +285,17 @@ def run_cmd(state: State) -> None:
             from .sources.imap import check
 
             check(config.imap)  # a wrong password or host fails now, with one sentence
-        service = Service(pipeline, lambda: _source(state), interval=config.service.interval,
-                          idle=config.imap is not None and config.imap.idle)
+        service = Service(
+            pipeline,
+            lambda: _source(state),
+            interval=config.service.interval,
+            idle=config.imap is not None and config.imap.idle,
+        )
         code = service.run()
     if code:
-        raise MailbotError("the service stopped because the IMAP server refused the login; see the log above.")
+        raise MailbotError(
+            "the service stopped because the IMAP server refused the login; see the log above."
+        )
 
 
 @cli.command("status")
@@ -286,15 +312,26 @@ def status_cmd(state: State, as_json: bool) -> None:
     by_status: dict[str, int] = {}
     for d in drafts:
         by_status[d.status.value] = by_status.get(d.status.value, 0) + 1
-    data = {
+    data: dict[str, Any] = {
         "source": "imap" if config.imap else "maildir",
-        "last_poll": None if last is None else {
-            "source": last[0], "started": last[1], "finished": last[2], "summary": last[3], "error": last[4],
+        "last_poll": None
+        if last is None
+        else {
+            "source": last[0],
+            "started": last[1],
+            "finished": last[2],
+            "summary": last[3],
+            "error": last[4],
         },
         "messages": counts,
         "drafts": by_status,
-        "last_error": None if error is None else {
-            "source": error.source, "key": error.key, "error": error.error, "at": error.handled_at,
+        "last_error": None
+        if error is None
+        else {
+            "source": error.source,
+            "key": error.key,
+            "error": error.error,
+            "at": error.handled_at,
         },
     }
     if as_json:
@@ -362,12 +399,15 @@ def drafts_show(state: State, draft_id: str) -> None:
     store = state.store
     d = store.read(draft_id)
     rows = [
-        ("id", d.id), ("status", d.status.value), ("title", d.title),
+        ("id", d.id),
+        ("status", d.status.value),
+        ("title", d.title),
         ("author", f"{d.author.name or '?'} (shown as: {d.extra.get('author_display') or 'a customer'})"),
         ("forwarded by", ", ".join(d.extra.get("forwarded_by", [])) or "-"),
         ("letter date", d.letter_date.isoformat() if d.letter_date else (d.letter_date_raw or "-")),
         ("received", d.received.isoformat() if d.received else "-"),
-        ("message-id", d.message_id or "-"), ("file", str(store.path(d.id))),
+        ("message-id", d.message_id or "-"),
+        ("file", str(store.path(d.id))),
     ]
     if d.reason:
         rows.append(("reason", d.reason))
@@ -420,7 +460,9 @@ def drafts_edit(state: State, draft_id: str) -> None:
     try:
         store.read(draft_id)
     except StoreError as exc:
-        raise MailbotError(f"{exc} The file was saved as you left it; run `mailbot drafts edit {draft_id}` again.") from exc
+        raise MailbotError(
+            f"{exc} The file was saved as you left it; run `mailbot drafts edit {draft_id}` again."
+        ) from exc
     click.echo(f"saved {path}")
 
 
@@ -435,8 +477,10 @@ def publish_cmd(state: State) -> None:
         newly, report = pipeline.publish()
     for draft_id in newly:
         click.echo(f"published {draft_id}")
-    click.echo(f"site: {state.config.paths.site / 'index.html'} "
-               f"({len(report.written)} file(s) written, {report.unchanged} unchanged)")
+    click.echo(
+        f"site: {state.config.paths.site / 'index.html'} "
+        f"({len(report.written)} file(s) written, {report.unchanged} unchanged)"
+    )
 
 
 def main() -> None:

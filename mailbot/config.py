@@ -133,22 +133,24 @@ class _Section:
             )
         return value
 
-    def str(self, key: str, default: str | None = None, *, required: bool = False) -> str | None:
+    def text(self, key: str, default: str | None = None, *, required: bool = False) -> str | None:
         value = self._get(key, str, "a string")
         if value is None:
             if required:
-                raise ConfigError(f"{self.name}.{key} is required; add {key} = \"...\" to [{self.name}].")
+                raise ConfigError(f'{self.name}.{key} is required; add {key} = "..." to [{self.name}].')
             return default
         if required and not value.strip():
             raise ConfigError(f"{self.name}.{key} is empty; give it a value in [{self.name}].")
-        return value
+        return str(value)
 
-    def int(self, key: str, default: int, *, minimum: int = 0) -> int:
+    def integer(self, key: str, default: int, *, minimum: int = 0) -> int:
         value = self._get(key, int, "a whole number")
         if value is None:
             return default
         if value < minimum:
-            raise ConfigError(f"{self.name}.{key} must be at least {minimum}, not {value}; fix it in the config.")
+            raise ConfigError(
+                f"{self.name}.{key} must be at least {minimum}, not {value}; fix it in the config."
+            )
         return int(value)
 
     def number(self, key: str, default: float) -> float:
@@ -159,19 +161,19 @@ class _Section:
             raise ConfigError(f"{self.name}.{key} must be positive, not {value}; fix it in the config.")
         return float(value)
 
-    def bool(self, key: str, default: bool) -> bool:
+    def boolean(self, key: str, default: bool) -> bool:
         value = self._get(key, bool, "true or false")
         return default if value is None else bool(value)
 
     def path(self, key: str, default: str | None) -> Path | None:
-        value = self.str(key, default)
+        value = self.text(key, default)
         if value is None:
             return None
         path = Path(value).expanduser()
         return path if path.is_absolute() else (self.base / path)
 
     def choice(self, key: str, default: str, choices: tuple[str, ...]) -> str:
-        value = self.str(key, default)
+        value = self.text(key, default)
         assert value is not None
         if value not in choices:
             raise ConfigError(
@@ -200,7 +202,7 @@ class _Section:
 
 
 def _read_secret(section: _Section) -> str:
-    env_name = section.str("password_env")
+    env_name = section.text("password_env")
     file_path = section.path("password_file", None)
     if env_name and file_path:
         raise ConfigError("imap.password_env and imap.password_file are both set; keep only one.")
@@ -224,26 +226,28 @@ def _read_secret(section: _Section) -> str:
             raise ConfigError(f"imap.password_file {file_path} is empty; put the IMAP password in it.")
         return value
     raise ConfigError(
-        "[imap] has no password source; add password_env = \"MAILBOT_IMAP_PASSWORD\" "
-        "or password_file = \"secret.txt\"."
+        '[imap] has no password source; add password_env = "MAILBOT_IMAP_PASSWORD" '
+        'or password_file = "secret.txt".'
     )
 
 
 def _imap(section: _Section) -> ImapConfig:
-    host = section.str("host", required=True)
-    username = section.str("username", required=True)
+    host = section.text("host", required=True)
+    username = section.text("username", required=True)
     assert host is not None and username is not None
     security = section.choice("security", "ssl", SECURITY)
     default_port = 993 if security == "ssl" else 143
-    port = section.int("port", default_port, minimum=1)
+    port = section.integer("port", default_port, minimum=1)
     if port > 65535:
         raise ConfigError(f"imap.port must be a TCP port (1-65535), not {port}; fix it in the config.")
     ca_file = section.path("ca_file", None)
     if ca_file is not None and not ca_file.is_file():
         raise ConfigError(f"imap.ca_file {ca_file} does not exist; give the path of a PEM CA certificate.")
     password = _read_secret(section)
-    folders = {k: section.str(k, d) for k, d in
-               (("folder", "INBOX"), ("processed_folder", "Processed"), ("failed_folder", "Failed"))}
+    folders = {
+        k: section.text(k, d)
+        for k, d in (("folder", "INBOX"), ("processed_folder", "Processed"), ("failed_folder", "Failed"))
+    }
     config = ImapConfig(
         host=host,
         username=username,
@@ -255,8 +259,8 @@ def _imap(section: _Section) -> ImapConfig:
         processed_folder=folders["processed_folder"] or "Processed",
         failed_folder=folders["failed_folder"] or "Failed",
         timeout=section.number("timeout", 30.0),
-        batch_size=section.int("batch_size", 50, minimum=1),
-        idle=section.bool("idle", True),
+        batch_size=section.integer("batch_size", 50, minimum=1),
+        idle=section.boolean("idle", True),
     )
     if config.folder in (config.processed_folder, config.failed_folder):
         raise ConfigError("imap.folder must differ from imap.processed_folder and imap.failed_folder.")
@@ -266,29 +270,33 @@ def _imap(section: _Section) -> ImapConfig:
 def _site(section: _Section) -> SiteConfig:
     from babel import Locale, UnknownLocaleError
 
-    language = section.str("language", "en") or "en"
+    language = section.text("language", "en") or "en"
     try:
         Locale.parse(language.replace("-", "_"))
     except (ValueError, UnknownLocaleError) as exc:
-        raise ConfigError(f"site.language = {language!r} is not a known locale; use a code like \"it\" or \"en\".") from exc
-    timezone = section.str("timezone", "UTC") or "UTC"
+        raise ConfigError(
+            f'site.language = {language!r} is not a known locale; use a code like "it" or "en".'
+        ) from exc
+    timezone = section.text("timezone", "UTC") or "UTC"
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(f"site.timezone = {timezone!r} is not a known time zone; use a name like \"Europe/Rome\".") from exc
-    base_url = section.str("base_url", SiteConfig.base_url) or SiteConfig.base_url
+        raise ConfigError(
+            f'site.timezone = {timezone!r} is not a known time zone; use a name like "Europe/Rome".'
+        ) from exc
+    base_url = section.text("base_url", SiteConfig.base_url) or SiteConfig.base_url
     if not base_url.startswith(("http://", "https://")):
         raise ConfigError(f"site.base_url = {base_url!r} must start with http:// or https://.")
     if not base_url.endswith("/"):
         base_url += "/"
     return SiteConfig(
-        title=section.str("title", SiteConfig.title) or SiteConfig.title,
+        title=section.text("title", SiteConfig.title) or SiteConfig.title,
         base_url=base_url,
         language=language,
         timezone=timezone,
-        description=section.str("description", "") or "",
-        author=section.str("author", "") or "",
-        posts_per_page=section.int("posts_per_page", 10, minimum=1),
+        description=section.text("description", "") or "",
+        author=section.text("author", "") or "",
+        posts_per_page=section.integer("posts_per_page", 10, minimum=1),
         templates=section.path("templates", None),
     )
 
@@ -324,7 +332,9 @@ def load_config(path: Path | None = None, overrides: dict[str, Any] | None = Non
                 f"config file {path} does not exist; create it from config.example.toml or pass --config."
             ) from exc
         except OSError as exc:
-            raise ConfigError(f"config file {path} cannot be read ({exc.strerror}); check its permissions.") from exc
+            raise ConfigError(
+                f"config file {path} cannot be read ({exc.strerror}); check its permissions."
+            ) from exc
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"config file {path} is not valid TOML ({exc}); fix the syntax.") from exc
     for name, table in (overrides or {}).items():
@@ -352,11 +362,18 @@ def load_config(path: Path | None = None, overrides: dict[str, Any] | None = Non
     attribution = _attribution(sections["attribution"])
     s = sections["service"]
     service = ServiceConfig(
-        interval=s.int("interval", 300, minimum=1),
-        max_message_bytes=s.int("max_message_bytes", ServiceConfig.max_message_bytes, minimum=1024),
+        interval=s.integer("interval", 300, minimum=1),
+        max_message_bytes=s.integer("max_message_bytes", ServiceConfig.max_message_bytes, minimum=1024),
     )
     for section in sections.values():
         section.finish()
-    return Config(path=path, imap=imap, local=local, paths=paths, senders=senders,
-                  site=site, attribution=attribution, service=service)
-
+    return Config(
+        path=path,
+        imap=imap,
+        local=local,
+        paths=paths,
+        senders=senders,
+        site=site,
+        attribution=attribution,
+        service=service,
+    )

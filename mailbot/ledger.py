@@ -185,4 +185,4 @@ class Ledger:
         row = self._db.execute(
             "SELECT source, started_at, finished_at, counts, error FROM runs ORDER BY id DESC LIMIT 1"
         ).fetchone()
-        return tuple(row) if row else None  # type: ignore[return-value]
+        return tuple(row) if row else None

@@ -8,9 +8,9 @@ composes them.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from collections.abc import Iterator
 from typing import Any, Protocol
 
 
@@ -108,7 +108,7 @@ class RawMessage:
     data: bytes
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     """Where a draft is in its life."""
 
     DRAFT = "draft"

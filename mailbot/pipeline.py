@@ -131,7 +131,14 @@ class Pipeline:
         return DRAFTED
 
     def _already_drafted(
-        self, source: Source, message: RawMessage, sha: str, draft_id: str, report: RunReport, *, resumed: bool
+        self,
+        source: Source,
+        message: RawMessage,
+        sha: str,
+        draft_id: str,
+        report: RunReport,
+        *,
+        resumed: bool,
     ) -> str:
         if resumed:
             # A crash came after the draft was recorded but before the move.
@@ -143,7 +150,9 @@ class Pipeline:
         log.info("%s %s is already draft %s", source.name, message.key, draft_id)
         return DRAFTED if resumed else DUPLICATE
 
-    def _quarantine(self, source: Source, message: RawMessage, sha: str, reason: str, report: RunReport) -> str:
+    def _quarantine(
+        self, source: Source, message: RawMessage, sha: str, reason: str, report: RunReport
+    ) -> str:
         self.ledger.record(source.name, message.key, sha, None, FAILED, error=reason)
         source.quarantine(message, reason)
         report.failed.append((message.key, reason))
@@ -174,7 +183,9 @@ class Pipeline:
         title = title or "(untitled)"
         day = letter.date or found.received or now
         draft_id = resume_id or f"{day:%Y%m%d}-" + slugify(
-            title, {i.split("-", 1)[-1] for i in self._taken() if i.startswith(f"{day:%Y%m%d}-")}, max_length=40
+            title,
+            {i.split("-", 1)[-1] for i in self._taken() if i.startswith(f"{day:%Y%m%d}-")},
+            max_length=40,
         )
         notes = [f.note for f in found.forwarders if f.note]
         policy = self.config.attribution
@@ -242,4 +253,3 @@ class Pipeline:
                 self.store.write(d)
                 newly.append(d.id)
         return newly, report
-

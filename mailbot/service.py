@@ -10,6 +10,7 @@ SIGTERM/SIGINT finish the message in hand, then the service exits 0.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import signal
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from .errors import AuthenticationError, MailbotError
@@ -35,7 +37,7 @@ IDLE_CHUNK = 60.0  # seconds per IDLE call; RFC 2177 asks for re-IDLE before 29 
 def backoff_delay(failures: int, interval: float, rng: random.Random) -> float:
     """Seconds to wait after ``failures`` failures in a row: doubling, capped, with jitter."""
     delay = min(BACKOFF_CAP, interval, BACKOFF_BASE * 2 ** (failures - 1))
-    return delay * rng.uniform(0.5, 1.0)
+    return float(delay * rng.uniform(0.5, 1.0))
 
 
 class Service:
@@ -105,10 +107,9 @@ class Service:
         self._reschedule(delay)
 
     def _reschedule(self, delay: float) -> None:
-        try:
-            self._scheduler.modify_job(JOB_ID, next_run_time=datetime.now().astimezone() + timedelta(seconds=delay))
-        except Exception:  # the scheduler is shutting down
-            pass
+        when = datetime.now().astimezone() + timedelta(seconds=delay)
+        with contextlib.suppress(JobLookupError):  # the job is gone: the scheduler is shutting down
+            self._scheduler.modify_job(JOB_ID, next_run_time=when)
 
     def wake_now(self) -> None:
         """Run the poll job as soon as possible (or once more, if it is running)."""
@@ -137,18 +138,17 @@ class Service:
                 self.wake_now()  # mail may have arrived while the connection was down
             finally:
                 if watcher is not None:
-                    try:
+                    with contextlib.suppress(Exception):
                         watcher.close()
-                    except Exception:
-                        pass
 
     def run(self, install_signals: bool = True) -> int:
         """Run until SIGTERM/SIGINT (or ``stop``); returns the exit status."""
         if install_signals:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, self._on_signal)
-        self._scheduler.add_job(self.poll, "interval", seconds=self.interval, id=JOB_ID,
-                                next_run_time=datetime.now().astimezone())
+        self._scheduler.add_job(
+            self.poll, "interval", seconds=self.interval, id=JOB_ID, next_run_time=datetime.now().astimezone()
+        )
         self._scheduler.start()
         watcher = None
         if self.idle:

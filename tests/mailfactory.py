@@ -5,9 +5,9 @@ Parser behaviour is tested on the .eml files under tests/data, one case per file
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROME = timezone(timedelta(hours=1))

@@ -23,8 +23,13 @@ def mailbot(
     """Run the real program in a child process, as a user would."""
     full_env = {k: v for k, v in os.environ.items() if k != "MAILBOT_CONFIG"} | (env or {})
     proc = subprocess.run(
-        [sys.executable, "-m", "mailbot", *args], cwd=cwd, input=stdin or b"", capture_output=True,
-        env=full_env, timeout=60, check=False,
+        [sys.executable, "-m", "mailbot", *args],
+        cwd=cwd,
+        input=stdin or b"",
+        capture_output=True,
+        env=full_env,
+        timeout=60,
+        check=False,
     )
     return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode())
 
@@ -94,7 +99,9 @@ def test_end_to_end_poll_review_publish(tmp_path: Path) -> None:
     published = mailbot("publish", cwd=tmp_path)
     assert published.returncode == 0, published.stderr
     assert f"published {first}" in published.stdout
-    statuses = {i["id"]: i["status"] for i in json.loads(mailbot("drafts", "list", "--json", cwd=tmp_path).stdout)}
+    statuses = {
+        i["id"]: i["status"] for i in json.loads(mailbot("drafts", "list", "--json", cwd=tmp_path).stdout)
+    }
     assert statuses == {first: "published", second: "rejected"}
     status = json.loads(mailbot("status", "--json", cwd=tmp_path).stdout)
     assert status["messages"] == {"drafted": 2, "failed": 1}

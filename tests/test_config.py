@@ -52,7 +52,9 @@ def test_config_is_frozen(tmp_path: Path) -> None:
 
 def test_secret_from_file_and_never_in_repr(tmp_path: Path) -> None:
     (tmp_path / "secret.txt").write_text("hunter2\n")
-    config = load_config(write(tmp_path, '[imap]\nhost = "h"\nusername = "u"\npassword_file = "secret.txt"\n'))
+    config = load_config(
+        write(tmp_path, '[imap]\nhost = "h"\nusername = "u"\npassword_file = "secret.txt"\n')
+    )
     assert config.imap is not None and config.imap.password == "hunter2"
     assert "hunter2" not in repr(config)
 
@@ -75,11 +77,13 @@ def test_secret_from_file_and_never_in_repr(tmp_path: Path) -> None:
         ('[site]\nbase_url = "blog.example.org"\n', "site.base_url"),
         ('[senders]\nallow = "*@example.org"\n', "senders.allow must be a list"),
         ('[attribution]\nauthor_style = "nickname"\n', "attribution.author_style"),
-        ('[service]\ninterval = 0\n', "service.interval"),
+        ("[service]\ninterval = 0\n", "service.interval"),
         ("[paths\n", "not valid TOML"),
     ],
 )
-def test_bad_config_names_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, expected: str) -> None:
+def test_bad_config_names_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, expected: str
+) -> None:
     monkeypatch.setenv("X", "pw")
     monkeypatch.delenv("MAILBOT_TEST_UNSET", raising=False)
     with pytest.raises(ConfigError) as info:

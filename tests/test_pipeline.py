@@ -50,7 +50,9 @@ def test_poll_drafts_each_letter_and_moves_it(config: Config) -> None:
 
 
 def test_unknown_sender_and_garbage_are_quarantined_and_the_run_goes_on(config: Config) -> None:
-    box = maildir(config.local.maildir, [letter(1, sender="mallory@evil.example.com"), b"\x00\xff" * 10, letter(2)])
+    box = maildir(
+        config.local.maildir, [letter(1, sender="mallory@evil.example.com"), b"\x00\xff" * 10, letter(2)]
+    )
     report = poll(config)
     assert len(report.drafted) == 1
     reasons = sorted(r for _, r in report.failed)
@@ -85,8 +87,18 @@ class Crash(Exception):
     pass
 
 
-@pytest.mark.parametrize("step", ["ledger.record#1", "store.write#1", "ledger.record#2", "source.done#1",
-                                  "ledger.record#3", "store.write#2", "source.done#2"])
+@pytest.mark.parametrize(
+    "step",
+    [
+        "ledger.record#1",
+        "store.write#1",
+        "ledger.record#2",
+        "source.done#1",
+        "ledger.record#3",
+        "store.write#2",
+        "source.done#2",
+    ],
+)
 def test_a_crash_at_any_step_then_a_rerun_gives_each_letter_exactly_once(
     config: Config, step: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -47,8 +47,9 @@ def test_author_display(name: str | None, style: str, expected: str) -> None:
 
 
 def test_forwarder_labels_by_address_then_domain() -> None:
-    config = AttributionConfig(labels=(("napoli.example.org", "i colleghi di Napoli"),
-                                       ("boss@example.org", "il capo")))
+    config = AttributionConfig(
+        labels=(("napoli.example.org", "i colleghi di Napoli"), ("boss@example.org", "il capo"))
+    )
     anna = Forwarder("Anna Bianchi", "anna@napoli.example.org", None, None)
     marco = Forwarder("Marco Verdi", "marco@roma.example.org", None, None)
     boss = Forwarder("B", "BOSS@example.org", None, None)

@@ -22,8 +22,12 @@ def sample(draft_id: str = "20070122-esternalizzazione") -> Draft:
         title="Esternalizzazione del call center",
         author=Person("Tommaso Rossi", "tommaso.rossi@example.it"),
         forwarders=(
-            Forwarder("Anna Bianchi", "anna.bianchi@napoli.example.org",
-                      datetime(2007, 1, 23, 9, 12, tzinfo=ROME), "Vi giro questa lettera."),
+            Forwarder(
+                "Anna Bianchi",
+                "anna.bianchi@napoli.example.org",
+                datetime(2007, 1, 23, 9, 12, tzinfo=ROME),
+                "Vi giro questa lettera.",
+            ),
             Forwarder(None, "desk@example.org", None, None),
         ),
         body='Ho letto dell\'esternalizzazione.\n\n"Citazione" con \\ e +++\n\nSaluti.\n\nTommaso',

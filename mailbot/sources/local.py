@@ -13,13 +13,13 @@ from __future__ import annotations
 import logging
 import mailbox
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 
 from ..errors import SourceError, UsageError
 from ..fsutil import fsync_dir
-from ..models import RawMessage, Source
+from ..models import RawMessage
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,9 @@ def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise SourceError(f"{path} cannot be read ({exc.strerror}); check that it exists and is readable.") from exc
+        raise SourceError(
+            f"{path} cannot be read ({exc.strerror}); check that it exists and is readable."
+        ) from exc
 
 
 class MaildirInbox:
@@ -83,7 +85,12 @@ class MaildirInbox:
 class ReadOnlySource:
     """Messages from files the user names; handling them moves nothing."""
 
-    def __init__(self, name: str, items: list[tuple[str, Callable[[], bytes]]], on_close: Callable[[], None] | None = None):
+    def __init__(
+        self,
+        name: str,
+        items: Sequence[tuple[str, Callable[[], bytes]]],
+        on_close: Callable[[], None] | None = None,
+    ):
         self.name = name
         self._items = items
         self._on_close = on_close
@@ -111,9 +118,9 @@ def _looks_like_mbox(path: Path) -> bool:
         return fh.read(5) == b"From "
 
 
-def import_sources(paths: list[Path]) -> list[Source]:
+def import_sources(paths: list[Path]) -> list[ReadOnlySource]:
     """Read-only sources for ``mailbot import``: files, Maildir folders, mbox files."""
-    sources: list[Source] = []
+    sources: list[ReadOnlySource] = []
     for path in paths:
         path = path.absolute()
         if _is_maildir(path):
@@ -123,7 +130,10 @@ def import_sources(paths: list[Path]) -> list[Source]:
             )
             sources.append(ReadOnlySource(f"maildir:{path}", [(p.name, partial(_read, p)) for p in files]))
         elif path.is_dir():
-            raise UsageError(f"{path} is a folder but not a Maildir (no new/ and cur/); give .eml files, a Maildir or an mbox.")
+            raise UsageError(
+                f"{path} is a folder but not a Maildir (no new/ and cur/); "
+                "give .eml files, a Maildir or an mbox."
+            )
         elif not path.exists():
             raise UsageError(f"{path} does not exist; check the path.")
         elif _looks_like_mbox(path):
