@@ -17,11 +17,13 @@ file imported twice never yields a second draft.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from .errors import StoreError
 
@@ -80,7 +82,9 @@ class Ledger:
     def __init__(self, path: Path) -> None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, isolation_level=None)
+            # The service's poll job runs in a scheduler thread, never two at once
+            # (max_instances=1); the lock keeps any other use safe too.
+            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(SCHEMA)
@@ -89,6 +93,7 @@ class Ledger:
                 f"the ledger {path} cannot be opened ({exc}); check [paths] state and its permissions."
             ) from exc
         self.path = path
+        self._lock = threading.RLock()
 
     def close(self) -> None:
         self._db.close()
@@ -101,21 +106,27 @@ class Ledger:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
-            yield self._db
-            self._db.execute("COMMIT")
-        except sqlite3.Error as exc:
-            self._db.execute("ROLLBACK")
-            raise StoreError(f"the ledger {self.path} could not be written ({exc}).") from exc
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                yield self._db
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise StoreError(f"the ledger {self.path} could not be written ({exc}).") from exc
+
+    def _query(self, sql: str, *args: object) -> list[Any]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
 
     def _one(self, where: str, *args: object) -> Entry | None:
-        row = self._db.execute(
+        rows = self._query(
             "SELECT source, key, message_id, sha256, draft_id, outcome, error, handled_at "
             f"FROM messages WHERE {where} ORDER BY id LIMIT 1",
-            args,
-        ).fetchone()
-        return Entry(*row) if row else None
+            *args,
+        )
+        return Entry(*rows[0]) if rows else None
 
     def by_key(self, source: str, key: str) -> Entry | None:
         return self._one("source = ? AND key = ?", source, key)
@@ -157,12 +168,12 @@ class Ledger:
 
     def draft_ids(self) -> set[str]:
         """Every draft id the ledger has handed out (also for drafts not yet on disk)."""
-        rows = self._db.execute("SELECT draft_id FROM messages WHERE draft_id IS NOT NULL")
+        rows = self._query("SELECT draft_id FROM messages WHERE draft_id IS NOT NULL")
         return {r[0] for r in rows}
 
     def counts(self) -> dict[str, int]:
         """Number of rows by outcome."""
-        rows = self._db.execute("SELECT outcome, COUNT(*) FROM messages GROUP BY outcome")
+        rows = self._query("SELECT outcome, COUNT(*) FROM messages GROUP BY outcome")
         return {outcome: n for outcome, n in rows}
 
     def last_error(self) -> Entry | None:
@@ -182,7 +193,7 @@ class Ledger:
             )
 
     def last_run(self) -> tuple[str, str, str | None, str | None, str | None] | None:
-        row = self._db.execute(
+        rows = self._query(
             "SELECT source, started_at, finished_at, counts, error FROM runs ORDER BY id DESC LIMIT 1"
-        ).fetchone()
-        return tuple(row) if row else None
+        )
+        return tuple(rows[0]) if rows else None
