@@ -11,6 +11,7 @@ SIGTERM/SIGINT finish the message in hand, then the service exits 0.
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import logging
 import random
 import signal
@@ -61,6 +62,8 @@ class Service:
         self.wake = threading.Event()
         self.failures = 0
         self.exit_code = 0
+        self._closing = False
+        self._closing_lock = threading.Lock()
         self._scheduler = BackgroundScheduler(job_defaults={"max_instances": 1, "coalesce": True})
 
     # The job: one or more cycles, until no wake-up arrived meanwhile.
@@ -107,9 +110,15 @@ class Service:
         self._reschedule(delay)
 
     def _reschedule(self, delay: float) -> None:
+        # APScheduler's shutdown() holds its job-store lock while it waits for the running
+        # job; a job calling modify_job() then would deadlock. Our own lock and flag make
+        # sure no reschedule starts once closing has begun.
         when = datetime.now().astimezone() + timedelta(seconds=delay)
-        with contextlib.suppress(JobLookupError):  # the job is gone: the scheduler is shutting down
-            self._scheduler.modify_job(JOB_ID, next_run_time=when)
+        with self._closing_lock:
+            if self._closing:
+                return
+            with contextlib.suppress(JobLookupError):
+                self._scheduler.modify_job(JOB_ID, next_run_time=when)
 
     def wake_now(self) -> None:
         """Run the poll job as soon as possible (or once more, if it is running)."""
@@ -146,6 +155,8 @@ class Service:
         if install_signals:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, self._on_signal)
+            # `kill -USR1 PID` prints every thread's stack: how to see where a stuck service is.
+            faulthandler.register(signal.SIGUSR1, all_threads=True)
         self._scheduler.add_job(
             self.poll, "interval", seconds=self.interval, id=JOB_ID, next_run_time=datetime.now().astimezone()
         )
@@ -158,6 +169,8 @@ class Service:
         while not self.stop.wait(1.0):
             pass
         log.info("stopping: finishing the message in hand")
+        with self._closing_lock:
+            self._closing = True
         self._scheduler.shutdown(wait=True)
         if watcher is not None:
             watcher.join(timeout=2.0)

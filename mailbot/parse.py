@@ -1,0 +1,312 @@
+"""Decode one RFC 822 message into a :class:`~mailbot.models.ParsedMessage`.
+
+Pure: bytes in, data out. ``mail-parser`` decodes the headers (RFC 2047 words,
+address lists); the MIME tree is walked here so that a ``message/rfc822`` part
+stays a separate message instead of being merged into the outer body, as
+``mail-parser``'s own text lists would do.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime
+from email import errors
+from email.header import decode_header, make_header
+from email.message import Message
+from email.utils import getaddresses, parsedate_to_datetime
+from html.parser import HTMLParser
+from typing import Any
+
+import mailparser
+import mailparser.utils as mp_utils
+
+from mailbot.errors import MessageError
+from mailbot.models import Attachment, ParsedMessage, Person
+
+# mail-parser warns about odd MIME subtypes through logging; without a handler of ours those
+# records would reach stderr via logging's last resort. The application's own config still gets them.
+logging.getLogger("mailparser").addHandler(logging.NullHandler())
+
+# A message must carry at least one of these to be taken for an email at all.
+_ESSENTIAL_HEADERS = ("from", "date", "subject", "message-id")
+
+# Labels that, in western mail, mostly mean "some 8-bit Latin text": real
+# senders often mislabel windows-1252 as one of these (or the reverse).
+_LATIN_CHARSETS = frozenset(
+    {"us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1", "l1", "iso-8859-15", "latin-9", "windows-1252"}
+)
+_C1_CONTROLS = re.compile(rb"[\x80-\x9f]")
+
+
+def parse_message(raw: bytes) -> ParsedMessage:
+    """Parse raw message bytes.
+
+    Raises :class:`MessageError` when the bytes are not an email message at all.
+    """
+    if not raw or not raw.strip():
+        raise MessageError("The message is empty; give an RFC 822 email message.")
+    try:
+        parser = mailparser.parse_from_bytes(raw)
+    except Exception as exc:  # mail-parser raises assorted errors on hostile input
+        raise MessageError(f"The message cannot be parsed as an email ({exc}).") from exc
+    message = parser.message
+    if message is None or not any(name.lower() in _ESSENTIAL_HEADERS for name in message):
+        raise MessageError(
+            "The input is not an email message: it has no From, Date, Subject or Message-ID header."
+        )
+    return _from_parser(parser)
+
+
+def _from_parser(parser: Any) -> ParsedMessage:
+    """Build a ParsedMessage from a mail-parser object: its decoded headers and its Message."""
+    return _build(parser.message, parser.from_, parser.subject, parser.message_id)
+
+
+def _from_attached(message: Message) -> ParsedMessage:
+    """Build a ParsedMessage for an attached message without a second full mail-parser pass."""
+    # The stdlib is enough here and several times cheaper than mail-parser's forensic address parser.
+    pairs = [
+        (_decode_words(name), address) for name, address in getaddresses([_header_text(message.get("From"))])
+    ]
+    pairs = [(name, address) for name, address in pairs if address]
+    return _build(
+        message,
+        pairs,
+        mp_utils.decode_headers(message.get_all("Subject")),
+        mp_utils.decode_headers(message.get_all("Message-ID")),
+    )
+
+
+def _build(message: Message, addresses: Any, subject_value: Any, message_id_value: Any) -> ParsedMessage:
+    if addresses:
+        name, address = addresses[0]
+        sender = Person(_clean(name), _clean(address))
+    else:
+        sender = Person(_clean(_decode_words(message.get("From"))), None)
+    date_raw = _unfold(message.get("Date"))
+    subject = _unfold(subject_value)
+    message_id = _unfold(message_id_value)
+
+    texts: list[str] = []
+    htmls: list[str] = []
+    attached: list[ParsedMessage] = []
+    attachments: list[Attachment] = []
+    _walk(message, texts, htmls, attached, attachments)
+
+    html = "\n".join(htmls) if htmls else None
+    if texts:
+        text: str | None = "\n".join(texts)
+    elif html is not None:
+        text = html_to_text(html)
+    else:
+        text = None
+    headers = tuple((name, _header_text(value)) for name, value in message.items())
+    return ParsedMessage(
+        sender=sender,
+        subject=subject,
+        date=_parse_date(date_raw),
+        date_raw=date_raw,
+        message_id=message_id,
+        text=text,
+        html=html,
+        attached=tuple(attached),
+        attachments=tuple(attachments),
+        headers=headers,
+        defects=tuple(type(d).__name__ for d in message.defects),
+    )
+
+
+def _walk(
+    part: Message,
+    texts: list[str],
+    htmls: list[str],
+    attached: list[ParsedMessage],
+    attachments: list[Attachment],
+) -> None:
+    """Sort the leaves of a MIME tree into bodies, attached messages and attachments."""
+    ctype = part.get_content_type()
+    if ctype == "message/rfc822":
+        payload = part.get_payload()
+        inner = payload[0] if isinstance(payload, list) and payload else None
+        if isinstance(inner, Message):
+            attached.append(_from_attached(inner))
+        return
+    if part.is_multipart():
+        for child in part.get_payload():
+            if isinstance(child, Message):
+                _walk(child, texts, htmls, attached, attachments)
+        return
+    is_attachment = part.get_content_disposition() == "attachment" or part.get_filename() is not None
+    if ctype in ("text/plain", "text/html") and not is_attachment:
+        body = _decode_text(part)
+        (texts if ctype == "text/plain" else htmls).append(body)
+        return
+    data = part.get_payload(decode=True)
+    attachments.append(
+        Attachment(
+            filename=_decode_words(part.get_filename()) or None,
+            content_type=ctype,
+            data=data if isinstance(data, bytes) else b"",
+            content_id=_unfold(part.get("Content-ID")),
+        )
+    )
+
+
+def _decode_text(part: Message) -> str:
+    """Decode a text leaf to str with ``\\n`` line ends, surviving wrong charset labels."""
+    data = part.get_payload(decode=True)
+    if not isinstance(data, bytes):
+        return ""
+    try:
+        charset = part.get_content_charset()
+    except (errors.CharsetError, UnicodeError):  # a charset name with non-ASCII bytes in it
+        charset = None
+    text = decode_bytes(data, charset)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def decode_bytes(data: bytes, charset: str | None) -> str:
+    """Decode body bytes, trusting the label only as far as the bytes agree with it.
+
+    UTF-8 is tried first for Latin labels because it almost never decodes Latin
+    text by accident; bytes 0x80-0x9F in "ISO-8859-1" text are windows-1252
+    punctuation (curly quotes, euro), never C1 controls.
+    """
+    label = (charset or "us-ascii").strip().lower()
+    if label in _LATIN_CHARSETS or label in ("utf-8", "utf8"):
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        if label in ("iso-8859-15", "latin-9") and not _C1_CONTROLS.search(data):
+            return data.decode("iso-8859-15")
+        try:
+            return data.decode("windows-1252")
+        except UnicodeDecodeError:
+            return data.decode("latin-1")
+    try:
+        return data.decode(label)
+    except (LookupError, ValueError):  # unknown or malformed label, or bytes that do not fit it
+        return decode_bytes(data, "utf-8")
+
+
+def _parse_date(value: str | None) -> datetime | None:
+    """Parse a Date header keeping its own offset; ``-0000`` (zone unknown) counts as UTC."""
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def _header_text(value: object) -> str:
+    """A header value as text; 8-bit raw headers come back from the stdlib as ``Header`` objects."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return str(value)
+
+
+def _decode_words(value: object) -> str:
+    """Decode RFC 2047 words in a header mail-parser could not read as an address."""
+    text = _header_text(value)
+    try:
+        return str(make_header(decode_header(text)))
+    except (UnicodeError, LookupError, ValueError, errors.CharsetError):
+        return text
+
+
+def _unfold(value: object) -> str | None:
+    text = _header_text(value)
+    text = re.sub(r"\s*\r?\n\s*", " ", text).strip()
+    return text or None
+
+
+def _clean(value: object) -> str | None:
+    text = _header_text(value).strip().strip('"').strip()
+    return text or None
+
+
+# --- HTML to text -------------------------------------------------------------------------------
+
+_SKIPPED_TAGS = frozenset({"style", "script", "head", "title", "template", "noscript"})
+_LINE_TAGS = frozenset(
+    {"div", "tr", "li", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "hr", "section"}
+)
+_PARAGRAPH_TAGS = frozenset({"p", "blockquote"})
+
+
+class _TextRenderer(HTMLParser):
+    """Render HTML as readable plain text: block elements become line breaks."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.skip_depth = 0
+        self.pre_depth = 0
+
+    def _newline(self, count: int) -> None:
+        if not self.out:
+            return
+        tail = "".join(self.out[-3:])
+        missing = count - (len(tail) - len(tail.rstrip("\n")))
+        if missing > 0:
+            self.out.append("\n" * missing)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIPPED_TAGS:
+            self.skip_depth += 1
+        elif tag == "br":
+            self.out.append("\n")
+        elif tag in _PARAGRAPH_TAGS:
+            self._newline(2)
+        elif tag in _LINE_TAGS:
+            self._newline(1)
+            if tag == "pre":
+                self.pre_depth += 1
+            elif tag == "li":
+                self.out.append("- ")
+        elif tag in ("td", "th") and self.out and not self.out[-1].endswith(("\n", " ")):
+            self.out.append(" ")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br":
+            self.out.append("\n")
+        elif tag == "hr":
+            self._newline(1)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIPPED_TAGS:
+            self.skip_depth = max(0, self.skip_depth - 1)
+        elif tag in _PARAGRAPH_TAGS:
+            self._newline(2)
+        elif tag in _LINE_TAGS:
+            self._newline(1)
+            if tag == "pre":
+                self.pre_depth = max(0, self.pre_depth - 1)
+
+    def handle_data(self, data: str) -> None:
+        if self.skip_depth:
+            return
+        if not self.pre_depth:
+            data = re.sub(r"[ \t\r\n\f]+", " ", data)
+            if not self.out or "".join(self.out[-2:]).endswith("\n"):
+                data = data.lstrip(" ")
+        if data:
+            self.out.append(data)
+
+
+def html_to_text(html: str) -> str:
+    """Convert an HTML body to plain text: paragraphs kept, tags, styles and scripts dropped."""
+    renderer = _TextRenderer()
+    renderer.feed(html.replace("\r\n", "\n"))
+    renderer.close()
+    text = "".join(renderer.out).replace("\xa0", " ")
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", text).strip("\n")

@@ -1,0 +1,296 @@
+"""Tests of mailbot.forwards: unwrapping forwards into the letter and its forwarders."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from mailbot.forwards import LANGUAGES, extract, parse_client_date, parse_person, strip_forward_prefixes
+from mailbot.models import ParsedMessage, Person
+from mailbot.parse import parse_message
+
+DATA = Path(__file__).parent / "data"
+MAILDIR_NEW = Path(__file__).parent.parent / "examples" / "maildir" / "new"
+CET = timezone(timedelta(hours=1))
+
+
+def extraction_of(path: Path) -> dict[str, object]:
+    return extract(parse_message(path.read_bytes())).to_json()
+
+
+@pytest.mark.parametrize("eml", sorted(DATA.glob("*.eml")), ids=lambda p: p.stem)
+def test_corpus(eml: Path) -> None:
+    expected = json.loads(eml.with_suffix(".json").read_text(encoding="utf-8"))
+    assert extraction_of(eml) == expected
+
+
+def test_corpus_is_complete() -> None:
+    emls = {p.stem for p in DATA.glob("*.eml")}
+    assert len(emls) >= 20
+    assert emls == {p.stem for p in DATA.glob("*.json")}
+
+
+@pytest.mark.parametrize("sample", sorted(MAILDIR_NEW.iterdir()), ids=lambda p: p.name.split(".")[1])
+def test_maildir_examples(sample: Path) -> None:
+    expected = json.loads((DATA / "examples" / f"{sample.name}.json").read_text(encoding="utf-8"))
+    assert extraction_of(sample) == expected
+
+
+# Who wrote and who forwarded each sample, stated by hand so that the expected JSON above cannot
+# silently drift: (letter author, forwarder addresses outermost first, first note line, subject).
+EXAMPLE_FACTS = {
+    "M1P101Q1": (
+        "Tommaso Rossi",
+        ["anna.bianchi@napoli.example.org"],
+        "Vi giro questa lettera di un cliente di Roma.",
+        "Esternalizzazione del call center",
+    ),
+    "M2P101Q1": (
+        "Margaret Hill",
+        ["marco.verdi@milano.example.org"],
+        "A lovely one from a customer in Manchester, for the blog.",
+        "Thank you, Sofia",
+    ),
+    "M3P101Q1": (
+        "Lucia Ferrari",
+        ["giulia.esposito@napoli.example.org"],
+        "Questa è arrivata stamattina, mi sembra giusta e ben scritta.",
+        "Quaranta minuti di attesa",
+    ),
+    "M4P101Q1": (
+        "James O'Brien",
+        ["paolo.conti@torino.example.org"],
+        "Sent to our Turin line, in English. I think it deserves a place.",
+        "A phone call I won't forget",
+    ),
+    "M5P101Q1": (
+        "Niccolò Bernardi",
+        ["francesca.romano@firenze.example.org"],
+        "Ciao a tutti,",
+        "Bolletta sbagliata, per la terza volta",
+    ),
+    "M6P101Q1": (
+        "Nicolò De Santis",
+        ["roberto.galli@bologna.example.org"],
+        "Ve la inoltro come allegato, così resta intatta.",
+        "Un grazie da Modena e una domanda sul perché",
+    ),
+    "M7P101Q1": ("Sara Lombardi", [], None, "Il mio ultimo giorno al telefono"),
+    "M8P101Q1": (
+        "Alberto Gallo",
+        ["laura.ricci@example.org", "marco.verdi@milano.example.org"],
+        "Another one for the blog, came through Milan.",
+        "Il tecnico che ha aspettato sotto la pioggia",
+    ),
+}
+
+
+@pytest.mark.parametrize("sample", sorted(MAILDIR_NEW.iterdir()), ids=lambda p: p.name.split(".")[1])
+def test_maildir_example_facts(sample: Path) -> None:
+    author, forwarders, note_start, subject = EXAMPLE_FACTS[sample.name.split(".")[1]]
+    extraction = extract(parse_message(sample.read_bytes()))
+    assert extraction.letter.author.name == author
+    assert [f.address for f in extraction.forwarders] == forwarders
+    assert extraction.forwarded is bool(forwarders)
+    assert extraction.letter.subject == subject
+    if note_start is None:
+        assert extraction.forwarders == ()
+    else:
+        assert (extraction.forwarders[0].note or "").split("\n")[0] == note_start
+    body = extraction.letter.body
+    assert body == body.strip() and "\r" not in body and "\n\n\n" not in body
+    assert not any(line.startswith(">") for line in body.split("\n"))
+    assert "-- " not in body.split("\n")
+    assert extraction.letter.date is not None and extraction.letter.date.utcoffset() is not None
+
+
+def test_founding_example_matches_contract() -> None:
+    sample = next(MAILDIR_NEW.glob("1169540000.*"))
+    result = extraction_of(sample)
+    letter = result["letter"]
+    assert isinstance(letter, dict)
+    assert letter["author"] == {"name": "Tommaso Rossi", "address": "tommaso.rossi@example.it"}
+    assert letter["date"] == "2007-01-22T18:03:00+01:00"
+    assert letter["date_raw"] == "lun 22 gen 2007 alle ore 18:03"
+    assert letter["body"].startswith("Buonasera,\n\nho letto") and letter["body"].endswith(
+        "Saluti.\n\nTommaso"
+    )
+    assert result["forwarders"] == [
+        {
+            "name": "Anna Bianchi",
+            "address": "anna.bianchi@napoli.example.org",
+            "date": "2007-01-23T09:12:00+01:00",
+            "note": "Vi giro questa lettera di un cliente di Roma.",
+        }
+    ]
+
+
+def test_extraction_metadata_is_the_outer_message() -> None:
+    extraction = extract(parse_message((DATA / "nested_gmail_outlook.eml").read_bytes()))
+    assert extraction.message_id == "<nest-14@example.org>"
+    assert extraction.received == datetime(2007, 1, 29, 10, 5, tzinfo=CET)
+    assert extraction.sender == Person("Laura Ricci", "laura.ricci@example.org")
+    assert extraction.forwarders[0].person == extraction.sender
+
+
+def test_html_only_letter_without_text() -> None:
+    message = ParsedMessage(
+        sender=Person("A", "a@example.org"),
+        subject="Fwd: x",
+        date=None,
+        date_raw=None,
+        message_id=None,
+        text=None,
+        html=None,
+    )
+    extraction = extract(message)
+    assert not extraction.forwarded
+    assert extraction.letter.body == ""
+    assert extraction.letter.subject == "x"
+
+
+def test_note_that_sounds_like_a_reply_does_not_hide_the_forward() -> None:
+    message = ParsedMessage(
+        sender=Person("Anna", "anna@napoli.example.org"),
+        subject="I: Lettera",
+        date=datetime(2007, 1, 23, 9, 0, tzinfo=CET),
+        date_raw=None,
+        message_id=None,
+        text=(
+            "Il signor Neri ci ha scritto:\n\n---------- Messaggio inoltrato ---------\n"
+            "Da: Giorgio Neri <giorgio.neri@example.it>\nData: 22/01/2007 18:03\nOggetto: Lettera\n\nCiao.\n"
+        ),
+        html=None,
+    )
+    extraction = extract(message)
+    assert extraction.forwarded
+    assert extraction.forwarders[0].note == "Il signor Neri ci ha scritto:"
+    assert extraction.letter.body == "Ciao."
+    assert extraction.letter.date == datetime(2007, 1, 22, 18, 3, tzinfo=CET)
+
+
+def test_outlook_reply_header_block_is_not_a_forward() -> None:
+    message = ParsedMessage(
+        sender=Person("Peter", "peter@example.com"),
+        subject="RE: Your automated menu",
+        date=None,
+        date_raw=None,
+        message_id=None,
+        text=(
+            "Thanks!\n\nFrom: Customer Service\nSent: Monday, January 22, 2007 6:03 PM\n"
+            "Subject: Menu\n\nHello\n"
+        ),
+        html=None,
+    )
+    assert not extract(message).forwarded
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("lun 22 gen 2007 alle ore 18:03", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("mar 23 gen 2007 alle ore 09:12", datetime(2007, 1, 23, 9, 12, tzinfo=CET)),
+        ("Mon, Jan 22, 2007 at 6:03 PM", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("Mon, Jan 22, 2007 at 12:10 AM", datetime(2007, 1, 22, 0, 10, tzinfo=CET)),
+        ("Monday, January 22, 2007 6:03 PM", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("lunedì 22 gennaio 2007 18:03", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("22 January 2007 at 18:03:00 CET", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("22 gennaio 2007 18:03:00 CEST", datetime(2007, 1, 22, 18, 3, tzinfo=timezone(timedelta(hours=2)))),
+        ("Mon, 22 Jan 2007 18:03:00 +0100", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        (
+            "Mon, 22 Jan 2007 12:03:00 -0500",
+            datetime(2007, 1, 22, 12, 3, tzinfo=timezone(timedelta(hours=-5))),
+        ),
+        ("22/01/2007 18:03", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("01/22/2007 18:03", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("2007-01-22 18:03 +0100", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("jeu. 25 janv. 2007 à 18:03", datetime(2007, 1, 25, 18, 3, tzinfo=CET)),
+        ("Donnerstag, 25. Januar 2007 18:03", datetime(2007, 1, 25, 18, 3, tzinfo=CET)),
+        ("(GMT+01:00) 22 Jan 2007 18:03", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("sometime last week", None),
+        ("31 febbraio 2007 10:00", None),
+        ("22 Jan 2007 18:03 +9999", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("", None),
+    ],
+)
+def test_parse_client_date(text: str, expected: datetime | None) -> None:
+    parsed = parse_client_date(text, CET)
+    assert parsed == expected
+    if parsed is not None and expected is not None:
+        assert parsed.utcoffset() == expected.utcoffset()
+
+
+def test_parse_client_date_without_any_zone_is_unknown() -> None:
+    assert parse_client_date("lun 22 gen 2007 alle ore 18:03") is None
+    assert parse_client_date("Mon, 22 Jan 2007 18:03:00 +0100") == datetime(2007, 1, 22, 18, 3, tzinfo=CET)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Tommaso Rossi <tommaso.rossi@example.it>", Person("Tommaso Rossi", "tommaso.rossi@example.it")),
+        ('"Rossi, Tommaso" <tommaso.rossi@example.it>', Person("Rossi, Tommaso", "tommaso.rossi@example.it")),
+        (
+            "Tommaso Rossi [mailto:tommaso.rossi@example.it]",
+            Person("Tommaso Rossi", "tommaso.rossi@example.it"),
+        ),
+        ("*Tommaso Rossi* <tommaso.rossi@example.it>", Person("Tommaso Rossi", "tommaso.rossi@example.it")),
+        ("tommaso.rossi@example.it", Person(None, "tommaso.rossi@example.it")),
+        ("<tommaso.rossi@example.it>", Person(None, "tommaso.rossi@example.it")),
+        ("Tommaso Rossi", Person("Tommaso Rossi", None)),
+        ("", Person(None, None)),
+        (None, Person(None, None)),
+    ],
+)
+def test_parse_person(text: str | None, expected: Person) -> None:
+    assert parse_person(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        ("Fwd: Ciao", "Ciao"),
+        ("I: Esternalizzazione del call center", "Esternalizzazione del call center"),
+        ("FW: fwd: TR: WG: Rv: Enc: Doorst: VS: Ciao", "Ciao"),
+        ("Fwd: Re: Ciao", "Re: Ciao"),
+        ("R: Ciao", "R: Ciao"),
+        ("Re: Fwd: Ciao", "Re: Fwd: Ciao"),
+        ("[Fwd: Ciao]", "Ciao"),
+        ("Fw[2]: Ciao", "Ciao"),
+        ("Inoltro: Ciao", "Ciao"),
+        ("Ideas: keep this", "Ideas: keep this"),
+        ("Fwd:", None),
+        (None, None),
+    ],
+)
+def test_strip_forward_prefixes(subject: str | None, expected: str | None) -> None:
+    assert strip_forward_prefixes(subject) == expected
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_every_language_table_is_recognised(language: str) -> None:
+    labels = LANGUAGES[language]
+    fields = {name: names[0] for name, names in labels.fields.items()}
+    for separator in labels.separators:
+        text = (
+            f"Nota.\n\n---------- {separator} ----------\n{fields['from']}: Eva <eva@example.com>\n"
+            f"{fields['date']}: 22/01/2007 18:03\n{fields['subject']}: Prova\n\nTesto.\n"
+        )
+        message = ParsedMessage(
+            sender=Person("F", "f@example.org"),
+            subject="x",
+            date=datetime(2007, 1, 23, tzinfo=UTC),
+            date_raw=None,
+            message_id=None,
+            text=text,
+            html=None,
+        )
+        extraction = extract(message)
+        assert extraction.forwarded, separator
+        assert extraction.letter.author == Person("Eva", "eva@example.com")
+        assert extraction.letter.subject == "Prova"
+        assert extraction.letter.body == "Testo."
+        assert extraction.forwarders[0].note == "Nota."

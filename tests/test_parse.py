@@ -1,0 +1,206 @@
+"""Tests of mailbot.parse: decoding, MIME structure and HTML rendering."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from mailbot.errors import MessageError
+from mailbot.parse import decode_bytes, html_to_text, parse_message
+
+DATA = Path(__file__).parent / "data"
+EMLS = sorted(DATA.glob("*.eml"))
+EXAMPLES = sorted((Path(__file__).parent.parent / "examples" / "maildir" / "new").iterdir())
+
+
+def load(name: str) -> bytes:
+    return (DATA / f"{name}.eml").read_bytes()
+
+
+@pytest.mark.parametrize("path", EMLS + EXAMPLES, ids=lambda p: p.stem if p.suffix == ".eml" else p.name)
+def test_every_sample_parses_cleanly(path: Path) -> None:
+    message = parse_message(path.read_bytes())
+    assert message.sender.address and "@" in message.sender.address
+    assert message.date is not None and message.date.utcoffset() is not None
+    assert message.date_raw and message.date_raw[:3].isalpha()
+    assert message.message_id and message.message_id.startswith("<") and message.message_id.endswith(">")
+    assert message.text is not None and message.text.strip()
+    assert "\r" not in message.text
+    for inner in message.attached:
+        assert inner.text and inner.text.strip() not in message.text
+
+
+def test_date_keeps_its_own_offset() -> None:
+    message = parse_message(load("bold_labels_outlook"))
+    assert message.date is not None
+    assert message.date.utcoffset() == timedelta(hours=-5)
+    assert message.date.hour == 8
+    assert message.date_raw == "Wed, 24 Jan 2007 08:01:00 -0500"
+
+
+def test_rfc2047_latin1_name_and_subject() -> None:
+    message = parse_message(load("latin1_encoded_name"))
+    assert message.sender.name == "Nicolò Carità"
+    assert message.sender.address == "nicolo.carita@napoli.example.org"
+    assert message.subject == "I: Perché non rispondete più?"
+    assert message.text is not None and "Salè" in message.text
+
+
+def test_windows1252_labelled_latin1() -> None:
+    text = parse_message(load("windows1252_body")).text
+    assert text is not None
+    assert "charged € 5" in text
+    assert "“as is”" in text
+    assert "I\u2019d like" in text
+
+
+def test_utf8_labelled_latin1_is_not_mojibake() -> None:
+    message = parse_message(load("mislabeled_utf8_as_latin1"))
+    assert message.text is not None and "Perché in città" in message.text
+    assert "Ã" not in message.text
+    assert message.subject == "I: Città e pazienza"
+
+
+def test_base64_body_with_crlf() -> None:
+    text = parse_message(load("base64_body")).text
+    assert text is not None and text.startswith("Questa arriva da Monza.\n\n")
+    assert "\r" not in text
+
+
+def test_crlf_message() -> None:
+    message = parse_message(load("crlf_line_endings"))
+    assert message.subject == "I: Grazie all'operatore del sabato"
+    assert message.text is not None and "\r" not in message.text
+    assert "\n\n---------- Messaggio inoltrato ---------\n" in message.text
+
+
+def test_plain_text_is_preferred_over_html() -> None:
+    message = parse_message(load("gmail_en_forward_alternative"))
+    assert message.text is not None and "HTML VERSION" not in message.text
+    assert message.html is not None and "HTML VERSION" in message.html
+
+
+def test_html_only_body_is_rendered() -> None:
+    message = parse_message(load("html_only_forward"))
+    assert message.html is not None
+    assert message.text is not None
+    assert message.text.startswith("One more & then I'm done for today.\n\n---------- Forwarded message")
+    assert "From: Peter Walsh <peter.walsh@example.com>\nDate: Mon, Jan 22, 2007 at 6:03 PM\n" in message.text
+    assert "font-family" not in message.text and "<" not in message.text.split("From:")[0]
+
+
+def test_attached_message_does_not_leak_into_html_only_outer() -> None:
+    message = parse_message(load("html_outer_attached_rfc822"))
+    assert message.text == "See the attached complaint."
+    assert message.html is not None and "automated menu" not in message.html
+    assert len(message.attached) == 1
+    inner = message.attached[0]
+    assert inner.sender.name == "Peter Walsh"
+    assert inner.subject == "Your automated menu"
+    assert inner.message_id == "<inner-12@example.com>"
+    assert inner.text is not None and inner.text.startswith("Dear customer service,")
+    assert message.attachments == ()
+
+
+def test_attached_message_headers_are_decoded() -> None:
+    message = parse_message(load("attached_rfc822"))
+    assert message.text is not None and "Buongiorno" not in message.text
+    (inner,) = message.attached
+    assert inner.sender.name == "Marta Colombo"
+    assert inner.subject == "Grazie all'operatore del sabato"
+
+
+def test_other_parts_are_attachments() -> None:
+    raw = (
+        b"From: a@example.org\nSubject: photo\nDate: Mon, 22 Jan 2007 18:03:00 +0100\n"
+        b'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n'
+        b"--b\nContent-Type: text/plain\n\nSee the photo.\n"
+        b'--b\nContent-Type: image/png\nContent-Disposition: attachment; filename="=?utf-8?q?f=C3=A9.png?="\n'
+        b"Content-ID: <img1@example.org>\nContent-Transfer-Encoding: base64\n\niVBORw0KGgo=\n--b--\n"
+    )
+    message = parse_message(raw)
+    assert message.text == "See the photo."
+    (attachment,) = message.attachments
+    assert attachment.content_type == "image/png"
+    assert attachment.filename == "fé.png"
+    assert attachment.data == b"\x89PNG\r\n\x1a\n"
+    assert attachment.content_id == "<img1@example.org>"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"", b"   \n", b"just some text\nwith lines\n", b"\x00\x01\x02binary junk"],
+    ids=["empty", "blank", "text", "binary"],
+)
+def test_not_an_email_raises_message_error(raw: bytes) -> None:
+    with pytest.raises(MessageError):
+        parse_message(raw)
+
+
+def test_missing_or_bad_date_is_none() -> None:
+    message = parse_message(b"From: a@example.org\nDate: someday soon\nSubject: x\n\nbody\n")
+    assert message.date is None
+    assert message.date_raw == "someday soon"
+    assert parse_message(b"From: a@example.org\nSubject: x\n\nbody\n").date_raw is None
+
+
+def test_unknown_charset_falls_back() -> None:
+    raw = b"From: a@example.org\nSubject: x\nContent-Type: text/plain; charset=x-klingon\n\ncaf\xc3\xa9\n"
+    assert parse_message(raw).text == "café\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "charset", "expected"),
+    [
+        ("città".encode(), "utf-8", "città"),
+        ("città".encode("latin-1"), "utf-8", "città"),
+        ("città".encode(), "iso-8859-1", "città"),
+        (b"\x93ok\x94 \x80", "iso-8859-1", "“ok” €"),
+        (b"\xa4 5", "iso-8859-15", "€ 5"),
+        (b"\x81", None, "\x81"),
+        ("città".encode("cp850"), "cp850", "città"),
+    ],
+)
+def test_decode_bytes(data: bytes, charset: str | None, expected: str) -> None:
+    assert decode_bytes(data, charset) == expected
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ("<p>One</p><p>Two</p>", "One\n\nTwo"),
+        ("<div>One</div><div><br></div><div>Two</div>", "One\n\nTwo"),
+        ("a<br>b<br/>c", "a\nb\nc"),
+        ("<blockquote>quoted</blockquote>after", "quoted\n\nafter"),
+        (
+            "<head><title>T</title><style>p{}</style></head><script>x()</script><p>Body &amp; &egrave;</p>",
+            "Body & è",
+        ),
+        ("<p>  spaced\n   out   text </p>", "spaced out text"),
+        ("<p>x</p><p>&nbsp;</p><p>&nbsp;</p><p>y</p>", "x\n\ny"),
+        ("<ul><li>one</li><li>two</li></ul>", "- one\n- two"),
+        ("<pre>  keep\n  this</pre>", "  keep\n  this"),
+        (
+            "<table><tr><th>Subject:</th><td>Hi</td></tr><tr><th>Date:</th><td>Now</td></tr></table>",
+            "Subject: Hi\nDate: Now",
+        ),
+    ],
+)
+def test_html_to_text(html: str, expected: str) -> None:
+    assert html_to_text(html) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"From: =?u\xe9f-8?q?Anna?= \nSubject: x\n\nbody\n",
+        b'From: a@example.org\nSubject: x\nContent-Type: text/plain; charset="utf\x00-8"\n\nbody\n',
+        b'From: a@example.org\nSubject: x\nContent-Type: text/plain; charset="u\xe9f-8"\n\nbody\n',
+    ],
+    ids=["bad-encoded-word-charset", "null-in-charset", "non-ascii-charset"],
+)
+def test_broken_charsets_do_not_crash(raw: bytes) -> None:
+    message = parse_message(raw)
+    assert message.text is not None and message.text.strip() == "body"

@@ -1,0 +1,663 @@
+"""Tests of the publish stage (mailbot.publish): slugs, paths, theme, incremental writes, feed.
+
+The golden tests render fixed Italian and English sites and compare every byte
+with tests/golden/site_it/ and tests/golden/site_en/. After an intended change
+to the templates or the renderer, regenerate them and review the diff::
+
+    MAILBOT_REGEN_GOLDEN=1 .venv/bin/pytest tests/test_publish.py
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mailbot.config import SiteConfig
+from mailbot.errors import PublishError
+from mailbot.models import Post
+from mailbot.publish import MANIFEST_NAME, post_path, render_letter, render_site, slugify
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+ROME = ZoneInfo("Europe/Rome")
+GOLDEN = Path(__file__).parent / "golden"
+
+SITE_IT = SiteConfig(
+    title="Lettere dai clienti",
+    base_url="https://lettere.example.it/",
+    language="it",
+    timezone="Europe/Rome",
+    description="Le lettere più belle che ci girano i colleghi",
+    author="Il call center",
+    posts_per_page=2,
+)
+SITE_EN = SiteConfig(
+    title="Letters from our customers",
+    base_url="https://letters.example.org/blog/",
+    language="en",
+    timezone="Europe/London",
+    description="The nicest letters our colleagues forward to us",
+    author="The call centre",
+    posts_per_page=2,
+)
+
+
+def _post(
+    n: int,
+    title: str,
+    when: datetime,
+    *,
+    author: str = "Tommaso",
+    forwarded_by: tuple[str, ...] = ("i colleghi di Napoli",),
+    intro: str | None = None,
+    body: str = "Cari signori,\nvi scrivo per ringraziarvi.\n\nCordiali saluti,\nTommaso",
+    letter_date: datetime | None = None,
+    slug: str | None = None,
+) -> Post:
+    return Post(
+        id=f"20070101-{n:04d}",
+        slug=slug or slugify(title),
+        title=title,
+        author=author,
+        forwarded_by=forwarded_by,
+        intro=intro,
+        body=body,
+        letter_date=letter_date,
+        date=when,
+    )
+
+
+def italian_posts() -> list[Post]:
+    return [
+        _post(
+            1,
+            "Perché vi scrivo",
+            datetime(2006, 12, 30, 18, 0, tzinfo=ROME),
+            author="Lucia",
+            forwarded_by=("Anna", "Marco"),
+            intro="Questa ci ha fatto sorridere.\nLeggetela tutta!",
+            body="Buongiorno,\nho chiamato tre volte.\n\nAlla fine mi avete risolto tutto.\n\nLucia",
+            letter_date=datetime(2006, 12, 28, 9, 30, tzinfo=UTC),
+        ),
+        _post(
+            2,
+            "La lettera di Tommaso",
+            datetime(2007, 1, 23, 10, 15, tzinfo=ROME),
+            letter_date=datetime(2007, 1, 20, 8, 0, tzinfo=ROME),
+        ),
+        _post(
+            3,
+            "Una <script>alert('x')</script> & co.",
+            datetime(2007, 1, 23, 16, 40, tzinfo=ROME),
+            author="Giulia <b>",
+            forwarded_by=("Laura",),
+            intro="Nota con <em>tag</em> & amp;",
+            body="Testo con <script>alert(1)</script> e & commerciale.\n\nGiulia",
+        ),
+        _post(
+            4,
+            "Scritta a mano",
+            datetime(2007, 1, 24, 9, 5, tzinfo=ROME),
+            author="il signor Rossi",
+            forwarded_by=(),
+            body="Gentili signori,\n\nuna lettera senza inoltro.",
+        ),
+    ]
+
+
+def english_posts() -> list[Post]:
+    return [
+        _post(
+            1,
+            "Why I am writing",
+            datetime(2006, 12, 30, 18, 0, tzinfo=UTC),
+            author="Lucy",
+            forwarded_by=("Anna", "Mark"),
+            intro="This one made us smile.",
+            body="Good morning,\nI called three times.\n\nIn the end you fixed everything.\n\nLucy",
+            letter_date=datetime(2006, 12, 28, 9, 30, tzinfo=UTC),
+        ),
+        _post(
+            2,
+            "Tom's letter",
+            datetime(2007, 1, 23, 10, 15, tzinfo=UTC),
+            author="Tom",
+            forwarded_by=("our colleagues in Leeds",),
+            body="Dear Sirs,\nthank you.\n\nKind regards,\nTom",
+        ),
+        _post(
+            3,
+            "A <script>alert('x')</script> & co.",
+            datetime(2007, 1, 23, 16, 40, tzinfo=UTC),
+            author="Julia <b>",
+            forwarded_by=("Laura",),
+            intro="Note with <em>tags</em> & amp;",
+            body="Text with <script>alert(1)</script> and an & sign.\n\nJulia",
+        ),
+        _post(
+            4,
+            "Handwritten",
+            # After midnight in London on the 24th: the day header must follow the site time zone.
+            datetime(2007, 1, 24, 0, 30, tzinfo=UTC),
+            author="Mr Ross",
+            forwarded_by=(),
+            body="Dear Sirs,\n\na letter nobody forwarded.",
+        ),
+    ]
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _html_files(root: Path) -> list[Path]:
+    return sorted(root.rglob("*.html"))
+
+
+def _all_text(root: Path) -> str:
+    return "\n".join(p.read_text(encoding="utf-8") for p in root.rglob("*") if p.is_file())
+
+
+# ---------------------------------------------------------------------------
+# slugify and post_path
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("Perché vi scrivo", "perche-vi-scrivo"),
+        ("  La lettera di Tommaso!  ", "la-lettera-di-tommaso"),
+        ("Straße & Ærø", "strasse-aero"),
+        ("L'ha fatto... di nuovo?", "l-ha-fatto-di-nuovo"),
+        ("", "post"),
+        ("!!! ??? ...", "post"),
+        ("日本語のタイトル", "post"),
+        ("Città № 5 — ½ prezzo", "citta-no-5-12-prezzo"),
+    ],
+)
+def test_slugify(title: str, slug: str) -> None:
+    assert slugify(title) == slug
+
+
+def test_slugify_long_titles_cut_at_a_word() -> None:
+    title = "Una lettera lunghissima " + "davvero " * 20
+    slug = slugify(title)
+    assert len(slug) <= 60
+    assert not slug.endswith("-")
+    assert title.lower().replace(" ", "-").startswith(slug)
+    assert len(slugify("x" * 200)) == 60
+
+
+def test_slugify_unique_against_taken() -> None:
+    assert slugify("Grazie", {"grazie"}) == "grazie-2"
+    assert slugify("Grazie", ["grazie", "grazie-2"]) == "grazie-3"
+    assert slugify("", {"post"}) == "post-2"
+    long = "parola-" * 20
+    first = slugify(long)
+    second = slugify(long, {first})
+    assert second.endswith("-2") and len(second) <= 60 and second != first
+
+
+def test_post_path_uses_the_site_time_zone() -> None:
+    post = _post(1, "Capodanno", datetime(2006, 12, 31, 23, 30, tzinfo=UTC))
+    assert post_path(post) == "2006/12/capodanno/"
+    assert post_path(post, ROME) == "2007/01/capodanno/"
+
+
+@pytest.mark.parametrize("slug", ["../etc", "a/b", "A-B", "", "-x", "x-", "a b", "café"])
+def test_post_path_refuses_unsafe_slugs(slug: str) -> None:
+    post = Post("bad", slug, "t", "a", (), None, "b", None, datetime(2007, 1, 1, tzinfo=ROME))
+    with pytest.raises(PublishError, match="invalid slug"):
+        post_path(post, ROME)
+
+
+# ---------------------------------------------------------------------------
+# Text rendering and theme words
+# ---------------------------------------------------------------------------
+
+
+def test_render_letter_paragraphs_breaks_and_escaping() -> None:
+    html = render_letter("Uno\ndue <b>\n\n\n  \nTre & quattro\r\n\r\nSaluti,\nAnna", signoff=True)
+    assert html == (
+        '<p>Uno<br>\ndue &lt;b&gt;</p>\n<p>Tre &amp; quattro</p>\n<p class="signoff">Saluti,<br>\nAnna</p>'
+    )
+    assert render_letter("") == ""
+    assert render_letter("Solo una riga", signoff=True) == "<p>Solo una riga</p>"
+    assert "\x0c" not in render_letter("page\x0cbreak")
+
+
+def _render(tmp_path: Path, posts: list[Post], site: SiteConfig = SITE_IT, **kw: bool) -> Path:
+    out = tmp_path / "site"
+    render_site(posts, site, out, **kw)
+    return out
+
+
+def test_italian_date_headers_and_attribution(tmp_path: Path) -> None:
+    out = _render(tmp_path, italian_posts())
+    page = (out / "2007/01/la-lettera-di-tommaso/index.html").read_text(encoding="utf-8")
+    assert '<time datetime="2007-01-23">martedì 23 gennaio 2007</time>' in page
+    assert '<h1 class="post-title">La lettera di Tommaso</h1>' in page
+    assert "Grazie ai colleghi di Napoli che ci hanno girato questa lettera di Tommaso." in page
+    assert '<blockquote class="letter">' in page
+    assert '<p class="signoff">Cordiali saluti,<br>\nTommaso</p>' in page
+    assert 'datetime="2007-01-23T10:15:00+01:00"' in page
+    assert "Data della lettera: <time" in page and "20 gennaio 2007" in page
+    first = (out / "2006/12/perche-vi-scrivo/index.html").read_text(encoding="utf-8")
+    assert "Grazie ad Anna e Marco che ci hanno girato questa lettera di Lucia." in first
+    assert '<div class="note">\n<p>Questa ci ha fatto sorridere.<br>\nLeggetela tutta!</p>' in first
+    assert "sabato 30 dicembre 2006" in first
+    direct = (out / "2007/01/scritta-a-mano/index.html").read_text(encoding="utf-8")
+    assert "Una lettera del signor Rossi." in direct
+    assert "Inoltrata da" not in direct
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "mercoledì 24 gennaio 2007" in index and "martedì 23 gennaio 2007" in index
+    # Two posts of the same day share one header.
+    assert index.count("martedì 23 gennaio 2007") == 1
+    assert "Archivio" in index and "Post precedenti" in index
+
+
+def test_english_dates_words_and_time_zone(tmp_path: Path) -> None:
+    out = _render(tmp_path, english_posts(), SITE_EN)
+    page = (out / "2007/01/tom-s-letter/index.html").read_text(encoding="utf-8")
+    assert "Tuesday, January 23, 2007" in page
+    assert "Thanks to our colleagues in Leeds for forwarding this letter from Tom." in page
+    assert '<html lang="en">' in page
+    first = (out / "2006/12/why-i-am-writing/index.html").read_text(encoding="utf-8")
+    assert "Thanks to Anna and Mark for forwarding this letter from Lucy." in first
+    hand = (out / "2007/01/handwritten/index.html").read_text(encoding="utf-8")
+    assert "A letter from Mr Ross." in hand
+    assert "Wednesday, January 24, 2007" in hand  # 00:30 UTC is 00:30 GMT in January
+    assert "Archives" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_winter_post_in_rome_late_utc_goes_to_next_day(tmp_path: Path) -> None:
+    post = _post(9, "Notte", datetime(2007, 1, 31, 23, 30, tzinfo=UTC))
+    out = _render(tmp_path, [post])
+    page = (out / "2007/02/notte/index.html").read_text(encoding="utf-8")
+    assert "giovedì 1 febbraio 2007" in page
+    assert 'datetime="2007-02-01T00:30:00+01:00"' in page
+
+
+def test_unknown_language_falls_back_to_english_words(tmp_path: Path) -> None:
+    site = SiteConfig(language="de", timezone="Europe/Berlin")
+    out = _render(tmp_path, english_posts()[:1], site)
+    page = (out / "2006/12/why-i-am-writing/index.html").read_text(encoding="utf-8")
+    assert "Samstag, 30. Dezember 2006" in page
+    assert "Thanks to Anna und Mark for forwarding this letter from Lucy." in page
+    assert '<html lang="de">' in page
+
+
+def test_attribution_without_author(tmp_path: Path) -> None:
+    posts = [_post(1, "Anonima", datetime(2007, 1, 2, tzinfo=ROME), author="", forwarded_by=("Piero",))]
+    out = _render(tmp_path, posts)
+    page = (out / "2007/01/anonima/index.html").read_text(encoding="utf-8")
+    assert "Grazie a Piero che ci ha girato questa lettera." in page
+
+
+# ---------------------------------------------------------------------------
+# Escaping and HTML hygiene
+# ---------------------------------------------------------------------------
+
+
+def test_customer_text_is_escaped_everywhere(tmp_path: Path) -> None:
+    out = _render(tmp_path, italian_posts())
+    text = _all_text(out)
+    assert "<script" not in text
+    assert "<em>tag" not in text
+    assert "Giulia <b>" not in text
+    page = (out / "2007/01/una-script-alert-x-script-co/index.html").read_text(encoding="utf-8")
+    assert "Una &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co." in page
+    assert "Testo con &lt;script&gt;alert(1)&lt;/script&gt; e &amp; commerciale." in page
+    assert "Nota con &lt;em&gt;tag&lt;/em&gt; &amp; amp;" in page
+    assert "lettera di Giulia &lt;b&gt;." in page
+
+
+def test_control_characters_do_not_break_pages_or_feed(tmp_path: Path) -> None:
+    post = _post(1, "Bell\x07 title", datetime(2007, 1, 2, tzinfo=ROME), body="form\x0cfeed\x00 text")
+    out = _render(tmp_path, [post])
+    ET.parse(out / "feed.xml")
+    page = (out / "2007/01/bell-title/index.html").read_text(encoding="utf-8")
+    assert "Bell title" in page and "formfeed text" in page
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        for name in ("href", "src"):
+            if values.get(name):
+                self.links.append((tag, values.get("rel") or "", values[name] or ""))
+
+
+def test_pages_are_valid_html5_with_working_relative_links(tmp_path: Path) -> None:
+    out = _render(tmp_path, italian_posts())
+    pages = _html_files(out)
+    assert len(pages) == 4 + 2 + 1 + 2 + 1  # posts, numbered pages, front, months, archive list
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert text.startswith('<!doctype html>\n<html lang="it">')
+        assert '<meta charset="utf-8">' in text
+        assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in text
+        assert re.search(r"<title>[^<]+</title>", text)
+        assert "noindex" not in text and "preview-banner" not in text
+        assert "<script" not in text
+        parser = _Links()
+        parser.feed(text)
+        for tag, rel, link in parser.links:
+            if rel == "canonical":
+                assert link.startswith(SITE_IT.base_url)
+                continue
+            assert not link.startswith(("/", "http:", "https:")), (page, link)
+            assert link.endswith((".html", ".css", ".xml")), (page, tag, link)
+            assert (page.parent / link).resolve().is_file(), (page, link)
+
+
+def test_preview_has_banner_and_noindex(tmp_path: Path) -> None:
+    out = _render(tmp_path, italian_posts(), preview=True)
+    for page in _html_files(out):
+        text = page.read_text(encoding="utf-8")
+        assert '<meta name="robots" content="noindex">' in text
+        assert "BOZZA — anteprima" in text
+        assert 'rel="canonical"' not in text
+    out_en = tmp_path / "en"
+    render_site(english_posts(), SITE_EN, out_en, preview=True)
+    assert "DRAFT — preview" in (out_en / "index.html").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------
+# Layout, pagination, incremental writes and removal
+# ---------------------------------------------------------------------------
+
+
+def _many(count: int, start: datetime = datetime(2007, 1, 1, 9, 0, tzinfo=ROME)) -> list[Post]:
+    return [_post(i, f"Lettera numero {i}", start + timedelta(hours=7 * i)) for i in range(1, count + 1)]
+
+
+def _titles(page: Path) -> list[str]:
+    return re.findall(r'<h3 class="post-title"><a href="[^"]+">([^<]+)</a>', page.read_text(encoding="utf-8"))
+
+
+def test_pages_are_numbered_from_the_oldest(tmp_path: Path) -> None:
+    site = SiteConfig(language="it", timezone="Europe/Rome", posts_per_page=2)
+    out = tmp_path / "site"
+    render_site(_many(5), site, out)
+    assert _titles(out / "page/1/index.html") == ["Lettera numero 2", "Lettera numero 1"]
+    assert _titles(out / "page/2/index.html") == ["Lettera numero 4", "Lettera numero 3"]
+    assert _titles(out / "page/3/index.html") == ["Lettera numero 5"]
+    # The newest page holds one post only, so the front also shows the page before it.
+    assert _titles(out / "index.html") == ["Lettera numero 5", "Lettera numero 4", "Lettera numero 3"]
+    front = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="page/1/index.html">Post precedenti' in front
+    assert 'href="../../page/2/index.html">← Post successivi' in (out / "page/1/index.html").read_text(
+        encoding="utf-8"
+    )
+    render_site(_many(6), site, out)
+    assert _titles(out / "index.html") == ["Lettera numero 6", "Lettera numero 5"]
+    assert 'href="page/2/index.html">Post precedenti' in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_second_render_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    first = render_site(italian_posts(), SITE_IT, out)
+    assert first.removed == [] and first.unchanged == 0
+    files = set(_tree(out))
+    assert set(first.written) == files - {MANIFEST_NAME}
+    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    second = render_site(italian_posts(), SITE_IT, out)
+    assert second.written == [] and second.removed == []
+    assert second.unchanged == len(first.written)
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == mtimes
+
+
+def test_adding_a_post_rewrites_only_what_shows_it(tmp_path: Path) -> None:
+    site = SiteConfig(language="it", timezone="Europe/Rome", posts_per_page=2)
+    out = tmp_path / "site"
+    posts = _many(4)
+    render_site(posts, site, out)
+    new = _post(5, "Una lettera nuova", posts[-1].date + timedelta(hours=2))
+    report = render_site([*posts, new], site, out)
+    assert sorted(report.written) == sorted(
+        [
+            "2007/01/una-lettera-nuova/index.html",
+            "index.html",
+            "page/3/index.html",  # the new newest page
+            "page/2/index.html",  # gains its "newer posts" link
+            "2007/01/index.html",
+            "feed.xml",
+        ]
+    )
+    newer = _post(6, "Ancora una", new.date + timedelta(hours=1))
+    report = render_site([*posts, new, newer], site, out)
+    assert sorted(report.written) == sorted(
+        ["2007/01/ancora-una/index.html", "index.html", "page/3/index.html", "2007/01/index.html", "feed.xml"]
+    )
+    assert report.removed == []
+
+
+def test_a_new_month_adds_it_to_the_archive_list(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    posts = italian_posts()
+    render_site(posts, SITE_IT, out)
+    feb = _post(7, "Febbraio", datetime(2007, 2, 2, 12, 0, tzinfo=ROME))
+    report = render_site([*posts, feb], SITE_IT, out)
+    assert "archives/index.html" in report.written
+    assert "2007/02/index.html" in report.written
+    assert "febbraio" in (out / "archives/index.html").read_text(encoding="utf-8")
+
+
+def test_removed_post_vanishes_everywhere(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    posts = italian_posts()
+    render_site(posts, SITE_IT, out)
+    (out / "CNAME").write_text("lettere.example.it\n")
+    (out / "2006/12/mine.txt").write_text("not generated by mailbot\n")
+    retracted = posts[0]
+    report = render_site(posts[1:], SITE_IT, out)
+    assert "2006/12/perche-vi-scrivo/index.html" in report.removed
+    assert "2006/12/index.html" in report.removed
+    assert not (out / "2006/12/perche-vi-scrivo").exists()
+    text = _all_text(out)
+    assert retracted.title not in text and "Lucia" not in text and retracted.id not in text
+    assert "dicembre" not in (out / "archives/index.html").read_text(encoding="utf-8")
+    # Files mailbot did not create are left alone, and so is their folder.
+    assert (out / "CNAME").is_file() and (out / "2006/12/mine.txt").is_file()
+    manifest = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
+    assert "2006/12/perche-vi-scrivo/index.html" not in manifest["files"]
+    # Everything gone: an empty site that still works.
+    report = render_site([], SITE_IT, out)
+    assert "2007/01/la-lettera-di-tommaso/index.html" in report.removed
+    assert "Ancora nessun post." in (out / "index.html").read_text(encoding="utf-8")
+    assert ET.parse(out / "feed.xml").getroot().find(f"{ATOM}entry") is None
+
+
+def test_corrupt_manifest_is_an_error_not_a_silent_leak(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    render_site(italian_posts(), SITE_IT, out)
+    (out / MANIFEST_NAME).write_text("{not json")
+    with pytest.raises(PublishError, match="manifest"):
+        render_site(italian_posts()[1:], SITE_IT, out)
+
+
+def test_manifest_entries_outside_the_folder_are_refused(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    out.mkdir()
+    (out / MANIFEST_NAME).write_text(json.dumps({"version": 1, "files": ["../victim.txt"]}))
+    with pytest.raises(PublishError, match="outside"):
+        render_site([], SITE_IT, out)
+    assert victim.read_text() == "keep me"
+
+
+# ---------------------------------------------------------------------------
+# Atom feed
+# ---------------------------------------------------------------------------
+
+RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
+
+
+def test_feed_is_valid_atom(tmp_path: Path) -> None:
+    out = _render(tmp_path, english_posts(), SITE_EN)
+    root = ET.parse(out / "feed.xml").getroot()
+    assert root.tag == f"{ATOM}feed"
+    assert root.findtext(f"{ATOM}id") == SITE_EN.base_url
+    assert root.findtext(f"{ATOM}title") == SITE_EN.title
+    assert RFC3339.fullmatch(root.findtext(f"{ATOM}updated") or "")
+    links = {link.get("rel"): link.get("href") for link in root.findall(f"{ATOM}link")}
+    assert links == {"alternate": SITE_EN.base_url, "self": SITE_EN.base_url + "feed.xml"}
+    assert root.findtext(f"{ATOM}author/{ATOM}name") == SITE_EN.author
+    entries = root.findall(f"{ATOM}entry")
+    assert [e.findtext(f"{ATOM}title") for e in entries] == [
+        "Handwritten",
+        "A <script>alert('x')</script> & co.",
+        "Tom's letter",
+        "Why I am writing",
+    ]
+    ids = [e.findtext(f"{ATOM}id") or "" for e in entries]
+    assert len(set(ids)) == 4 and all(i.startswith("tag:letters.example.org,20") for i in ids)
+    for entry in entries:
+        assert RFC3339.fullmatch(entry.findtext(f"{ATOM}updated") or "")
+        link = entry.find(f"{ATOM}link")
+        assert link is not None and (link.get("href") or "").startswith(SITE_EN.base_url + "20")
+        content = entry.find(f"{ATOM}content")
+        assert content is not None and content.get("type") == "html"
+    html = entries[1].findtext(f"{ATOM}content") or ""
+    # One level of escaping for XML: the HTML inside still escapes the customer's tag.
+    assert "Text with &lt;script&gt;alert(1)&lt;/script&gt; and an &amp; sign." in html
+    assert '<blockquote class="letter">' in html
+    assert entries[1].findtext(f"{ATOM}author/{ATOM}name") == "Julia <b>"
+
+
+def test_feed_ids_survive_a_slug_change(tmp_path: Path) -> None:
+    post = english_posts()[1]
+    out = _render(tmp_path, [post], SITE_EN)
+    first = ET.parse(out / "feed.xml").getroot().find(f"{ATOM}entry/{ATOM}id")
+    renamed = Post(**{**post.__dict__, "slug": "renamed"})
+    render_site([renamed], SITE_EN, out)
+    second = ET.parse(out / "feed.xml").getroot().find(f"{ATOM}entry/{ATOM}id")
+    assert first is not None and second is not None and first.text == second.text
+    assert not (out / "2007/01/tom-s-letter").exists()
+
+
+# ---------------------------------------------------------------------------
+# Errors and user templates
+# ---------------------------------------------------------------------------
+
+
+def test_clashing_permalinks_are_refused(tmp_path: Path) -> None:
+    when = datetime(2007, 1, 5, tzinfo=ROME)
+    posts = [_post(1, "Uguale", when), _post(2, "Uguale", when + timedelta(days=3))]
+    with pytest.raises(PublishError, match="both want the permalink 2007/01/uguale/"):
+        render_site(posts, SITE_IT, tmp_path / "site")
+
+
+def test_unwritable_output_is_a_publish_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(PublishError):
+        render_site(italian_posts(), SITE_IT, blocker)
+    with pytest.raises(PublishError):
+        render_site(italian_posts(), SITE_IT, blocker / "sub")
+
+
+def test_user_templates_override_the_theme(tmp_path: Path) -> None:
+    custom = tmp_path / "theme"
+    (custom / "static").mkdir(parents=True)
+    (custom / "post.html").write_text(
+        '{% extends "base.html" %}{% block content %}<h1>{{ post.title }}</h1>'
+        '<p>{{ _("Archives") }}</p>{{ post.body_html }}{% endblock %}\n'
+    )
+    (custom / "static/style.css").write_text("body { color: red; }\n")
+    (custom / "static/extra.css").write_text("/* extra */\n")
+    site = SiteConfig(language="it", timezone="Europe/Rome", templates=custom)
+    out = _render(tmp_path, italian_posts(), site)
+    page = (out / "2007/01/la-lettera-di-tommaso/index.html").read_text(encoding="utf-8")
+    assert "<h1>La lettera di Tommaso</h1><p>Archivio</p><p>Cari signori," in page
+    assert (out / "static/style.css").read_text() == "body { color: red; }\n"
+    assert (out / "static/extra.css").is_file()
+    assert "martedì 23 gennaio 2007" in (out / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("{% block content %}{{ post.title }", "post.html"),
+        ("{{ no_such_variable }}", "no_such_variable"),
+        ('{% include "missing.html" %}', "missing.html"),
+    ],
+)
+def test_template_errors_become_publish_errors(tmp_path: Path, source: str, message: str) -> None:
+    custom = tmp_path / "theme"
+    custom.mkdir()
+    (custom / "post.html").write_text(source)
+    site = SiteConfig(language="it", timezone="Europe/Rome", templates=custom)
+    with pytest.raises(PublishError, match=re.escape(message)):
+        render_site(italian_posts(), site, tmp_path / "site")
+
+
+def test_scales_linearly_enough(tmp_path: Path) -> None:
+    """A smoke check against accidental O(n²): 1,500 posts render and re-render quickly."""
+    import time
+
+    posts = _many(1500)
+    site = SiteConfig(language="it", timezone="Europe/Rome", posts_per_page=10)
+    start = time.perf_counter()
+    render_site(posts, site, tmp_path / "site")
+    again = render_site(posts, site, tmp_path / "site")
+    assert again.written == []
+    assert time.perf_counter() - start < 30
+
+
+# ---------------------------------------------------------------------------
+# Golden sites
+# ---------------------------------------------------------------------------
+
+
+def _compare_with_golden(actual: Path, golden: Path) -> None:
+    if os.environ.get("MAILBOT_REGEN_GOLDEN") == "1":
+        shutil.rmtree(golden, ignore_errors=True)
+        shutil.copytree(actual, golden)
+    assert golden.is_dir(), (
+        f"{golden} is missing; run MAILBOT_REGEN_GOLDEN=1 .venv/bin/pytest tests/test_publish.py"
+    )
+    got, want = _tree(actual), _tree(golden)
+    assert sorted(got) == sorted(want)
+    for rel, data in got.items():
+        if data != want[rel]:
+            diff = difflib.unified_diff(
+                want[rel].decode("utf-8", "replace").splitlines(),
+                data.decode("utf-8", "replace").splitlines(),
+                f"golden/{rel}",
+                f"rendered/{rel}",
+                lineterm="",
+            )
+            pytest.fail(f"{rel} differs from the golden copy:\n" + "\n".join(list(diff)[:60]))
+
+
+@pytest.mark.parametrize(
+    ("name", "site", "posts"),
+    [("site_it", SITE_IT, italian_posts), ("site_en", SITE_EN, english_posts)],
+)
+def test_golden_site(tmp_path: Path, name: str, site: SiteConfig, posts: object) -> None:
+    assert callable(posts)
+    out = tmp_path / name
+    render_site(posts(), site, out)
+    _compare_with_golden(out, GOLDEN / name)
+
+
+def test_a_short_closing_sentence_is_not_a_signoff() -> None:
+    assert "signoff" not in render_letter("Gentili signori,\n\nuna lettera breve.", signoff=True)
+    assert '<p class="signoff">Lina</p>' in render_letter("Grazie di tutto!\n\nLina", signoff=True)
