@@ -21,8 +21,7 @@ import itertools
 import json
 import os
 import re
-import unicodedata
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from pathlib import Path
@@ -39,6 +38,7 @@ from .config import SiteConfig
 from .errors import MailbotError, PublishError
 from .fsutil import atomic_write, safe_join
 from .models import Post
+from .textutil import SLUG_MAX, slugify
 
 __all__ = [
     "MANIFEST_NAME",
@@ -50,7 +50,6 @@ __all__ = [
 ]
 
 MANIFEST_NAME = ".mailbot-manifest.json"
-SLUG_MAX = 60
 FEED_ENTRIES = 20
 
 _PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
@@ -61,42 +60,7 @@ _REPO_TEMPLATES = Path(__file__).parent.parent / "templates"
 # ---------------------------------------------------------------------------
 
 # Letters NFKD does not decompose into ASCII.
-_TRANSLIT = str.maketrans(
-    {
-        "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O",
-        "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th",
-        "\u0131": "i",  # dotless i
-    }
-)  # fmt: skip
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _VALID_SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,198}[a-z0-9])?")
-
-
-def slugify(title: str, taken: Collection[str] = ()) -> str:
-    """Turn ``title`` into a URL slug: ASCII, lowercase, words joined by hyphens.
-
-    Accents are dropped ("perché" → "perche"), the result is at most
-    ``SLUG_MAX`` characters (cut at a word boundary when possible) and never
-    empty ("post"). When the slug is in ``taken`` a ``-2``, ``-3``... suffix is
-    added; pass a set for large collections.
-    """
-    text = unicodedata.normalize("NFKD", title.translate(_TRANSLIT))
-    text = text.encode("ascii", "ignore").decode("ascii").lower()
-    slug = _NON_ALNUM.sub("-", text).strip("-")
-    if len(slug) > SLUG_MAX:
-        cut = slug[:SLUG_MAX]
-        # Prefer a whole-word cut, unless that throws most of the title away.
-        boundary = cut.rfind("-")
-        slug = (cut[:boundary] if boundary >= SLUG_MAX // 2 else cut).strip("-")
-    slug = slug or "post"
-    if slug not in taken:
-        return slug
-    for n in itertools.count(2):
-        suffix = f"-{n}"
-        candidate = slug[: SLUG_MAX - len(suffix)].rstrip("-") + suffix
-        if candidate not in taken:
-            return candidate
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _local(moment: datetime, tz: tzinfo | None) -> datetime:

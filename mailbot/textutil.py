@@ -2,25 +2,46 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Collection
 
-_NON_SLUG = re.compile(r"[^a-z0-9]+")
+SLUG_MAX = 60
+
+# Letters NFKD does not decompose into ASCII.
+_TRANSLIT = str.maketrans(
+    {
+        "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O",
+        "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th",
+        "\u0131": "i",  # dotless i
+    }
+)  # fmt: skip
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
-def slugify(text: str, taken: Collection[str] = (), *, max_length: int = 60) -> str:
-    """An ASCII, lowercase, hyphenated slug of ``text``, unique against ``taken``.
+def slugify(title: str, taken: Collection[str] = (), *, max_length: int = SLUG_MAX) -> str:
+    """Turn ``title`` into a slug: ASCII, lowercase, words joined by hyphens.
 
-    Accents are transliterated ("perché" → "perche"); what has no ASCII form is
-    dropped. Never empty: falls back to "post". Collisions get "-2", "-3", ...
+    Accents are dropped ("perché" → "perche"), the result is at most
+    ``max_length`` characters (cut at a word boundary when possible) and never
+    empty ("post"). When the slug is in ``taken`` a ``-2``, ``-3``... suffix is
+    added; pass a set for large collections.
     """
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    slug = _NON_SLUG.sub("-", ascii_text.lower()).strip("-")
+    text = unicodedata.normalize("NFKD", title.translate(_TRANSLIT))
+    text = text.encode("ascii", "ignore").decode("ascii").lower()
+    slug = _NON_ALNUM.sub("-", text).strip("-")
     if len(slug) > max_length:
-        slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
+        cut = slug[:max_length]
+        # Prefer a whole-word cut, unless that throws most of the title away.
+        boundary = cut.rfind("-")
+        slug = (cut[:boundary] if boundary >= max_length // 2 else cut).strip("-")
     slug = slug or "post"
-    candidate, n = slug, 2
-    while candidate in taken:
-        candidate, n = f"{slug}-{n}", n + 1
-    return candidate
+    if slug not in taken:
+        return slug
+    for n in itertools.count(2):
+        suffix = f"-{n}"
+        candidate = slug[: max_length - len(suffix)].rstrip("-") + suffix
+        if candidate not in taken:
+            return candidate
+    raise AssertionError("unreachable")  # pragma: no cover
