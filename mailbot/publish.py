@@ -38,7 +38,7 @@ from .config import SiteConfig
 from .errors import MailbotError, PublishError
 from .fsutil import atomic_write, safe_join
 from .models import Post
-from .textutil import SLUG_MAX, slugify
+from .textutil import slugify
 
 __all__ = [
     "MANIFEST_NAME",
