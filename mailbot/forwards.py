@@ -408,6 +408,27 @@ def _note(lines: list[str]) -> str | None:
     return note or None
 
 
+def _without_name_signoff(note: str | None, author: Person) -> str | None:
+    """Drop the forwarder's bare sign-off ("Anna", "Anna B.") from the end of their note.
+
+    Only a last line made of the forwarder's own name words goes (with a short
+    closing such as "Thanks," just above it), so a note that ends with a
+    sentence, or names someone else, is kept whole.
+    """
+    if not note or not author.name:
+        return note
+    names = {w.strip(".,").lower() for w in author.name.replace(",", " ").split() if w.strip(".,")}
+    lines = note.split("\n")
+    last = [w.strip(".,!").lower() for w in lines[-1].split()]
+    if not (0 < len(last) <= 3 and last[0] in names and all(w in names or len(w) == 1 for w in last)):
+        return note
+    lines = clean_body("\n".join(lines[:-1])).split("\n")
+    # A short closing just above the name ("Thanks,", "Un saluto,") belongs to the sign-off.
+    if len(lines) > 1 and lines[-1].endswith(",") and len(lines[-1].split()) <= 3:
+        lines = lines[:-1]
+    return clean_body("\n".join(lines)) or None
+
+
 def clean_body(text: str) -> str:
     """``\\n`` line ends, no trailing spaces (a ``-- `` signature line keeps its space), no outer blanks."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -463,6 +484,7 @@ def extract(message: ParsedMessage) -> Extraction:
         if unwrapped is None:
             break
         inner, note = unwrapped
+        note = _without_name_signoff(note, node.author)
         forwarders.append(Forwarder(node.author.name, node.author.address, node.date, note))
         node = inner
     letter = Letter(

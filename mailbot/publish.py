@@ -202,6 +202,9 @@ class _Grammar:
     to: Callable[[str], str]
     of: Callable[[str], str]
     plural: Callable[[Sequence[str]], bool]
+    # Italian repeats the preposition before each name ("a Laura e ai colleghi");
+    # English says it once ("to Laura and the colleagues").
+    each: bool = False
 
 
 # Italian fuses "a"/"di" with a leading article: "a i colleghi" -> "ai colleghi".
@@ -235,6 +238,7 @@ _GRAMMARS: dict[str, _Grammar] = {
         plural=lambda names: (
             len(names) > 1 or (bool(names) and names[0].split(" ", 1)[0].lower() in _IT_PLURAL_ARTICLES)
         ),
+        each=True,
     ),
 }
 _DEFAULT_GRAMMAR = _Grammar(to=lambda s: f"to {s}", of=lambda s: f"from {s}", plural=lambda n: len(n) > 1)
@@ -405,6 +409,10 @@ class _Theme:
             names = self._lists[forwarders] = (
                 format_list(list(forwarders), locale=self.locale) if forwarders else ""
             )
+        if self.grammar.each and len(forwarders) > 1:
+            to_names = format_list([self.grammar.to(n) for n in forwarders], locale=self.locale)
+        else:
+            to_names = self.grammar.to(names) if names else ""
         letter_local = _local(post.letter_date, self.tz) if post.letter_date is not None else None
         intro = render_letter(post.intro) if post.intro and post.intro.strip() else None
         view = PostView(
@@ -413,7 +421,7 @@ class _Theme:
             author=author,
             forwarded_by=forwarders,
             names=names,
-            to_names=self.grammar.to(names) if names else "",
+            to_names=to_names,
             of_author=self.grammar.of(author) if author else "",
             forwarders_count=2 if self.grammar.plural(forwarders) else 1,
             intro_html=intro,

@@ -4,16 +4,13 @@ The golden tests render fixed Italian and English sites and compare every byte
 with tests/golden/site_it/ and tests/golden/site_en/. After an intended change
 to the templates or the renderer, regenerate them and review the diff::
 
-    MAILBOT_REGEN_GOLDEN=1 .venv/bin/pytest tests/test_publish.py
+    make golden
 """
 
 from __future__ import annotations
 
-import difflib
 import json
-import os
 import re
-import shutil
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -21,6 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from goldentree import compare_with_golden, tree
 
 from mailbot.config import SiteConfig
 from mailbot.errors import PublishError
@@ -155,10 +153,6 @@ def english_posts() -> list[Post]:
     ]
 
 
-def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
 def _html_files(root: Path) -> list[Path]:
     return sorted(root.rglob("*.html"))
 
@@ -253,7 +247,7 @@ def test_italian_date_headers_and_attribution(tmp_path: Path) -> None:
     assert 'datetime="2007-01-23T10:15:00+01:00"' in page
     assert "Data della lettera: <time" in page and "20 gennaio 2007" in page
     first = (out / "2006/12/perche-vi-scrivo/index.html").read_text(encoding="utf-8")
-    assert "Grazie ad Anna e Marco che ci hanno girato questa lettera di Lucia." in first
+    assert "Grazie ad Anna e a Marco che ci hanno girato questa lettera di Lucia." in first
     assert '<div class="note">\n<p>Questa ci ha fatto sorridere.<br>\nLeggetela tutta!</p>' in first
     assert "sabato 30 dicembre 2006" in first
     direct = (out / "2007/01/scritta-a-mano/index.html").read_text(encoding="utf-8")
@@ -413,7 +407,7 @@ def test_second_render_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "site"
     first = render_site(italian_posts(), SITE_IT, out)
     assert first.removed == [] and first.unchanged == 0
-    files = set(_tree(out))
+    files = set(tree(out))
     assert set(first.written) == files - {MANIFEST_NAME}
     mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     second = render_site(italian_posts(), SITE_IT, out)
@@ -626,27 +620,6 @@ def test_scales_linearly_enough(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------
 
 
-def _compare_with_golden(actual: Path, golden: Path) -> None:
-    if os.environ.get("MAILBOT_REGEN_GOLDEN") == "1":
-        shutil.rmtree(golden, ignore_errors=True)
-        shutil.copytree(actual, golden)
-    assert golden.is_dir(), (
-        f"{golden} is missing; run MAILBOT_REGEN_GOLDEN=1 .venv/bin/pytest tests/test_publish.py"
-    )
-    got, want = _tree(actual), _tree(golden)
-    assert sorted(got) == sorted(want)
-    for rel, data in got.items():
-        if data != want[rel]:
-            diff = difflib.unified_diff(
-                want[rel].decode("utf-8", "replace").splitlines(),
-                data.decode("utf-8", "replace").splitlines(),
-                f"golden/{rel}",
-                f"rendered/{rel}",
-                lineterm="",
-            )
-            pytest.fail(f"{rel} differs from the golden copy:\n" + "\n".join(list(diff)[:60]))
-
-
 @pytest.mark.parametrize(
     ("name", "site", "posts"),
     [("site_it", SITE_IT, italian_posts), ("site_en", SITE_EN, english_posts)],
@@ -655,7 +628,7 @@ def test_golden_site(tmp_path: Path, name: str, site: SiteConfig, posts: object)
     assert callable(posts)
     out = tmp_path / name
     render_site(posts(), site, out)
-    _compare_with_golden(out, GOLDEN / name)
+    compare_with_golden(out, GOLDEN / name)
 
 
 def test_a_short_closing_sentence_is_not_a_signoff() -> None:
