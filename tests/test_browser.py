@@ -108,7 +108,7 @@ def test_front_page_as_a_reader_sees_it(tmp_path: Path, site: Path) -> None:
     assert "martedì 23 gennaio 2007" in dom
     assert "lunedì 22 gennaio 2007" in dom
     assert "Grazie ai colleghi di Napoli che ci hanno girato questa lettera di Tommaso." in dom
-    assert "Grazie ad Anna e Marco che ci hanno girato questa lettera della signora Lina." in dom
+    assert "Grazie ad Anna e a Marco che ci hanno girato questa lettera della signora Lina." in dom
     assert "Una cartolina &lt;da Bari&gt;" in dom
     assert dom.index("La lettera di Tommaso") < dom.index("Una cartolina")
 
