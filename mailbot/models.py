@@ -11,6 +11,7 @@ import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 
@@ -163,6 +164,9 @@ class Post:
     body: str
     letter_date: datetime | None
     date: datetime
+    # Files (images) to publish beside the post page, already made safe by the
+    # pipeline: (public file name, path of the prepared file on disk).
+    assets: tuple[tuple[str, Path], ...] = ()
 
 
 @dataclass(frozen=True)
