@@ -88,6 +88,10 @@ class Ledger:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(messages)")}
+            if "letter_key" not in columns:  # ledgers written before letters were fingerprinted
+                self._db.execute("ALTER TABLE messages ADD COLUMN letter_key TEXT")
+            self._db.execute("CREATE INDEX IF NOT EXISTS messages_letter_key ON messages(letter_key)")
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(
                 f"the ledger {path} cannot be opened ({exc}); check [paths] state and its permissions."
@@ -140,6 +144,10 @@ class Ledger:
             entry = self.by_message_id(message_id)
         return entry
 
+    def by_letter(self, letter_key: str) -> Entry | None:
+        """The first drafted row whose letter has this fingerprint (see the pipeline)."""
+        return self._one("letter_key = ? AND outcome = ?", letter_key, DRAFTED)
+
     def by_message_id(self, message_id: str) -> Entry | None:
         """The first drafted (or pending) row with this Message-ID."""
         return self._one("message_id = ? AND outcome IN (?, ?)", message_id, PENDING, DRAFTED)
@@ -154,16 +162,17 @@ class Ledger:
         *,
         draft_id: str | None = None,
         error: str | None = None,
+        letter_key: str | None = None,
     ) -> None:
         """Insert or replace the row for (source, key); committed before return."""
         with self._write() as db:
             db.execute(
-                "INSERT INTO messages (source, key, message_id, sha256, draft_id, outcome, error, handled_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                "INSERT INTO messages (source, key, message_id, sha256, draft_id, outcome, error, handled_at,"
+                " letter_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT(source, key) DO UPDATE SET message_id = excluded.message_id,"
                 " sha256 = excluded.sha256, draft_id = excluded.draft_id, outcome = excluded.outcome,"
-                " error = excluded.error, handled_at = excluded.handled_at",
-                (source, key, message_id, sha256, draft_id, outcome, error, _now()),
+                " error = excluded.error, handled_at = excluded.handled_at, letter_key = excluded.letter_key",
+                (source, key, message_id, sha256, draft_id, outcome, error, _now(), letter_key),
             )
 
     def draft_ids(self) -> set[str]:

@@ -54,6 +54,21 @@ class RunReport:
         )
 
 
+def letter_key(found: Extraction) -> str | None:
+    """A fingerprint of the letter itself: its author and its text, whitespace and case folded.
+
+    Two colleagues forwarding the same letter produce different messages (other
+    headers, other notes) but the same fingerprint. None when the letter has no
+    text to compare.
+    """
+    letter = found.letter
+    text = " ".join(letter.body.split()).casefold()
+    if not text:
+        return None
+    author = (letter.author.address or letter.author.name or "").casefold()
+    return hashlib.sha256(f"{author}\n{text}".encode()).hexdigest()
+
+
 def extract(raw: bytes) -> Extraction:
     """Parse one message and find the letter in it (no side effects)."""
     return forwards.extract(parse.parse_message(raw))
@@ -119,12 +134,22 @@ class Pipeline:
             twin = self.ledger.by_message_id(found.message_id)
             if twin is not None and twin.draft_id:
                 return self._already_drafted(source, message, sha, twin.draft_id, report, resumed=False)
+        key = letter_key(found)
+        if resume_id is None and key is not None:
+            twin = self.ledger.by_letter(key)
+            if twin is not None and twin.draft_id and self.store.exists(twin.draft_id):
+                self._credit(twin.draft_id, found)
+                return self._already_drafted(source, message, sha, twin.draft_id, report, resumed=False)
         draft = self._new_draft(found, source.name, sha, resume_id)
         # Intent first, then the durable draft, then the record, then the move:
         # whatever the crash point, the next run converges to one draft.
-        self.ledger.record(source.name, message.key, sha, draft.message_id, PENDING, draft_id=draft.id)
+        self.ledger.record(
+            source.name, message.key, sha, draft.message_id, PENDING, draft_id=draft.id, letter_key=key
+        )
         self.store.write(draft)
-        self.ledger.record(source.name, message.key, sha, draft.message_id, DRAFTED, draft_id=draft.id)
+        self.ledger.record(
+            source.name, message.key, sha, draft.message_id, DRAFTED, draft_id=draft.id, letter_key=key
+        )
         source.done(message)
         report.drafted.append(draft.id)
         log.info("drafted %s from %s %s", draft.id, source.name, message.key)
@@ -149,6 +174,28 @@ class Pipeline:
         source.done(message)
         log.info("%s %s is already draft %s", source.name, message.key, draft_id)
         return DRAFTED if resumed else DUPLICATE
+
+    def _credit(self, draft_id: str, found: Extraction) -> None:
+        """Add the forwarders of another copy of a letter to its existing draft.
+
+        Idempotent (a forwarder already credited is not added twice), so a crash
+        between this write and the ledger record is harmless.
+        """
+        draft = self.store.read(draft_id)
+        known = {(f.address or f.name or "").lower() for f in draft.forwarders}
+        new = tuple(f for f in found.forwarders if (f.address or f.name or "").lower() not in known)
+        if not new:
+            return
+        draft.forwarders = draft.forwarders + new
+        labels = list(draft.extra.get("forwarded_by", []))
+        for label in attribution.forwarded_by(new, self.config.attribution):
+            if label not in labels:
+                labels.append(label)
+        draft.extra["forwarded_by"] = labels
+        if draft.intro is None:
+            draft.intro = next((f.note for f in new if f.note), None)
+        self.store.write(draft)
+        log.info("draft %s now also credits %s", draft_id, ", ".join(f.name or f.address or "?" for f in new))
 
     def _quarantine(
         self, source: Source, message: RawMessage, sha: str, reason: str, report: RunReport

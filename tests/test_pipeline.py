@@ -147,3 +147,32 @@ def test_publish_marks_approved_drafts_published_and_keeps_slugs(config: Config)
     with Ledger(config.ledger_path) as ledger:
         again, _ = Pipeline(config, ledger).publish()
     assert again == [] and store.read(first.id).extra["slug"] == "lettera-numero-0"
+
+
+def test_the_same_letter_forwarded_by_two_colleagues_is_one_draft_crediting_both(config: Config) -> None:
+    from_anna = letter(5)
+    from_marco = (
+        letter(5, sender="marco.verdi@milano.example.org")
+        .replace(b"Anna Bianchi", b"Marco Verdi")
+        .replace(b"Vi giro la lettera numero 5.", b"Anche a Milano e' arrivata questa.")
+    )
+    maildir(config.local.maildir, [from_anna, from_marco])
+    report = poll(config)
+    assert len(report.drafted) == 1 and report.duplicates == 1
+    (draft,) = DraftStore(config.paths.drafts).all()
+    assert [f.address for f in draft.forwarders] == [
+        "anna.bianchi@napoli.example.org",
+        "marco.verdi@milano.example.org",
+    ]
+    assert draft.extra["forwarded_by"] == ["i colleghi di Napoli", "Marco"]
+    assert draft.intro is not None and draft.intro.startswith("Vi giro la lettera numero 5")
+    # A third copy from Anna again adds nobody.
+    maildir(config.local.maildir, [letter(5, message_id="<again@napoli.example.org>")])
+    poll(config)
+    (same,) = DraftStore(config.paths.drafts).all()
+    assert len(same.forwarders) == 2
+
+
+def test_different_letters_from_one_author_stay_separate(config: Config) -> None:
+    maildir(config.local.maildir, [letter(1), letter(2)])
+    assert len(poll(config).drafted) == 2
