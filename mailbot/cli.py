@@ -483,6 +483,37 @@ def publish_cmd(state: State) -> None:
     )
 
 
+@cli.command("retract")
+@click.argument("ids", nargs=-1, required=True)
+@click.option("--reason", help="Why (e.g. the customer withdrew consent); kept in the draft file.")
+@pass_state
+def retract_cmd(state: State, ids: tuple[str, ...], reason: str | None) -> None:
+    """Take published posts off every page and feed of the site.
+
+    The drafts are kept, marked retracted, and are never published again
+    unless approved anew.
+    """
+    with state.pipeline() as pipeline:
+        report = pipeline.retract(list(ids), reason)
+    for draft_id in ids:
+        click.echo(f"retracted {draft_id}")
+    click.echo(f"site: {len(report.written)} file(s) rewritten, {len(report.removed)} removed")
+
+
+@cli.command("preview")
+@click.argument("ids", nargs=-1)
+@pass_state
+def preview_cmd(state: State, ids: tuple[str, ...]) -> None:
+    """Render drafts as the site would show them, into the preview folder.
+
+    Without IDs: every draft in status draft or approved. Each page is marked
+    as a preview; the public site is never touched.
+    """
+    with state.pipeline() as pipeline:
+        pipeline.preview(list(ids) or None)
+    click.echo(f"preview: {state.config.paths.preview / 'index.html'}")
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="mailbot")

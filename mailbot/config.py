@@ -8,6 +8,7 @@ Relative paths are resolved against the folder of the config file.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,10 @@ class PathsConfig:
 @dataclass(frozen=True)
 class SendersConfig:
     allow: tuple[str, ...] = ()
+    # Accept a message only with a passing DKIM/SPF/DMARC verdict in an
+    # Authentication-Results header added by one of these trusted servers.
+    require_authentication: bool = False
+    trusted_authserv_ids: tuple[str, ...] = ()
 
     @property
     def restricted(self) -> bool:
@@ -83,6 +88,22 @@ class AttributionConfig:
 class ServiceConfig:
     interval: int = 300
     max_message_bytes: int = 25 * 1024 * 1024
+    max_attachment_bytes: int = 10 * 1024 * 1024
+    max_attachments: int = 20
+
+
+@dataclass(frozen=True)
+class CleanupConfig:
+    """Extra paragraphs to drop from notes and letters (disclaimers, signatures)."""
+
+    drop_patterns: tuple[re.Pattern[str], ...] = ()
+
+
+@dataclass(frozen=True)
+class RedactionConfig:
+    """Site-specific patterns to hide (customer or contract numbers), by name."""
+
+    patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,6 +118,8 @@ class Config:
     site: SiteConfig
     attribution: AttributionConfig
     service: ServiceConfig
+    cleanup: CleanupConfig = CleanupConfig()
+    redaction: RedactionConfig = RedactionConfig()
 
     @property
     def ledger_path(self) -> Path:
@@ -188,6 +211,17 @@ class _Section:
         if not all(isinstance(v, str) and v.strip() for v in value):
             raise ConfigError(f"{self.name}.{key} must be a list of non-empty strings; fix it in the config.")
         return tuple(value)
+
+    def regex_list(self, key: str) -> tuple[re.Pattern[str], ...]:
+        return tuple(self.regex(f"{key}[{i}]", p) for i, p in enumerate(self.str_list(key)))
+
+    def regex(self, key: str, pattern: str) -> re.Pattern[str]:
+        try:
+            return re.compile(pattern, re.IGNORECASE | re.MULTILINE)
+        except re.error as exc:
+            raise ConfigError(
+                f"{self.name}.{key} is not a valid regular expression ({exc}); fix the pattern."
+            ) from exc
 
     def table(self, key: str) -> dict[str, Any]:
         value = self._get(key, dict, "a table")
@@ -310,7 +344,9 @@ def _attribution(section: _Section) -> AttributionConfig:
     return AttributionConfig(author_style=style, labels=tuple((k.lower(), v) for k, v in labels.items()))
 
 
-KNOWN_SECTIONS = ("imap", "local", "paths", "senders", "site", "attribution", "service")
+KNOWN_SECTIONS = (
+    "imap", "local", "paths", "senders", "site", "attribution", "service", "cleanup", "redaction",
+)  # fmt: skip
 
 
 def load_config(path: Path | None = None, overrides: dict[str, Any] | None = None) -> Config:
@@ -357,13 +393,35 @@ def load_config(path: Path | None = None, overrides: dict[str, Any] | None = Non
         site=p.path("site", "site") or base / "site",
         preview=p.path("preview", "preview") or base / "preview",
     )
-    senders = SendersConfig(allow=sections["senders"].str_list("allow"))
+    sn = sections["senders"]
+    senders = SendersConfig(
+        allow=sn.str_list("allow"),
+        require_authentication=sn.boolean("require_authentication", False),
+        trusted_authserv_ids=tuple(x.lower() for x in sn.str_list("trusted_authserv_ids")),
+    )
+    if senders.require_authentication and not senders.trusted_authserv_ids:
+        raise ConfigError(
+            "senders.require_authentication is on but senders.trusted_authserv_ids is empty; "
+            "list the authserv-id your mail server writes in Authentication-Results, "
+            'e.g. ["mx.example.org"].'
+        )
+    red = sections["redaction"]
+    patterns = red.table("patterns")
+    for name, value in patterns.items():
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"redaction.patterns.{name} must be a regular expression in a string.")
+    redaction = RedactionConfig(
+        patterns=tuple((n, red.regex(f"patterns.{n}", v)) for n, v in patterns.items())
+    )
+    cleanup = CleanupConfig(drop_patterns=sections["cleanup"].regex_list("drop_patterns"))
     site = _site(sections["site"])
     attribution = _attribution(sections["attribution"])
     s = sections["service"]
     service = ServiceConfig(
         interval=s.integer("interval", 300, minimum=1),
         max_message_bytes=s.integer("max_message_bytes", ServiceConfig.max_message_bytes, minimum=1024),
+        max_attachment_bytes=s.integer("max_attachment_bytes", ServiceConfig.max_attachment_bytes, minimum=1),
+        max_attachments=s.integer("max_attachments", ServiceConfig.max_attachments, minimum=0),
     )
     for section in sections.values():
         section.finish()
@@ -376,4 +434,6 @@ def load_config(path: Path | None = None, overrides: dict[str, Any] | None = Non
         site=site,
         attribution=attribution,
         service=service,
+        cleanup=cleanup,
+        redaction=redaction,
     )

@@ -18,9 +18,10 @@ from datetime import UTC, datetime
 from . import attribution, forwards, parse, publish
 from .config import Config
 from .drafts import DraftStore
-from .errors import MessageError, SenderNotAllowed
+from .errors import MessageError, SenderNotAllowed, UsageError
 from .ledger import DRAFTED, DUPLICATE, FAILED, PENDING, Ledger
 from .models import Draft, Extraction, Post, RawMessage, Source, Status
+from .publish import PublishReport
 from .senders import is_allowed
 from .textutil import slugify
 
@@ -262,21 +263,20 @@ class Pipeline:
 
     # -- publishing --------------------------------------------------------
 
-    def _post(self, draft: Draft) -> Post:
-        assert draft.published is not None
+    def _post(self, draft: Draft, slug: str | None = None) -> Post:
         return Post(
             id=draft.id,
-            slug=draft.extra["slug"],
+            slug=slug or draft.extra["slug"],
             title=draft.title,
             author=draft.extra.get("author_display", ""),
             forwarded_by=tuple(draft.extra.get("forwarded_by", ())),
             intro=draft.intro,
             body=draft.body,
             letter_date=draft.letter_date,
-            date=draft.published,
+            date=draft.published or draft.created or self.clock(),
         )
 
-    def publish(self) -> tuple[list[str], publish.PublishReport]:
+    def publish(self) -> tuple[list[str], PublishReport]:
         """Render every approved and published draft; approved ones become published.
 
         The slug and publication date are stored in the draft *before* the
@@ -300,3 +300,37 @@ class Pipeline:
                 self.store.write(d)
                 newly.append(d.id)
         return newly, report
+
+    def retract(self, ids: list[str], reason: str | None = None) -> PublishReport:
+        """Take published posts off the site; their drafts stay, marked ``retracted``.
+
+        The status is written first: a crash before the site is rewritten only
+        means the next ``publish`` finishes the removal.
+        """
+        drafts = [self.store.read(i) for i in ids]
+        for d in drafts:
+            if d.status not in (Status.PUBLISHED, Status.APPROVED):
+                raise UsageError(f"draft {d.id} is {d.status.value}; only published posts can be retracted.")
+        for d in drafts:
+            d.status = Status.RETRACTED
+            d.reason = reason
+            self.store.write(d)
+        return self.publish()[1]
+
+    def preview(self, ids: list[str] | None = None) -> PublishReport:
+        """Render drafts (default: all in status draft or approved) into the preview folder.
+
+        Same theme, marked as a preview on every page; the public site and the
+        drafts themselves are not touched.
+        """
+        if ids:
+            drafts = [self.store.read(i) for i in ids]
+        else:
+            drafts = [d for d in self.store.all() if d.status in (Status.DRAFT, Status.APPROVED)]
+        taken: set[str] = set()
+        posts = []
+        for d in drafts:
+            slug = d.extra.get("slug") or slugify(d.title, taken)
+            taken.add(slug)
+            posts.append(self._post(d, slug))
+        return publish.render_site(posts, self.config.site, self.config.paths.preview, preview=True)

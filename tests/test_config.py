@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,33 @@ def test_missing_explicit_file(tmp_path: Path) -> None:
 def test_base_url_gets_a_trailing_slash(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, '[site]\nbase_url = "https://b.example.org/blog"\n'))
     assert config.site.base_url == "https://b.example.org/blog/"
+
+
+def test_safety_and_cleanup_keys(tmp_path: Path) -> None:
+    config = load_config(
+        write(
+            tmp_path,
+            '[senders]\nrequire_authentication = true\ntrusted_authserv_ids = ["MX.example.org"]\n'
+            '[cleanup]\ndrop_patterns = ["^ACME S\\\\.p\\\\.A\\\\."]\n'
+            '[redaction.patterns]\ncustomer = "CL-\\\\d{6}"\n'
+            "[service]\nmax_attachments = 3\n",
+        )
+    )
+    assert config.senders.trusted_authserv_ids == ("mx.example.org",)
+    assert config.cleanup.drop_patterns[0].search("acme s.p.a. sede legale")
+    assert config.redaction.patterns[0][0] == "customer"
+    assert config.service.max_attachments == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[senders]\nrequire_authentication = true\n", "senders.trusted_authserv_ids is empty"),
+        ('[cleanup]\ndrop_patterns = ["(unclosed"]\n', "cleanup.drop_patterns[0] is not a valid regular"),
+        ('[redaction.patterns]\nx = "[a-"\n', "redaction.patterns.x is not a valid regular"),
+        ("[redaction.patterns]\nx = 5\n", "redaction.patterns.x must be"),
+    ],
+)
+def test_bad_safety_keys(tmp_path: Path, text: str, expected: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(expected)):
+        load_config(write(tmp_path, text))

@@ -10,6 +10,7 @@ from mailfactory import letter, maildir
 
 from mailbot.config import Config, load_config
 from mailbot.drafts import DraftStore
+from mailbot.errors import UsageError
 from mailbot.ledger import DRAFTED, FAILED, Ledger
 from mailbot.models import Status
 from mailbot.pipeline import Pipeline
@@ -176,3 +177,36 @@ def test_the_same_letter_forwarded_by_two_colleagues_is_one_draft_crediting_both
 def test_different_letters_from_one_author_stay_separate(config: Config) -> None:
     maildir(config.local.maildir, [letter(1), letter(2)])
     assert len(poll(config).drafted) == 2
+
+
+def test_retract_takes_a_post_off_the_site_and_keeps_the_draft(config: Config) -> None:
+    maildir(config.local.maildir, [letter(1), letter(2)])
+    poll(config)
+    store = DraftStore(config.paths.drafts)
+    first, second = store.all()
+    store.transition([first.id, second.id], "approve")
+    with Ledger(config.ledger_path) as ledger:
+        pipeline = Pipeline(config, ledger)
+        pipeline.publish()
+        pipeline.retract([first.id], "consent withdrawn")
+        with pytest.raises(UsageError, match="only published posts can be retracted"):
+            pipeline.retract([first.id])
+    site_text = "\n".join(p.read_text(errors="replace") for p in config.paths.site.rglob("*") if p.is_file())
+    assert "Lettera numero 1" not in site_text and "lettera-numero-1" not in site_text
+    assert "Lettera numero 2" in site_text
+    kept = store.read(first.id)
+    assert (kept.status, kept.reason) == (Status.RETRACTED, "consent withdrawn")
+
+
+def test_preview_renders_drafts_elsewhere_and_touches_nothing(config: Config) -> None:
+    maildir(config.local.maildir, [letter(1)])
+    poll(config)
+    store = DraftStore(config.paths.drafts)
+    before = {p.name: p.read_bytes() for p in config.paths.drafts.iterdir()}
+    with Ledger(config.ledger_path) as ledger:
+        Pipeline(config, ledger).preview()
+    index = (config.paths.preview / "index.html").read_text()
+    assert "Lettera numero 1" in index and "noindex" in index
+    assert not config.paths.site.exists()
+    assert {p.name: p.read_bytes() for p in config.paths.drafts.iterdir()} == before
+    assert store.all()[0].status is Status.DRAFT
