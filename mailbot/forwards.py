@@ -1,22 +1,41 @@
+# ruff: noqa: RUF001 - the language tables hold Cyrillic, Turkish and full-width letters on purpose.
 """Find the original letter inside a forwarded message.
 
 Pure: a :class:`~mailbot.models.ParsedMessage` in, an
 :class:`~mailbot.models.Extraction` out. A message may carry the letter
 
-* inline, below a header block written by the forwarder's client (Gmail,
-  Outlook, Apple Mail, Thunderbird), possibly ``>``-quoted;
+* inline, below a header block written by the forwarder's client (Gmail web/Android/iOS,
+  Outlook classic/2013-2019/new/web, Apple Mail, Thunderbird and K-9, Yahoo, Proton, Zimbra,
+  Roundcube, Samsung Email...), possibly ``>``-quoted, with plain or bold (``*From:*``) labels,
+  with or without a separator line;
 * as a ``message/rfc822`` attachment;
 * several times over (a chain): each level is unwrapped in turn and its sender
   added to the forwarders, outermost first.
 
-The words clients write around a forward live in the tables below, one entry
-per language, so adding a language is adding data.
+The words clients write around a forward live in :data:`LANGUAGES`, one entry per
+language, so adding a language is adding data. Every regex below is built once from
+all the tables together, so a body is scanned once whatever the number of languages.
+
+Decisions worth knowing:
+
+* **Reply prefixes** (``Re:``, ``R:``, ``AW:``, ``SV:``...) are never stripped from a
+  subject, not even after a forward prefix: ``Fwd: I: R: Ciao`` gives ``R: Ciao``. A
+  reply prefix is part of the original letter's own subject (the customer answered
+  something); only the prefixes the forwarders' clients added go.
+* **"X on behalf of Y <y@...>"** (Outlook's delegate sending): the person is X, the
+  one actually writing, with the address written on the line (Y's mailbox, unless X's
+  own address is given too, which then wins).
+* **Cleanup** drops forward header blocks, forwarders' signatures, device lines ("Sent
+  from my iPhone"), corporate disclaimers (built in per language, plus the caller's
+  ``drop_patterns``), Outlook's ``ATT00001.txt`` and ``[cid:image001.png@...]``
+  leftovers. In the letter only *trailing* paragraphs are dropped, so the letter's own
+  text and sign-off stay; in notes any matching paragraph goes.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
@@ -33,13 +52,30 @@ class Labels:
     """Text of the line that opens a forwarded block (dashes and a final colon are optional)."""
     fields: dict[str, tuple[str, ...]]
     """Header-block labels by field: ``from``, ``date``, ``subject``, ``to``, ``cc``."""
-    reply: tuple[str, str]
-    """Start and end of a reply attribution line (``On`` ... ``wrote:``)."""
+    reply: tuple[tuple[str, str], ...] = ()
+    """Start and end words of a reply attribution line (``On`` ... ``wrote:``); start may be empty."""
+    forward_prefixes: tuple[str, ...] = ()
+    """Subject prefixes the clients add when forwarding (``Fwd``, ``I``, ``WG``...)."""
+    reply_prefixes: tuple[str, ...] = ()
+    """Subject prefixes of a reply (``Re``, ``AW``, ``SV``...): never stripped."""
+    months: tuple[str, ...] = ()
+    """Twelve space-separated groups of month names and abbreviations, January first."""
+    on_behalf: tuple[str, ...] = ()
+    """The words of Outlook's "X on behalf of Y"."""
+    device_lines: tuple[str, ...] = ()
+    """Regexes of whole lines a phone or app appends ("Sent from my iPhone")."""
+    disclaimers: tuple[str, ...] = ()
+    """Regexes matching the start of a corporate disclaimer paragraph."""
 
+
+_OUTLOOK_MOBILE = r"(?:Get|Scarica|Obtenir|Obtener|Obter o|Download) Outlook .{0,30}"
 
 LANGUAGES: dict[str, Labels] = {
     "en": Labels(
-        separators=("Forwarded message", "Original Message", "Begin forwarded message"),
+        separators=(
+            "Forwarded message", "Original Message", "Begin forwarded message", "Forwarded e-mail",
+            "Message forwarded",
+        ),
         fields={
             "from": ("From",),
             "date": ("Date", "Sent"),
@@ -47,35 +83,84 @@ LANGUAGES: dict[str, Labels] = {
             "to": ("To",),
             "cc": ("Cc", "Bcc", "Reply-To"),
         },
-        reply=("On", "wrote"),
+        reply=(("On", "wrote"),),
+        forward_prefixes=("Fwd", "Fw"),
+        reply_prefixes=("Re",),
+        months=(
+            "january jan", "february feb", "march mar", "april apr", "may", "june jun", "july jul",
+            "august aug", "september sep sept", "october oct", "november nov", "december dec",
+        ),
+        on_behalf=("on behalf of",),
+        device_lines=(
+            r"Sent from my \w+.{0,40}", r"Sent from (?:Outlook|Mail|Yahoo Mail|Gmail)\b.{0,40}",
+            r"Sent with Proton Mail.{0,40}", _OUTLOOK_MOBILE,
+        ),
+        disclaimers=(
+            r"this (?:e-?mail|message|communication|transmission)\b.{0,250}?"
+            r"\b(?:confidential|privileged|intended (?:solely|only))",
+            r"the information (?:contained )?in this (?:e-?mail|message|communication)",
+            r"if you (?:are not the intended recipient|have received this (?:e-?mail|message) in error)",
+            r"please consider the environment before printing",
+        ),
     ),
     "it": Labels(
         separators=("Messaggio inoltrato", "Messaggio originale", "Inizio messaggio inoltrato"),
         fields={
             "from": ("Da", "Mittente"),
-            "date": ("Data", "Inviato"),
+            "date": ("Data", "Inviato", "Inviato il"),
             "subject": ("Oggetto",),
-            "to": ("A", "Per"),
+            "to": ("A", "Per", "Destinatario"),
             "cc": ("Cc", "Ccn", "Rispondi a"),
         },
-        reply=("Il", "ha scritto"),
+        reply=(("Il", "ha scritto"),),
+        forward_prefixes=("I", "Inoltra", "Inoltro", "Fwd"),
+        reply_prefixes=("R", "Rif", "Re"),
+        months=(
+            "gennaio gen", "febbraio feb", "marzo mar", "aprile apr", "maggio mag", "giugno giu",
+            "luglio lug", "agosto ago", "settembre set", "ottobre ott", "novembre nov", "dicembre dic",
+        ),
+        on_behalf=("per conto di",),
+        device_lines=(r"Inviato da(?:l mio)? \w+.{0,40}", r"Inviato (?:dal|con) .{0,40}"),
+        disclaimers=(
+            r"(?:questo|il presente) (?:messaggio|e-?mail|documento)\b.{0,250}?"
+            r"(?:riservat|confidenzial|destinat)",
+            r"le informazioni contenute (?:in|nel)",
+            r"se (?:avete|hai|ha) ricevuto (?:questo|il presente) (?:messaggio|e-?mail) per errore",
+            r"(?:ai sensi|in base) (?:del|al) (?:d\.? ?lgs|regolamento|gdpr|reg\.)",
+            r"avviso di riservatezza",
+            r"pensa all'ambiente prima di stampare",
+        ),
     ),
     "fr": Labels(
-        separators=("Message transféré", "Message d'origine", "Début du message réexpédié"),
+        separators=(
+            "Message transféré", "Message d'origine", "Début du message réexpédié", "Message original",
+            "Début du message transféré",
+        ),
         fields={
-            "from": ("De",),
+            "from": ("De", "Expéditeur"),
             "date": ("Date", "Envoyé"),
             "subject": ("Objet",),
-            "to": ("À", "A"),
+            "to": ("À", "A", "Destinataire"),
             "cc": ("Cc", "Cci"),
         },
-        reply=("Le", "a écrit"),
+        reply=(("Le", "a écrit"),),
+        forward_prefixes=("TR", "Fwd"),
+        reply_prefixes=("RE", "Réf"),
+        months=(
+            "janvier janv", "février févr fevrier", "mars", "avril avr", "mai", "juin", "juillet juil",
+            "août aout", "septembre", "octobre", "novembre", "décembre decembre déc",
+        ),
+        on_behalf=("de la part de", "au nom de"),
+        device_lines=(r"Envoyé de mon \w+.{0,40}", r"Envoyé depuis .{0,40}"),
+        disclaimers=(
+            r"ce (?:message|courriel|e-?mail)\b.{0,250}?(?:confidenti|destinés?|privilégi)",
+            r"si vous (?:avez reçu ce|n'êtes pas (?:le|la) destinataire)",
+        ),
     ),
     "de": Labels(
         separators=(
-            "Weitergeleitete Nachricht",
-            "Ursprüngliche Nachricht",
-            "Anfang der weitergeleiteten Nachricht",
+            "Weitergeleitete Nachricht", "Ursprüngliche Nachricht", "Anfang der weitergeleiteten Nachricht",
+            "Original-Nachricht", "Originalnachricht", "Weitergeleitete E-Mail",
         ),
         fields={
             "from": ("Von",),
@@ -84,58 +169,378 @@ LANGUAGES: dict[str, Labels] = {
             "to": ("An",),
             "cc": ("Cc", "Kopie"),
         },
-        reply=("Am", "schrieb"),
+        reply=(("Am", "schrieb"),),
+        forward_prefixes=("WG", "Wtrlt", "Fwd"),
+        reply_prefixes=("AW", "Antw"),
+        months=(
+            "januar jänner jan", "februar feb", "märz maerz mär mrz", "april apr", "mai", "juni jun",
+            "juli jul", "august aug", "september sep sept", "oktober okt", "november nov",
+            "dezember dez",
+        ),
+        on_behalf=("im Auftrag von",),
+        device_lines=(r"Von meinem \w+.{0,30} gesendet", r"Gesendet von .{0,40}", r"Outlook für .{0,30}"),
+        disclaimers=(
+            r"diese (?:e-?mail|nachricht)\b.{0,250}?(?:vertraulich|bestimmt)",
+            r"wenn sie nicht der (?:richtige|beabsichtigte) (?:adressat|empfänger)",
+        ),
     ),
     "es": Labels(
-        separators=("Mensaje reenviado", "Mensaje original", "Comienzo del mensaje reenviado"),
+        separators=(
+            "Mensaje reenviado", "Mensaje original", "Comienzo del mensaje reenviado",
+            "Inicio del mensaje reenviado",
+        ),
         fields={
-            "from": ("De",),
-            "date": ("Fecha", "Enviado"),
+            "from": ("De", "Remitente"),
+            "date": ("Fecha", "Enviado", "Enviado el"),
             "subject": ("Asunto",),
             "to": ("Para",),
             "cc": ("Cc", "CCO"),
         },
-        reply=("El", "escribió"),
+        reply=(("El", "escribió"),),
+        forward_prefixes=("RV", "Reenv", "Fwd"),
+        reply_prefixes=("RE", "RPTA"),
+        months=(
+            "enero ene", "febrero feb", "marzo mar", "abril abr", "mayo may", "junio jun", "julio jul",
+            "agosto ago", "septiembre setiembre sept sep", "octubre oct", "noviembre nov",
+            "diciembre dic",
+        ),
+        on_behalf=("en nombre de",),
+        device_lines=(r"Enviado desde mi \w+.{0,40}", r"Enviado desde .{0,40}"),
+        disclaimers=(
+            r"este (?:mensaje|correo)\b.{0,250}?(?:confidencial|privilegiad|dirigido)",
+            r"(?:la información contenida en|si usted no es el destinatario|si ha recibido este)",
+        ),
     ),
-}
-
-# Subject prefixes clients add when forwarding (never reply prefixes such as Re:/R:/AW:).
-FORWARD_PREFIXES = (
-    "Fwd", "Fw", "I", "Inoltra", "Inoltro", "TR", "WG", "RV", "Enc", "Doorst", "VS", "VL", "VB",
-)  # fmt: skip
-
-# Lines a phone appends under the note; they are not part of what the forwarder wrote.
-_DEVICE_LINES = re.compile(
-    r"^\s*(Sent from my \w+.*|Inviato da(l mio)? \w+.*|Envoyé de mon \w+.*|Von meinem \w+ gesendet)$",
-    re.IGNORECASE,
-)
-
-MONTHS: dict[str, int] = {}
-for _number, _names in enumerate(
-    (
-        "january jan gennaio gen janvier janv janeiro enero ene januar jänner",
-        "february feb febbraio février févr fevrier febrero februar",
-        "march mar marzo mars märz maerz mär",
-        "april apr aprile avril abril",
-        "may maggio mag mai mayo",
-        "june jun giugno giu juin junio juni",
-        "july jul luglio lug juillet juil julio juli",
-        "august aug agosto ago août aout",
-        "september sep sept settembre set septembre septiembre",
-        "october oct ottobre ott octobre octubre oktober okt",
-        "november nov novembre noviembre",
-        "december dec dicembre dic décembre decembre diciembre dezember dez déc",
+    "pt": Labels(
+        separators=(
+            "Mensagem encaminhada", "Mensagem original", "Mensagem reencaminhada",
+            "Início da mensagem reencaminhada", "Início da mensagem encaminhada",
+        ),
+        fields={
+            "from": ("De",),
+            "date": ("Data", "Enviado", "Enviada", "Enviado em", "Enviada em"),
+            "subject": ("Assunto",),
+            "to": ("Para",),
+            "cc": ("Cc", "Cco"),
+        },
+        reply=(("Em", "escreveu"),),
+        forward_prefixes=("Enc", "Encaminhar", "Reenc", "Fwd"),
+        reply_prefixes=("RES", "Re"),
+        months=(
+            "janeiro jan", "fevereiro fev", "março marco mar", "abril abr", "maio mai", "junho jun",
+            "julho jul", "agosto ago", "setembro set", "outubro out", "novembro nov", "dezembro dez",
+        ),
+        on_behalf=("em nome de",),
+        device_lines=(r"Enviado do meu \w+.{0,40}", r"Enviado (?:do|a partir do) .{0,40}"),
+        disclaimers=(
+            r"esta (?:mensagem|e-?mail)\b.{0,250}?(?:confidencia|destinad|sigilos)",
+            r"(?:se você|caso você|se recebeu)\b.{0,80}?(?:por engano|por erro|não é o destinatário)",
+        ),
     ),
-    start=1,
-):
-    MONTHS.update(dict.fromkeys(_names.split(), _number))
+    "nl": Labels(
+        separators=(
+            "Doorgestuurd bericht", "Oorspronkelijk bericht", "Origineel bericht",
+            "Begin doorgestuurd bericht", "Doorgestuurde e-mail",
+        ),
+        fields={
+            "from": ("Van",),
+            "date": ("Datum", "Verzonden", "Verstuurd"),
+            "subject": ("Onderwerp",),
+            "to": ("Aan",),
+            "cc": ("Cc", "Bcc"),
+        },
+        reply=(("Op", "schreef"),),
+        forward_prefixes=("Doorst", "Fwd"),
+        reply_prefixes=("Antw",),
+        months=(
+            "januari jan", "februari feb", "maart mrt mar", "april apr", "mei", "juni jun", "juli jul",
+            "augustus aug", "september sep sept", "oktober okt", "november nov", "december dec",
+        ),
+        on_behalf=("namens",),
+        device_lines=(r"(?:Verzonden|Verstuurd) (?:vanaf|met|van) .{0,40}",),
+        disclaimers=(
+            r"dit (?:e-?mail)?bericht\b.{0,250}?(?:vertrouwelijk|uitsluitend bestemd)",
+            r"de informatie (?:verzonden )?in dit (?:e-?mail)?bericht",
+        ),
+    ),
+    "sv": Labels(
+        separators=(
+            "Vidarebefordrat meddelande", "Ursprungligt meddelande", "Vidarebefordrat mejl",
+            "Vidarebefordrat brev", "Början på vidarebefordrat brev", "Originalmeddelande",
+        ),
+        fields={
+            "from": ("Från",),
+            "date": ("Datum", "Skickat", "Skickade"),
+            "subject": ("Ämne",),
+            "to": ("Till",),
+            "cc": ("Kopia",),
+        },
+        reply=(("Den", "skrev"),),
+        forward_prefixes=("VB", "Vidarebefordra"),
+        reply_prefixes=("SV",),
+        months=(
+            "januari jan", "februari feb", "mars mar", "april apr", "maj", "juni jun", "juli jul",
+            "augusti aug", "september sep sept", "oktober okt", "november nov", "december dec",
+        ),
+        device_lines=(r"Skickat från min \w+.{0,40}", r"Skickat från .{0,40}"),
+        disclaimers=(r"(?:detta|det här) (?:e-?post)?meddelande\b.{0,250}?(?:konfidentiell|avsett)",),
+    ),
+    "da": Labels(
+        separators=(
+            "Videresendt meddelelse", "Oprindelig meddelelse", "Videresendt besked",
+            "Start på videresendt besked", "Original meddelelse",
+        ),
+        fields={
+            "from": ("Fra",),
+            "date": ("Dato", "Sendt"),
+            "subject": ("Emne",),
+            "to": ("Til",),
+            "cc": ("Cc", "Kopi"),
+        },
+        reply=(("Den", "skrev"),),
+        forward_prefixes=("VS", "Videresend"),
+        reply_prefixes=("SV",),
+        months=(
+            "januar jan", "februar feb", "marts mar", "april apr", "maj", "juni jun", "juli jul",
+            "august aug", "september sep sept", "oktober okt", "november nov", "december dec",
+        ),
+        on_behalf=("på vegne af",),
+        device_lines=(r"Sendt fra min \w+.{0,40}",),
+        disclaimers=(r"denne (?:e-?mail|meddelelse|besked)\b.{0,250}?(?:fortrolig|beregnet)",),
+    ),
+    "no": Labels(
+        separators=(
+            "Videresendt melding", "Opprinnelig melding", "Videresendt e-post",
+            "Start på videresendt melding", "Original melding",
+        ),
+        fields={
+            "from": ("Fra",),
+            "date": ("Dato", "Sendt"),
+            "subject": ("Emne",),
+            "to": ("Til",),
+            "cc": ("Kopi",),
+        },
+        reply=(("", "skrev"),),
+        forward_prefixes=("VS",),
+        reply_prefixes=("SV",),
+        months=(
+            "januar jan", "februar feb", "mars mar", "april apr", "mai", "juni jun", "juli jul",
+            "august aug", "september sep sept", "oktober okt", "november nov", "desember des",
+        ),
+        on_behalf=("på vegne av",),
+        device_lines=(r"Sendt fra (?:min )?\w+.{0,40}",),
+        disclaimers=(
+            r"denne (?:e-?posten|meldingen|e-?post)\b.{0,250}?(?:konfidensiell|fortrolig|beregnet)",
+        ),
+    ),
+    "fi": Labels(
+        separators=(
+            "Välitetty viesti", "Alkuperäinen viesti", "Välitetty viesti alkaa", "Edelleenlähetetty viesti",
+        ),
+        fields={
+            "from": ("Lähettäjä",),
+            "date": ("Päivämäärä", "Lähetetty", "Päiväys"),
+            "subject": ("Aihe",),
+            "to": ("Vastaanottaja",),
+            "cc": ("Kopio",),
+        },
+        reply=(("", "kirjoitti"),),
+        forward_prefixes=("VL", "Välitä"),
+        reply_prefixes=("Vast",),
+        months=(
+            "tammikuuta tammikuu tammik tammi", "helmikuuta helmikuu helmik helmi",
+            "maaliskuuta maaliskuu maalisk maalis", "huhtikuuta huhtikuu huhtik huhti",
+            "toukokuuta toukokuu toukok touko", "kesäkuuta kesäkuu kesäk", "heinäkuuta heinäkuu heinäk",
+            "elokuuta elokuu elok", "syyskuuta syyskuu syysk", "lokakuuta lokakuu lokak",
+            "marraskuuta marraskuu marrask", "joulukuuta joulukuu jouluk",
+        ),
+        device_lines=(r"Lähetetty (?:iPhonesta|iPadista|Android-laitteesta|laitteesta) ?.{0,30}",),
+        disclaimers=(r"tämä (?:sähköposti)?viesti\b.{0,250}?(?:luottamuksellinen|tarkoitettu)",),
+    ),
+    "pl": Labels(
+        separators=(
+            "Wiadomość przekazana dalej", "Oryginalna wiadomość", "Wiadomość oryginalna",
+            "Przekazana wiadomość", "Początek przekazywanej wiadomości",
+        ),
+        fields={
+            "from": ("Od",),
+            "date": ("Data", "Wysłano", "Wysłane"),
+            "subject": ("Temat",),
+            "to": ("Do",),
+            "cc": ("DW", "Kopia"),
+        },
+        reply=(("W dniu", "napisał"), ("", "napisał")),
+        forward_prefixes=("PD", "Fwd"),
+        reply_prefixes=("Odp",),
+        months=(
+            "stycznia styczeń sty", "lutego luty lut", "marca marzec", "kwietnia kwiecień kwi",
+            "maja maj", "czerwca czerwiec cze", "lipca lipiec lip", "sierpnia sierpień sie",
+            "września wrzesień wrz", "października październik paź", "listopada listopad lis",
+            "grudnia grudzień gru",
+        ),
+        on_behalf=("w imieniu",),
+        device_lines=(r"Wysłan[eo] z (?:mojego )?\w+.{0,40}",),
+        disclaimers=(r"(?:ta|niniejsza) wiadomość\b.{0,250}?(?:poufn|przeznaczon)",),
+    ),
+    "cs": Labels(
+        separators=("Přeposlaná zpráva", "Původní zpráva", "Začátek přeposílané zprávy", "Původní e-mail"),
+        fields={
+            "from": ("Od",),
+            "date": ("Datum", "Odesláno"),
+            "subject": ("Předmět",),
+            "to": ("Komu",),
+            "cc": ("Kopie",),
+        },
+        reply=(("Dne", "napsal"),),
+        forward_prefixes=("PŘ", "Fwd"),
+        reply_prefixes=("Odp",),
+        months=(
+            "ledna leden", "února únor", "března březen", "dubna duben", "května květen",
+            "června červen", "července červenec", "srpna srpen", "září", "října říjen",
+            "listopadu", "prosince prosinec",
+        ),
+        device_lines=(r"Odesláno z (?:mého )?\w+.{0,40}",),
+        disclaimers=(r"tato (?:e-?mailová )?zpráva\b.{0,250}?(?:důvěrn|určen)",),
+    ),
+    "ru": Labels(
+        separators=(
+            "Пересылаемое сообщение", "Исходное сообщение", "Пересланное сообщение",
+            "Начало переадресованного сообщения", "Оригинальное сообщение",
+        ),
+        fields={
+            "from": ("От",),
+            "date": ("Дата", "Отправлено"),
+            "subject": ("Тема",),
+            "to": ("Кому",),
+            "cc": ("Копия",),
+        },
+        reply=(("", "пишет"), ("", "написал")),
+        forward_prefixes=("Пересл", "Fwd"),
+        reply_prefixes=("Ответ",),
+        months=(
+            "января январь янв", "февраля февраль февр фев", "марта март мар", "апреля апрель апр",
+            "мая май", "июня июнь июн", "июля июль июл", "августа август авг",
+            "сентября сентябрь сент сен", "октября октябрь окт", "ноября ноябрь нояб ноя",
+            "декабря декабрь дек",
+        ),
+        on_behalf=("от имени",),
+        device_lines=(r"Отправлено (?:с|из) .{0,40}",),
+        disclaimers=(r"(?:это|данное) (?:сообщение|письмо)\b.{0,250}?(?:конфиденциальн|предназначен)",),
+    ),
+    "tr": Labels(
+        separators=(
+            "İletilen ileti", "İletilmiş ileti", "Özgün ileti", "Orijinal ileti", "Orijinal mesaj",
+            "İletilen mesaj", "Yönlendirilmiş ileti",
+        ),
+        fields={
+            "from": ("Kimden", "Gönderen"),
+            "date": ("Tarih", "Gönderildi", "Gönderilme tarihi"),
+            "subject": ("Konu",),
+            "to": ("Kime",),
+            "cc": ("Bilgi",),
+        },
+        reply=(("", "yazdı"),),
+        forward_prefixes=("İLT", "ILT", "İlt", "Fwd"),
+        reply_prefixes=("YNT", "Yanıt"),
+        months=(
+            "ocak oca", "şubat şub", "mart", "nisan nis", "mayıs", "haziran haz", "temmuz tem",
+            "ağustos ağu", "eylül eyl", "ekim eki", "kasım kas", "aralık ara",
+        ),
+        device_lines=(r"(?:iPhone|iPad|Android)'?(?:umdan|imden|dan) gönderildi.{0,20}",),
+        disclaimers=(r"bu (?:e-?posta|mesaj|ileti)\b.{0,250}?(?:gizli|yalnızca)",),
+    ),
+    "hu": Labels(
+        separators=(
+            "Továbbított üzenet", "Eredeti üzenet", "Továbbított levél", "Továbbított levél kezdete",
+            "Eredeti levél",
+        ),
+        fields={
+            "from": ("Feladó",),
+            "date": ("Dátum", "Elküldve", "Küldve"),
+            "subject": ("Tárgy",),
+            "to": ("Címzett",),
+            "cc": ("Másolat",),
+        },
+        reply=(("", "írta"),),
+        forward_prefixes=("Továbbítás", "TOV", "Fwd"),
+        reply_prefixes=("Vá", "Válasz"),
+        months=(
+            "január jan", "február febr", "március márc", "április ápr", "május máj", "június jún",
+            "július júl", "augusztus aug", "szeptember szept", "október okt", "november nov",
+            "december dec",
+        ),
+        device_lines=(r"(?:iPhone|iPad|Android)-(?:omról|ról|ről) küldve.{0,20}",),
+        disclaimers=(r"(?:ez az|jelen) (?:e-?mail|üzenet|levél)\b.{0,250}?(?:bizalmas|címzett)",),
+    ),
+    "ro": Labels(
+        separators=(
+            "Mesaj redirecționat", "Mesaj redirecţionat", "Mesaj original", "Mesajul original",
+            "Începutul mesajului redirecționat", "Mesaj transmis",
+        ),
+        fields={
+            "from": ("De la",),
+            "date": ("Dată", "Data", "Trimis"),
+            "subject": ("Subiect",),
+            "to": ("Către", "Catre"),
+            "cc": ("Cc",),
+        },
+        reply=(("", "a scris"),),
+        forward_prefixes=("Redirecționare", "Fwd"),
+        reply_prefixes=("Re",),
+        months=(
+            "ianuarie ian", "februarie feb", "martie mar", "aprilie apr", "mai", "iunie iun",
+            "iulie iul", "august aug", "septembrie sept sep", "octombrie oct", "noiembrie noi nov",
+            "decembrie dec",
+        ),
+        on_behalf=("în numele",),
+        device_lines=(r"Trimis de pe (?:iPhone|iPad|Android|dispozitivul).{0,40}",),
+        disclaimers=(r"(?:acest|prezentul) (?:mesaj|e-?mail)\b.{0,250}?(?:confiden|destinat)",),
+    ),
+    "ja": Labels(
+        separators=("転送されたメッセージ", "元のメッセージ", "転送メッセージ"),
+        fields={
+            "from": ("差出人", "送信者"),
+            "date": ("日付", "送信日時"),
+            "subject": ("件名",),
+            "to": ("宛先",),
+            "cc": ("CC",),
+        },
+        forward_prefixes=("転送",),
+        reply_prefixes=("返信",),
+        device_lines=(r"(?:iPhone|iPad|Android)から送信",),
+        disclaimers=(r"(?:この|本)(?:メール|電子メール).{0,250}?(?:機密|秘密)",),
+    ),
+}  # fmt: skip
+
+GENERIC_DISCLAIMERS = (r"(?:disclaimer|confidentiality notice|confidential)\s*:?\s*$", r"disclaimer\s*:")
+"""Disclaimer openings in no particular language: a heading line of its own."""
 
 ZONES: dict[str, int] = {
     "UT": 0, "UTC": 0, "GMT": 0, "WET": 0, "BST": 60, "WEST": 60, "CET": 60, "MEZ": 60,
-    "CEST": 120, "MESZ": 120, "EET": 120, "EEST": 180, "EST": -300, "EDT": -240, "CST": -360,
-    "CDT": -300, "MST": -420, "MDT": -360, "PST": -480, "PDT": -420,
+    "CEST": 120, "MESZ": 120, "EET": 120, "EEST": 180, "MSK": 180, "TRT": 180, "JST": 540,
+    "EST": -300, "EDT": -240, "CST": -360, "CDT": -300, "MST": -420, "MDT": -360, "PST": -480,
+    "PDT": -420,
 }  # fmt: skip
 """Zone abbreviations seen in client date lines, as minutes east of UTC."""
+
+
+def _check_tables() -> tuple[dict[str, int], dict[str, str]]:
+    """Month and label lookups over every language; a word must mean one thing in all of them."""
+    months: dict[str, int] = {}
+    labels: dict[str, str] = {}
+    for code, lab in LANGUAGES.items():
+        for number, names in enumerate(lab.months, start=1):
+            for name in names.split():
+                if months.setdefault(name, number) != number:
+                    raise ValueError(f"month word {name!r} ({code}) means two months")
+        for field_name, labels_of_field in lab.fields.items():
+            for name in labels_of_field:
+                if labels.setdefault(name.lower(), field_name) != field_name:
+                    raise ValueError(f"label {name!r} ({code}) names two fields")
+    return months, labels
+
+
+MONTHS, _FIELD_BY_LABEL = _check_tables()
 
 
 def _alternatives(words: Iterable[str]) -> str:
@@ -144,39 +549,67 @@ def _alternatives(words: Iterable[str]) -> str:
     return "|".join(items)
 
 
-_FIELD_BY_LABEL: dict[str, str] = {
-    label.lower(): field
-    for labels in LANGUAGES.values()
-    for field, names in labels.fields.items()
-    for label in names
-}
-_SEPARATORS = _alternatives(s for lab in LANGUAGES.values() for s in lab.separators)
-_SEPARATOR_RE = re.compile(r"^[-_=\s]*(?:" + _SEPARATORS + r")\s*:?[-_=\s]*$", re.IGNORECASE)
+def _all(attribute: str) -> list[str]:
+    return [item for lab in LANGUAGES.values() for item in getattr(lab, attribute)]
+
+
+_COLON = "[:：]"
+_SEPARATOR_RE = re.compile(
+    r"^[-_=*\s]*(?:" + _alternatives(_all("separators")) + r")\s*" + _COLON + r"?[-_=*\s]*$", re.IGNORECASE
+)
 # ``*From:*`` is how bold labels survive a conversion to plain text.
 _LABEL_RE = re.compile(
-    r"^\*{0,2}(" + _alternatives(_FIELD_BY_LABEL) + r")\*{0,2}\s*:\s*\*{0,2}[ \t]*(.*)$", re.IGNORECASE
+    r"^\*{0,2}(" + _alternatives(_FIELD_BY_LABEL) + r")\*{0,2}\s*" + _COLON + r"\s*\*{0,2}[ \t]*(.*)$",
+    re.IGNORECASE,
 )
 _REPLY_RE = re.compile(
     "|".join(
-        "^" + re.escape(lab.reply[0]) + r"\b.{0,200}?\b" + re.escape(lab.reply[1]) + r"\s*:\s*$"
+        "^" + (re.escape(start) + r"\b.{0,200}?" if start else r".{1,200}?") + re.escape(end)
+        + r"\w*(?:\(\w+\))?(?!\w).{0,200}?" + _COLON + r"\s*$"
         for lab in LANGUAGES.values()
+        for start, end in lab.reply
     ),
     re.IGNORECASE | re.DOTALL,
-)
+)  # fmt: skip
+_REPLY_WORDS = tuple(sorted({end.lower() for lab in LANGUAGES.values() for _start, end in lab.reply}))
 _PREFIX_RE = re.compile(
-    r"^\s*(?:(?:" + _alternatives(FORWARD_PREFIXES) + r")\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE
+    r"^\s*(?:(?:" + _alternatives(_all("forward_prefixes")) + r")\s*(?:\[\d+\])?\s*" + _COLON + r"\s*)+",
+    re.IGNORECASE,
 )
+_REPLY_PREFIX_RE = re.compile(r"^\s*(?:" + _alternatives(_all("reply_prefixes")) + r")\s*" + _COLON, re.I)
+_ON_BEHALF_RE = re.compile(r"^(.+?)\s+(?:" + _alternatives(_all("on_behalf")) + r")\s+(.+)$", re.IGNORECASE)
+_DEVICE_LINES = re.compile(r"^\s*(?:" + "|".join(_all("device_lines")) + r")\s*$", re.IGNORECASE)
+_DISCLAIMER_RE = re.compile(
+    r"^[\s*_>]*(?:" + "|".join(_all("disclaimers") + list(GENERIC_DISCLAIMERS)) + ")",
+    re.IGNORECASE | re.DOTALL,
+)
+# Outlook leftovers: "<<ATT00001.txt>>" lines, "[cid:image001.png@01D...]" and "[image: logo.png]".
+_LEFTOVER_LINE_RE = re.compile(r"^\s*(?:<<)?ATT\d{5}\.(?:txt|htm|html|c|bin)(?:>>)?\s*$", re.IGNORECASE)
+_PLACEHOLDER_RE = re.compile(r"\[(?:cid:[^\]\s]+|image:[^\]\n]{0,200})\]", re.IGNORECASE)
+_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _RULE_RE = re.compile(r"^\s*(_{8,}|-{8,}|={8,})\s*$")
 _QUOTE_RE = re.compile(r"^ ?> ?")
 _ADDRESS = r"[^\s<>\[\]()\"',;:]+@[^\s<>\[\]()\"',;:]+"
-_PERSON_RE = re.compile(r"(.*?)\s*[<\[]\s*(?:mailto:)?(" + _ADDRESS + r")\s*[>\]]", re.IGNORECASE)
+_PERSON_RE = re.compile(r"(.*?)\s*[<\[(]\s*(?:mailto:)?(" + _ADDRESS + r")\s*[>\])]", re.IGNORECASE)
+_TIME_RE = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap])?\.?\s*(m\b\.?)?", re.IGNORECASE)
+# Finnish "klo 9.31", Danish/Norwegian "kl. 18.03": a dot between hours and minutes.
+_KLO_TIME_RE = re.compile(r"\bkl(?:o|\.)?\s*(\d{1,2})[.:](\d{2})\b", re.IGNORECASE)
+_NUMERIC_DATE_RE = re.compile(
+    r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"
+    r"|\b(\d{4})[-/.]\s?(\d{1,2})[-/.]\s?(\d{1,2})\b"
+    r"|\b(\d{1,2})[/.-]\s?(\d{1,2})[/.-]\s?(\d{2,4})\b"
+)
 
 
 # --- public helpers ----------------------------------------------------------------------------
 
 
 def strip_forward_prefixes(subject: str | None) -> str | None:
-    """Drop ``Fwd:``/``I:``/``TR:``/``WG:``... prefixes (repeated, any case); keep ``Re:``."""
+    """Drop ``Fwd:``/``I:``/``TR:``/``WG:``... prefixes (repeated, mixed, any case).
+
+    Stripping stops at the first word that is not a forward prefix, so reply prefixes
+    (``Re:``, ``R:``, ``AW:``...) and everything after them stay.
+    """
     if subject is None:
         return None
     subject = subject.strip()
@@ -187,8 +620,21 @@ def strip_forward_prefixes(subject: str | None) -> str | None:
 
 
 def parse_person(text: str | None) -> Person:
-    """Read a From line: ``Name <addr>``, ``"Last, First" <addr>``, ``Name [mailto:addr]``, or one part."""
+    """Read a From line: ``Name <addr>``, ``"Last, First" <addr>``, ``Name [mailto:addr]``, or one part.
+
+    ``X on behalf of Y <y@...>`` (and its translations) is X, who wrote, with the address
+    on the line: X's own if given, else Y's.
+    """
     text = (text or "").strip()
+    behalf = _ON_BEHALF_RE.match(text)
+    if behalf:
+        writer, represented = _parse_one(behalf.group(1)), _parse_one(behalf.group(2))
+        return Person(writer.name or represented.name, writer.address or represented.address)
+    return _parse_one(text)
+
+
+def _parse_one(text: str) -> Person:
+    text = text.strip()
     match = _PERSON_RE.fullmatch(text)
     if match:
         name, address = match.group(1), match.group(2)
@@ -197,6 +643,8 @@ def parse_person(text: str | None) -> Person:
     else:
         name, address = text, None
     name = name.strip().strip("*").strip().strip("\"'").strip().replace('\\"', '"')
+    if address and address.lower().startswith("mailto:"):
+        address = address[7:]
     if not name or name == address:
         return Person(None, address)
     return Person(name, address)
@@ -206,8 +654,10 @@ def parse_client_date(text: str | None, default_tz: tzinfo | None = None) -> dat
     """Parse a date as mail clients print it in a forward header, in any of the tabled languages.
 
     Handles RFC 822 (``Mon, 22 Jan 2007 18:03:00 +0100``), Gmail (``Mon, Jan 22, 2007 at
-    6:03 PM``, ``lun 22 gen 2007 alle ore 18:03``), Outlook (``lunedì 22 gennaio 2007 18:03``)
-    and Apple Mail (``22 January 2007 at 18:03:00 CET``) shapes, and numeric ``22/01/2007``.
+    6:03 PM``, ``lun 22 gen 2007 alle ore 18:03``, ``ma 22. tammik. 2007 klo 18.03``), Outlook
+    (``lunedì 22 gennaio 2007 18:03``), Apple Mail (``22 January 2007 at 18:03:00 CET``),
+    numeric ``22/01/2007``, ``22.01.2007``, ``2007-01-22``, ``2007/01/22`` and Japanese
+    ``2007年1月22日``.
 
     Most clients print local time without a zone. The forwarder's client printed it, so the
     forwarder's own offset (``default_tz``, from the enclosing message's Date) is the best
@@ -225,9 +675,13 @@ def parse_client_date(text: str | None, default_tz: tzinfo | None = None) -> dat
     if tz is None:
         return None
 
-    time = re.search(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap])?\.?\s*(m\b\.?)?", rest, re.IGNORECASE)
     hour = minute = second = 0
-    if time:
+    klo = _KLO_TIME_RE.search(rest)
+    time = None if klo else _TIME_RE.search(rest)
+    if klo:
+        hour, minute = int(klo.group(1)), int(klo.group(2))
+        rest = rest[: klo.start()] + " " + rest[klo.end() :]
+    elif time:
         hour, minute, second = int(time.group(1)), int(time.group(2)), int(time.group(3) or 0)
         meridiem = (time.group(4) or "").lower() if time.group(5) else ""
         if meridiem == "p" and hour < 12:
@@ -235,12 +689,15 @@ def parse_client_date(text: str | None, default_tz: tzinfo | None = None) -> dat
         elif meridiem == "a" and hour == 12:
             hour = 0
         rest = rest[: time.start()] + " " + rest[time.end() :]
+    if re.search(r"午後|下午", rest) and hour < 12:
+        hour += 12
 
-    numeric = re.search(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b|\b(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})\b", rest)
-    if numeric and numeric.group(1):
-        year, month, day = int(numeric.group(1)), int(numeric.group(2)), int(numeric.group(3))
+    numeric = _NUMERIC_DATE_RE.search(rest)
+    if numeric and (numeric.group(1) or numeric.group(4)):
+        first = 1 if numeric.group(1) else 4
+        year, month, day = (int(numeric.group(first + i)) for i in range(3))
     elif numeric:
-        first, second_part, year = int(numeric.group(4)), int(numeric.group(5)), int(numeric.group(6))
+        first, second_part, year = int(numeric.group(7)), int(numeric.group(8)), int(numeric.group(9))
         year += 2000 if year < 100 else 0
         # Day first unless impossible: the letters come to an Italian company.
         day, month = (second_part, first) if second_part > 12 else (first, second_part)
@@ -322,7 +779,12 @@ def _unquote(line: str, depth: int) -> str:
 
 
 def _read_headers(lines: list[str], start: int) -> tuple[dict[str, str], int]:
-    """Read ``Label: value`` lines from ``start``; return the fields and the first body line."""
+    """Read ``Label: value`` lines from ``start``; return the fields and the first body line.
+
+    New Outlook writes no blank line between the block and the body, so a line that is no
+    label ends the block unless it continues a recipient list (an address, or a list
+    ending in ``,``/``;``) or is indented.
+    """
     headers: dict[str, str] = {}
     last: str | None = None
     index = start
@@ -334,8 +796,11 @@ def _read_headers(lines: list[str], start: int) -> tuple[dict[str, str], int]:
             headers.setdefault(last, match.group(2).strip())
         elif not line.strip():
             break
-        elif last in ("to", "cc") or (last and line[:1] in " \t"):
-            headers[last] = f"{headers[last]} {line.strip()}"  # a wrapped recipient list
+        elif last and (
+            line[:1] in " \t"
+            or (last in ("to", "cc") and ("@" in line or headers[last].rstrip().endswith((",", ";"))))
+        ):
+            headers[last] = f"{headers[last]} {line.strip()}"  # a wrapped value
         else:
             break
         index += 1
@@ -350,12 +815,18 @@ def _is_header_block(headers: dict[str, str]) -> bool:
 def _find_block(text: str, reply_subject: bool) -> _Block | None:
     """Locate the first forwarded block in ``text``; ``None`` if it is not a forward (or a reply)."""
     lines = text.split("\n")
+    # One substring scan of the body for "wrote"-like words; only their lines can be attributions.
+    lowered = text.lower()
+    words = [w for w in _REPLY_WORDS if w in lowered]
+    reply_lines = (
+        {i for i, x in enumerate(lowered.split("\n")) if any(w in x for w in words)} if words else set()
+    )
     for index, line in enumerate(lines):
         depth = _quote_depth(line)
         bare = _unquote(line, depth).strip()
         if not bare:
             continue
-        if _is_attribution(lines, index, bare):
+        if (index in reply_lines or index + 1 in reply_lines) and _is_attribution(lines, index):
             return None
         if _SEPARATOR_RE.match(bare):
             start = index + 1
@@ -365,7 +836,7 @@ def _find_block(text: str, reply_subject: bool) -> _Block | None:
             rest = [_unquote(x, max(depth, inner_depth)) for x in lines[start:]]
             headers, body_start = _read_headers(rest, 0)
             return _Block(_note(lines[:index]), headers, "\n".join(rest[body_start:]))
-        if not reply_subject and _LABEL_RE.match(bare) and _field(bare) == "from":
+        if not reply_subject and _field(bare) == "from":
             rest = [_unquote(x, depth) for x in lines[index:]]
             headers, body_start = _read_headers(rest, 0)
             if _is_header_block(headers):
@@ -373,7 +844,7 @@ def _find_block(text: str, reply_subject: bool) -> _Block | None:
     return None
 
 
-def _is_attribution(lines: list[str], index: int, bare: str) -> bool:
+def _is_attribution(lines: list[str], index: int) -> bool:
     """``On <date> X wrote:`` (maybe wrapped on two lines) over quoted text: a reply.
 
     A date (a digit) or a quoted next line is required, so a note such as "Il cliente ci ha
@@ -393,36 +864,79 @@ def _field(line: str) -> str | None:
     return _FIELD_BY_LABEL[match.group(1).lower()] if match else None
 
 
-def _note(lines: list[str]) -> str | None:
-    """What the forwarder wrote above the block, without their signature or a closing rule."""
+# --- cleanup -----------------------------------------------------------------------------------
+
+
+def _is_junk(paragraph: str, drop: Sequence[re.Pattern[str]]) -> bool:
+    """A paragraph nobody wrote for the reader: disclaimer, device line, leftover, caller's pattern."""
+    lines = [x for x in paragraph.split("\n") if x.strip()]
+    if not lines:
+        return True
+    if all(_DEVICE_LINES.match(x) or _LEFTOVER_LINE_RE.match(x) or _RULE_RE.match(x) for x in lines):
+        return True
+    return bool(_DISCLAIMER_RE.match(paragraph)) or any(p.search(paragraph) for p in drop)
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p for p in re.split(r"\n[ \t]*\n", text) if p.strip()]
+
+
+def _note(lines: list[str], drop: Sequence[re.Pattern[str]] = ()) -> str | None:
+    """What the forwarder wrote above the block, without their signature, disclaimers or rules."""
     kept: list[str] = []
     for line in lines:
         if line.rstrip() == "--":
             break
         kept.append(line)
-    while kept and (
-        not kept[-1].strip() or _RULE_RE.match(kept[-1]) or _DEVICE_LINES.match(kept[-1].strip())
-    ):
-        kept.pop()
-    note = clean_body("\n".join(kept))
-    return note or None
+    text = clean_body("\n".join(kept))
+    note = "\n\n".join(p for p in _paragraphs(text) if not _is_junk(p, drop))
+    note = "\n".join(x for x in note.split("\n") if not _DEVICE_LINES.match(x) and not _RULE_RE.match(x))
+    return clean_body(note) or None
+
+
+def _trim_letter(body: str, drop: Sequence[re.Pattern[str]]) -> str:
+    """The letter without trailing junk paragraphs (disclaimers, device lines, leftovers)."""
+    paragraphs = _paragraphs(clean_body(body))
+    while paragraphs and _is_junk(paragraphs[-1], drop):
+        paragraphs.pop()
+    if paragraphs:  # "Regards,\nPeter\nSent from my iPhone": the device line alone goes.
+        last = paragraphs[-1].split("\n")
+        while len(last) > 1 and _DEVICE_LINES.match(last[-1]):
+            last.pop()
+        paragraphs[-1] = "\n".join(last)
+    return "\n\n".join(paragraphs)
+
+
+def _name_words(name: str) -> set[str]:
+    return {w.strip(".,").lower() for w in name.replace(",", " ").split() if w.strip(".,")}
+
+
+def _is_name_line(line: str, names: set[str]) -> bool:
+    words = [w.strip(".,!").lower() for w in line.split()]
+    return 0 < len(words) <= 3 and words[0] in names and all(w in names or len(w) == 1 for w in words)
 
 
 def _without_name_signoff(note: str | None, author: Person) -> str | None:
-    """Drop the forwarder's bare sign-off ("Anna", "Anna B.") from the end of their note.
+    """Drop the forwarder's sign-off ("Anna", "Anna B.", or a short signature under their name).
 
-    Only a last line made of the forwarder's own name words goes (with a short
-    closing such as "Thanks," just above it), so a note that ends with a
-    sentence, or names someone else, is kept whole.
+    The cut is at the last line made of the forwarder's own name words, when at most five
+    short lines (title, office, phone) follow it; a short closing such as "Thanks," just
+    above goes too. A note that ends with a sentence, or names someone else, is kept whole.
     """
     if not note or not author.name:
         return note
-    names = {w.strip(".,").lower() for w in author.name.replace(",", " ").split() if w.strip(".,")}
+    names = _name_words(author.name)
     lines = note.split("\n")
-    last = [w.strip(".,!").lower() for w in lines[-1].split()]
-    if not (0 < len(last) <= 3 and last[0] in names and all(w in names or len(w) == 1 for w in last)):
+    cut = None
+    for index in range(len(lines) - 1, max(-1, len(lines) - 7), -1):
+        head = re.split(r"\s[|·•–-]\s", lines[index], maxsplit=1)[0]
+        if _is_name_line(head, names):
+            cut = index
+            break
+    tail = lines[cut + 1 :] if cut is not None else []
+    if cut is None or any(not x.strip() or len(x) > 80 for x in tail):
         return note
-    lines = clean_body("\n".join(lines[:-1])).split("\n")
+    lines = clean_body("\n".join(lines[:cut])).split("\n")
     # A short closing just above the name ("Thanks,", "Un saluto,") belongs to the sign-off.
     if len(lines) > 1 and lines[-1].endswith(",") and len(lines[-1].split()) <= 3:
         lines = lines[:-1]
@@ -430,10 +944,17 @@ def _without_name_signoff(note: str | None, author: Person) -> str | None:
 
 
 def clean_body(text: str) -> str:
-    """``\\n`` line ends, no trailing spaces (a ``-- `` signature line keeps its space), no outer blanks."""
+    """``\\n`` line ends, no trailing spaces (a ``-- `` signature line keeps its space), no outer blanks.
+
+    Outlook's ``[cid:...]``/``[image: ...]`` placeholders and invisible characters go, runs of
+    blank lines become one, and paragraphs are never joined.
+    """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "[" in text:
+        text = _PLACEHOLDER_RE.sub("", text)
+    text = _INVISIBLE_RE.sub("", text).replace("\xa0", " ")
     lines = [line if line == "-- " else line.rstrip() for line in text.split("\n")]
-    return "\n".join(lines).strip("\n")
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
 
 
 # --- the chain ---------------------------------------------------------------------------------
@@ -450,10 +971,7 @@ def _node_of(message: ParsedMessage) -> _Node:
     )
 
 
-_REPLY_PREFIX_RE = re.compile(r"^\s*(re|r|aw|sv|antw|rif)\s*:", re.IGNORECASE)
-
-
-def _unwrap(node: _Node) -> tuple[_Node, str | None] | None:
+def _unwrap(node: _Node, drop: Sequence[re.Pattern[str]]) -> tuple[_Node, str | None] | None:
     """The message ``node`` forwards and the note above it, or ``None`` if it forwards nothing."""
     subject = node.subject or ""
     reply_subject = bool(_REPLY_PREFIX_RE.match(subject)) and strip_forward_prefixes(subject) == subject
@@ -468,19 +986,25 @@ def _unwrap(node: _Node) -> tuple[_Node, str | None] | None:
             subject=block.headers.get("subject") or strip_forward_prefixes(node.subject),
             body=block.body,
         )
-        return inner, block.note
+        note_lines = (block.note or "").split("\n")
+        return inner, _note(note_lines, drop)
     if node.attached:
-        return _node_of(node.attached[0]), _note(node.body.split("\n"))
+        return _node_of(node.attached[0]), _note(node.body.split("\n"), drop)
     return None
 
 
-def extract(message: ParsedMessage) -> Extraction:
-    """Unwrap ``message`` down to the original letter and list who forwarded it, outermost first."""
+def extract(message: ParsedMessage, *, drop_patterns: Sequence[re.Pattern[str]] = ()) -> Extraction:
+    """Unwrap ``message`` down to the original letter and list who forwarded it, outermost first.
+
+    ``drop_patterns`` are the operator's own junk: any paragraph one of them finds
+    (``pattern.search``) is removed from the forwarders' notes and from the end of the letter,
+    besides the built-in disclaimers and device lines.
+    """
     node = _node_of(message)
     forwarders: list[Forwarder] = []
     # A bound on the chain depth keeps a hostile message from looping for long.
     for _ in range(32):
-        unwrapped = _unwrap(node)
+        unwrapped = _unwrap(node, drop_patterns)
         if unwrapped is None:
             break
         inner, note = unwrapped
@@ -492,7 +1016,7 @@ def extract(message: ParsedMessage) -> Extraction:
         date=node.date,
         date_raw=node.date_raw,
         subject=strip_forward_prefixes(node.subject),
-        body=clean_body(node.body),
+        body=_trim_letter(node.body, drop_patterns) if forwarders or drop_patterns else clean_body(node.body),
     )
     return Extraction(
         forwarded=bool(forwarders),

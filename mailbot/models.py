@@ -198,6 +198,9 @@ class ParsedMessage:
     attachments: tuple[Attachment, ...] = ()
     headers: tuple[tuple[str, str], ...] = ()
     defects: tuple[str, ...] = ()
+    # Remote images the HTML would load (``<img src="http...">``, tracking pixels), for the
+    # reviewer's information: never fetched, never part of the text.
+    remote_images: tuple[str, ...] = ()
 
 
 class Source(Protocol):

@@ -8,6 +8,7 @@ stays a separate message instead of being merged into the outer body, as
 
 from __future__ import annotations
 
+import html as html_lib
 import logging
 import re
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from typing import Any
 
 import mailparser
 import mailparser.utils as mp_utils
+import nh3
 
 from mailbot.errors import MessageError
 from mailbot.models import Attachment, ParsedMessage, Person
@@ -37,6 +39,7 @@ _LATIN_CHARSETS = frozenset(
     {"us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1", "l1", "iso-8859-15", "latin-9", "windows-1252"}
 )
 _C1_CONTROLS = re.compile(rb"[\x80-\x9f]")
+_LEFTOVER_ATTACHMENT = re.compile(r"ATT\d{5}\.(?:txt|htm|html)", re.IGNORECASE)
 
 
 def parse_message(raw: bytes) -> ParsedMessage:
@@ -101,6 +104,7 @@ def _build(message: Message, addresses: Any, subject_value: Any, message_id_valu
         text = html_to_text(html)
     else:
         text = None
+    remote_images = _remote_images(html) if html else ()
     headers = tuple((name, _header_text(value)) for name, value in message.items())
     return ParsedMessage(
         sender=sender,
@@ -114,6 +118,7 @@ def _build(message: Message, addresses: Any, subject_value: Any, message_id_valu
         attachments=tuple(attachments),
         headers=headers,
         defects=tuple(type(d).__name__ for d in message.defects),
+        remote_images=remote_images,
     )
 
 
@@ -142,6 +147,8 @@ def _walk(
         body = _decode_text(part)
         (texts if ctype == "text/plain" else htmls).append(body)
         return
+    if _LEFTOVER_ATTACHMENT.fullmatch(part.get_filename() or ""):
+        return  # Outlook/Exchange's ATT00001.txt: the rest of a body split by a gateway footer
     data = part.get_payload(decode=True)
     attachments.append(
         Attachment(
@@ -235,21 +242,78 @@ def _clean(value: object) -> str | None:
 
 # --- HTML to text -------------------------------------------------------------------------------
 
+# What survives sanitizing: structure and text only. No scripts, styles, forms, images, event
+# handlers; links only to http/https/mailto. ``style`` stays on block and inline elements only so
+# that the renderer can see what the sender hid, and nh3 keeps nothing of it but these properties.
+_ALLOWED_TAGS = frozenset(
+    {
+        "a", "abbr", "b", "blockquote", "br", "caption", "center", "cite", "code", "dd", "div", "dl",
+        "dt", "em", "font", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "li", "ol", "p", "pre",
+        "q", "s", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th",
+        "thead", "tr", "u", "ul",
+    }
+)  # fmt: skip
+_ALLOWED_ATTRIBUTES = {"a": {"href"}, "*": {"style", "hidden"}}
+_DROPPED_WITH_CONTENT = frozenset(
+    {"script", "style", "head", "title", "template", "noscript", "object", "iframe", "noembed", "noframes",
+     "svg", "math", "select", "textarea"}
+)  # fmt: skip
+_HIDING_STYLE = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|(?<![-\w])(?:max-height|height|font-size)\s*:\s*0(?![.\d])"
+    r"|opacity\s*:\s*0(?![.\d])",
+    re.IGNORECASE,
+)
+_IMG_SRC = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", re.IGNORECASE)
+
+
+def sanitize_html(html: str) -> str:
+    """``html`` with only text and structure left (nh3): no script, style, handler or remote load."""
+    return nh3.clean(
+        html,
+        tags=set(_ALLOWED_TAGS),
+        clean_content_tags=set(_DROPPED_WITH_CONTENT),
+        attributes={tag: set(names) for tag, names in _ALLOWED_ATTRIBUTES.items()},
+        url_schemes={"http", "https", "mailto"},
+        filter_style_properties={"display", "visibility", "height", "max-height", "font-size", "opacity"},
+        link_rel=None,
+        strip_comments=True,
+    )
+
+
+def _remote_images(html: str) -> tuple[str, ...]:
+    """The ``http(s)`` sources of the message's images, in order, once each (never fetched)."""
+    if "<img" not in html and "<IMG" not in html:
+        return ()
+    found: dict[str, None] = {}
+    for match in _IMG_SRC.finditer(html):
+        url = html_lib.unescape(next(g for g in match.groups() if g is not None)).strip()
+        if url.lower().startswith(("http://", "https://")):
+            found.setdefault(url, None)
+    return tuple(found)
+
+
 _SKIPPED_TAGS = frozenset({"style", "script", "head", "title", "template", "noscript"})
 _LINE_TAGS = frozenset(
     {"div", "tr", "li", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "hr", "section"}
 )
 _PARAGRAPH_TAGS = frozenset({"p", "blockquote"})
+_VOID_TAGS = frozenset({"br", "hr", "img", "wbr", "col", "area", "input", "meta", "link"})
 
 
 class _TextRenderer(HTMLParser):
-    """Render HTML as readable plain text: block elements become line breaks."""
+    """Render sanitized HTML as readable plain text: block elements become line breaks.
+
+    An element hidden by its style (``display:none``, ``font-size:0``...) or ``hidden``
+    attribute is skipped with everything inside it: preheaders and tracking junk.
+    """
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.out: list[str] = []
         self.skip_depth = 0
         self.pre_depth = 0
+        self.hidden_tag: str | None = None
+        self.hidden_depth = 0
 
     def _newline(self, count: int) -> None:
         if not self.out:
@@ -259,7 +323,22 @@ class _TextRenderer(HTMLParser):
         if missing > 0:
             self.out.append("\n" * missing)
 
+    def _hides(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+        if tag in _VOID_TAGS:
+            return False
+        for name, value in attrs:
+            if name == "hidden" or (name == "style" and value and _HIDING_STYLE.search(value)):
+                return True
+        return False
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.hidden_tag is not None:
+            if tag == self.hidden_tag:
+                self.hidden_depth += 1
+            return
+        if attrs and self._hides(tag, attrs):
+            self.hidden_tag, self.hidden_depth = tag, 1
+            return
         if tag in _SKIPPED_TAGS:
             self.skip_depth += 1
         elif tag == "br":
@@ -276,12 +355,20 @@ class _TextRenderer(HTMLParser):
             self.out.append(" ")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.hidden_tag is not None:
+            return
         if tag == "br":
             self.out.append("\n")
         elif tag == "hr":
             self._newline(1)
 
     def handle_endtag(self, tag: str) -> None:
+        if self.hidden_tag is not None:
+            if tag == self.hidden_tag:
+                self.hidden_depth -= 1
+                if not self.hidden_depth:
+                    self.hidden_tag = None
+            return
         if tag in _SKIPPED_TAGS:
             self.skip_depth = max(0, self.skip_depth - 1)
         elif tag in _PARAGRAPH_TAGS:
@@ -292,7 +379,7 @@ class _TextRenderer(HTMLParser):
                 self.pre_depth = max(0, self.pre_depth - 1)
 
     def handle_data(self, data: str) -> None:
-        if self.skip_depth:
+        if self.skip_depth or self.hidden_tag is not None:
             return
         if not self.pre_depth:
             data = re.sub(r"[ \t\r\n\f]+", " ", data)
@@ -303,9 +390,9 @@ class _TextRenderer(HTMLParser):
 
 
 def html_to_text(html: str) -> str:
-    """Convert an HTML body to plain text: paragraphs kept, tags, styles and scripts dropped."""
+    """Convert an HTML body to plain text: sanitized first (nh3), then paragraphs kept, tags dropped."""
     renderer = _TextRenderer()
-    renderer.feed(html.replace("\r\n", "\n"))
+    renderer.feed(sanitize_html(html.replace("\r\n", "\n")))
     renderer.close()
     text = "".join(renderer.out).replace("\xa0", " ")
     text = "\n".join(line.rstrip() for line in text.split("\n"))

@@ -1,10 +1,15 @@
+# ruff: noqa: RUF001 - dates and names in many scripts on purpose.
 """Tests of mailbot.forwards: unwrapping forwards into the letter and its forwarders."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import re
+import sys
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -17,6 +22,20 @@ MAILDIR_NEW = Path(__file__).parent.parent / "examples" / "maildir" / "new"
 CET = timezone(timedelta(hours=1))
 
 
+def _load_bench() -> ModuleType:
+    """bench/forwards.py, whose comparison function the corpus tests share."""
+    path = Path(__file__).parent.parent / "bench" / "forwards.py"
+    spec = importlib.util.spec_from_file_location("mailbot_bench_forwards", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+BENCH = _load_bench()
+
+
 def extraction_of(path: Path) -> dict[str, object]:
     return extract(parse_message(path.read_bytes())).to_json()
 
@@ -24,13 +43,47 @@ def extraction_of(path: Path) -> dict[str, object]:
 @pytest.mark.parametrize("eml", sorted(DATA.glob("*.eml")), ids=lambda p: p.stem)
 def test_corpus(eml: Path) -> None:
     expected = json.loads(eml.with_suffix(".json").read_text(encoding="utf-8"))
-    assert extraction_of(eml) == expected
+    actual = extraction_of(eml)
+    assert BENCH.mismatches(expected, actual) == []
+    assert actual == expected
 
 
 def test_corpus_is_complete() -> None:
     emls = {p.stem for p in DATA.glob("*.eml")}
-    assert len(emls) >= 20
+    assert len(emls) >= 80
     assert emls == {p.stem for p in DATA.glob("*.json")}
+
+
+def test_bench_finds_the_whole_corpus_right() -> None:
+    cases = BENCH.cases()
+    wrong = {eml.stem: BENCH.mismatches(exp, BENCH.run_case(eml.read_bytes())) for eml, exp in cases}
+    assert {stem: found for stem, found in wrong.items() if found} == {}
+    assert len(cases) >= 80
+
+
+def test_bench_comparison_reports_each_wrong_field() -> None:
+    expected = {"letter": {"body": "a"}, "forwarders": [{"note": None}]}
+    assert BENCH.mismatches(expected, expected) == []
+    found = BENCH.mismatches(expected, {"letter": {"body": "b"}, "forwarders": []})
+    assert [line.split(":")[0] for line in found] == [
+        "forwarders.length",
+        "forwarders[0].note",
+        "letter.body",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("stem", "expected"),
+    [
+        ("outlook_web_pt_forward_html", ("outlook_web", "pt", "forward_html")),
+        ("apple_ios_sv_forward", ("apple_ios", "sv", "forward")),
+        ("yahoo_nl_forward", ("yahoo", "nl", "forward")),
+        ("nested_thunderbird_gmail_outlook", ("other", "-", "nested_thunderbird_gmail_outlook")),
+        ("reply_en_not_forward", ("other", "en", "reply_not_forward")),
+    ],
+)
+def test_bench_classifies_file_names(stem: str, expected: tuple[str, str, str]) -> None:
+    assert BENCH.classify(stem) == expected
 
 
 @pytest.mark.parametrize("sample", sorted(MAILDIR_NEW.iterdir()), ids=lambda p: p.name.split(".")[1])
@@ -210,6 +263,16 @@ def test_outlook_reply_header_block_is_not_a_forward() -> None:
         ("jeu. 25 janv. 2007 à 18:03", datetime(2007, 1, 25, 18, 3, tzinfo=CET)),
         ("Donnerstag, 25. Januar 2007 18:03", datetime(2007, 1, 25, 18, 3, tzinfo=CET)),
         ("(GMT+01:00) 22 Jan 2007 18:03", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("ma 22. tammik. 2007 klo 18.03", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("man. 22. jan. 2007 kl. 18.03", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("2007年1月22日(月) 18:03", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("pon., 22 sty 2007 o 18:03", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("пн, 22 янв. 2007 г. в 18:03", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("2007. január 22., hétfő 18:03", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("22 Oca 2007 Pzt, 18:03", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("po 22. 1. 2007 v 18:03", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("seg., 22 de jan. de 2007 às 18:03", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("2007/01/22 18:03", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
         ("sometime last week", None),
         ("31 febbraio 2007 10:00", None),
         ("22 Jan 2007 18:03 +9999", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
@@ -241,6 +304,15 @@ def test_parse_client_date_without_any_zone_is_unknown() -> None:
         ("tommaso.rossi@example.it", Person(None, "tommaso.rossi@example.it")),
         ("<tommaso.rossi@example.it>", Person(None, "tommaso.rossi@example.it")),
         ("Tommaso Rossi", Person("Tommaso Rossi", None)),
+        (
+            "Anna Bianchi on behalf of Servizio Clienti <servizio@example.it>",
+            Person("Anna Bianchi", "servizio@example.it"),
+        ),
+        (
+            "Anna Bianchi <anna@example.it> per conto di Servizio Clienti <servizio@example.it>",
+            Person("Anna Bianchi", "anna@example.it"),
+        ),
+        ('"Peter \\"Pete\\" Walsh" <p@example.com>', Person('Peter "Pete" Walsh', "p@example.com")),
         ("", Person(None, None)),
         (None, Person(None, None)),
     ],
@@ -261,6 +333,14 @@ def test_parse_person(text: str | None, expected: Person) -> None:
         ("[Fwd: Ciao]", "Ciao"),
         ("Fw[2]: Ciao", "Ciao"),
         ("Inoltro: Ciao", "Ciao"),
+        ("Fwd: I: R: Ciao", "R: Ciao"),
+        ("VB: SV: Hej", "SV: Hej"),
+        ("İLT: Teşekkürler", "Teşekkürler"),
+        ("Továbbítás: Köszönet", "Köszönet"),
+        ("PŘ: Poděkování", "Poděkování"),
+        ("PD: ENC: Doorst: Olá", "Olá"),
+        ("転送: お礼", "お礼"),
+        ("AW: WG: Lob", "AW: WG: Lob"),
         ("Ideas: keep this", "Ideas: keep this"),
         ("Fwd:", None),
         (None, None),
@@ -294,3 +374,62 @@ def test_every_language_table_is_recognised(language: str) -> None:
         assert extraction.letter.subject == "Prova"
         assert extraction.letter.body == "Testo."
         assert extraction.forwarders[0].note == "Nota."
+
+
+def _message(text: str, subject: str = "Fwd: Menu") -> ParsedMessage:
+    return ParsedMessage(
+        sender=Person("Owen Price", "owen@example.org"),
+        subject=subject,
+        date=datetime(2007, 1, 23, 9, 0, tzinfo=CET),
+        date_raw=None,
+        message_id=None,
+        text=text,
+        html=None,
+    )
+
+
+FORWARD_WITH_FOOTERS = (
+    "See below.\n\nACME Ltd - registered in Leeds no. 123\n\n"
+    "---------- Forwarded message ---------\nFrom: Peter <peter@example.com>\n"
+    "Date: Mon, Jan 22, 2007 at 6:03 PM\nSubject: Menu\n\nHello.\n\nPeter\n\n"
+    "ACME Ltd - registered in Leeds no. 123\n\nScanned by MailGuard\n"
+)
+
+
+def test_drop_patterns_remove_paragraphs_from_notes_and_letter_end() -> None:
+    plain = extract(_message(FORWARD_WITH_FOOTERS))
+    assert plain.letter.body.endswith("Scanned by MailGuard")
+    patterns = [re.compile(r"^ACME Ltd - registered"), re.compile(r"Scanned by", re.IGNORECASE)]
+    found = extract(_message(FORWARD_WITH_FOOTERS), drop_patterns=patterns)
+    assert found.forwarders[0].note == "See below."
+    assert found.letter.body == "Hello.\n\nPeter"
+
+
+def test_drop_patterns_never_cut_inside_the_letter() -> None:
+    text = FORWARD_WITH_FOOTERS.replace("Hello.", "Hello. Scanned by hand, sorry.")
+    found = extract(_message(text), drop_patterns=[re.compile("Scanned by")])
+    assert found.letter.body.startswith("Hello. Scanned by hand, sorry.\n\nPeter")
+
+
+def test_letter_keeps_its_own_sign_off_and_loses_device_line() -> None:
+    text = (
+        "---------- Forwarded message ---------\nFrom: Peter <peter@example.com>\nDate: x\nSubject: Menu\n\n"
+        "Hello.\n\nThanks,\nPeter\nSent from my iPhone\n"
+    )
+    assert extract(_message(text)).letter.body == "Hello.\n\nThanks,\nPeter"
+
+
+def test_not_forwarded_message_is_left_whole() -> None:
+    text = "Hello.\n\nThis e-mail is confidential, said my bank.\n"
+    found = extract(_message(text, subject="Menu"))
+    assert not found.forwarded
+    assert found.letter.body == "Hello.\n\nThis e-mail is confidential, said my bank."
+
+
+def test_every_label_means_one_field() -> None:
+    seen: dict[str, str] = {}
+    for labels in LANGUAGES.values():
+        for field, names in labels.fields.items():
+            for name in names:
+                assert seen.setdefault(name.lower(), field) == field, name
+        assert len(labels.months) in (0, 12)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mailbot.errors import MessageError
-from mailbot.parse import decode_bytes, html_to_text, parse_message
+from mailbot.parse import decode_bytes, html_to_text, parse_message, sanitize_html
 
 DATA = Path(__file__).parent / "data"
 EMLS = sorted(DATA.glob("*.eml"))
@@ -204,3 +204,42 @@ def test_html_to_text(html: str, expected: str) -> None:
 def test_broken_charsets_do_not_crash(raw: bytes) -> None:
     message = parse_message(raw)
     assert message.text is not None and message.text.strip() == "body"
+
+
+def test_html_is_sanitized_before_rendering() -> None:
+    html = (
+        '<div style="display:none">preheader</div>'
+        '<p onclick="steal()">Hi <a href="javascript:x()">there</a></p>'
+        '<script>alert(1)</script><style>p{}</style><iframe src="https://e.example/">frame</iframe>'
+        '<span style="font-size:0px">zero</span><div hidden>gone</div><p style="color:red">end</p>'
+    )
+    assert html_to_text(html) == "Hi there\n\nend"
+    clean = sanitize_html(html)
+    for junk in ("script", "onclick", "javascript", "iframe", "color"):
+        assert junk not in clean
+
+
+def test_remote_images_are_listed_not_rendered() -> None:
+    raw = (
+        b"From: a@example.org\nSubject: x\nDate: Mon, 22 Jan 2007 18:03:00 +0100\n"
+        b'Content-Type: text/html; charset="utf-8"\n\n'
+        b'<p>Hello</p><img src="https://track.example.net/o.gif?a=1&amp;b=2" width="1">'
+        b"<IMG SRC='http://cdn.example.com/logo.png'><img src=\"cid:image001.png@01D\">"
+        b'<img src="https://track.example.net/o.gif?a=1&amp;b=2">\n'
+    )
+    message = parse_message(raw)
+    assert message.remote_images == (
+        "https://track.example.net/o.gif?a=1&b=2",
+        "http://cdn.example.com/logo.png",
+    )
+    assert message.text == "Hello"
+
+
+def test_text_only_message_has_no_remote_images() -> None:
+    assert parse_message(load("gmail_it_forward")).remote_images == ()
+
+
+def test_outlook_att_leftovers_are_not_attachments() -> None:
+    message = parse_message(load("att00001_leftover"))
+    assert message.attachments == ()
+    assert message.text is not None and "gateway" not in message.text
