@@ -55,8 +55,11 @@ typecheck: $(STAMP)
 golden: $(STAMP)
 	MAILBOT_REGEN_GOLDEN=1 $(BIN)/pytest tests/test_publish.py tests/test_demo.py
 
-bench: $(STAMP)
+## bench: the benchmarks (see bench/README.md); ingest needs Dovecot and root, site installs Pelican under build/
+bench: $(STAMP) test-deps
 	$(BIN)/python bench/forwards.py
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/site.py
 
 clean:
 	rm -rf $(VENV) demo build dist .pytest_cache .mypy_cache .ruff_cache
