@@ -2,16 +2,17 @@
 
 It is what makes ingestion exactly-once. For each message the pipeline
 
-1. records an intent (``pending``) with the draft id it is about to write,
-2. writes the draft file durably,
-3. marks the row ``drafted``,
-4. asks the source to move the message out of the inbox.
+1. writes the draft file durably (its id is chosen deterministically, and the
+   file holds the SHA-256 of the message),
+2. records the row ``drafted`` (committed with a full fsync),
+3. asks the source to move the message out of the inbox.
 
-After a crash at any step the next run finds the row: a ``pending`` row gets
-its (idempotent) draft write redone, a ``drafted`` row whose message is still
-in the inbox is only moved. Lookup is by (source, key) first, then by the hash
-of the raw bytes, then by Message-ID, so a changed IMAP UIDVALIDITY or the same
-file imported twice never yields a second draft.
+After a crash at any step the next run converges: a draft written but not
+recorded is found again under the same id and rewritten (the pipeline's
+``_free_id``); a ``drafted`` row whose message is still in the inbox is only
+moved. Lookup is by (source, key) first, then by the hash of the raw bytes,
+then by Message-ID, so a changed IMAP UIDVALIDITY or the same file imported
+twice never yields a second draft.
 """
 
 from __future__ import annotations
@@ -52,7 +53,6 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 """
 
-PENDING = "pending"
 DRAFTED = "drafted"
 DUPLICATE = "duplicate"
 FAILED = "failed"
@@ -139,7 +139,7 @@ class Ledger:
         """The row that already covers this message, if any (see module docstring)."""
         entry = self.by_key(source, key)
         if entry is None:
-            entry = self._one("sha256 = ? AND outcome IN (?, ?)", sha256, PENDING, DRAFTED)
+            entry = self._one("sha256 = ? AND outcome = ?", sha256, DRAFTED)
         if entry is None and message_id:
             entry = self.by_message_id(message_id)
         return entry
@@ -149,8 +149,8 @@ class Ledger:
         return self._one("letter_key = ? AND outcome = ?", letter_key, DRAFTED)
 
     def by_message_id(self, message_id: str) -> Entry | None:
-        """The first drafted (or pending) row with this Message-ID."""
-        return self._one("message_id = ? AND outcome IN (?, ?)", message_id, PENDING, DRAFTED)
+        """The first drafted row with this Message-ID."""
+        return self._one("message_id = ? AND outcome = ?", message_id, DRAFTED)
 
     def record(
         self,

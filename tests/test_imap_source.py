@@ -210,9 +210,12 @@ def test_done_moves_to_processed_and_is_idempotent(dovecot: DovecotServer, make_
     assert sorted(data for _flags, data in dovecot.fetch("Processed").values()) == sorted(raws)
     for message in got:  # again, as after a crash before the ledger recorded the move
         source.done(message)
+    source.flush()
     assert dovecot.count("Processed") == 4
     # A new connection (the next run) does not mind either.
-    make_source().done(got[0])
+    again = make_source()
+    again.done(got[0])
+    again.close()
     assert dovecot.count("Processed") == 4
     with dovecot.client() as client:
         assert b"Processed" in [name.encode() for _f, _d, name in client.list_sub_folders()]
@@ -226,6 +229,7 @@ def test_quarantine_moves_to_failed(dovecot: DovecotServer, make_source: MakeSou
     source.quarantine(first, "cannot parse")
     source.quarantine(first, "cannot parse")
     source.done(second)
+    source.flush()
     assert dovecot.count("INBOX") == 0
     assert [data for _flags, data in dovecot.fetch("Failed").values()] == [letter(1)]
     assert [data for _flags, data in dovecot.fetch("Processed").values()] == [letter(2)]
@@ -242,7 +246,9 @@ def test_without_move_copies_then_expunges_only_that_message(
     source = make_source()
     first, _flagged_by_someone = source.messages()
     source.done(first)
+    source.flush()
     source.done(first)
+    source.flush()
     assert [data for _flags, data in dovecot.fetch("Processed").values()] == [letter(1)]
     assert [data for _flags, data in dovecot.fetch("INBOX").values()] == [letter(2)]
 
@@ -263,6 +269,27 @@ def test_without_move_an_interrupted_move_is_finished_not_repeated(
     assert [m.data for m in source.messages()] == [letter(2)]
     assert dovecot.count("Processed") == 1
     assert dovecot.count("INBOX") == 1
+
+
+def test_done_moves_a_batch_in_one_command_and_close_moves_the_rest(
+    dovecot: DovecotServer, make_source: MakeSource, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(5):
+        dovecot.append("INBOX", letter(n))
+    moves: list[list[int]] = []
+    real = IMAPClient.move
+    monkeypatch.setattr(
+        IMAPClient, "move", lambda self, uids, folder: moves.append(list(uids)) or real(self, uids, folder)
+    )
+    source = make_source(batch_size=2)
+    for message in source.messages():
+        source.done(message)
+        if len(moves) == 0:
+            assert dovecot.count("Processed") == 0  # queued, not yet moved
+    assert [len(m) for m in moves] == [2, 2, 1]
+    source.done(RawMessage(source.name, f"{source.uidvalidity}:999", b""))  # gone already: skipped
+    source.close()
+    assert (dovecot.count("INBOX"), dovecot.count("Processed")) == (0, 5)
 
 
 def test_changed_uidvalidity_leaves_the_message_alone(

@@ -9,7 +9,7 @@ import pytest
 
 from mailbot.drafts import DraftStore, dumps, loads
 from mailbot.errors import StoreError, UsageError
-from mailbot.ledger import DRAFTED, FAILED, PENDING, Ledger
+from mailbot.ledger import DRAFTED, FAILED, Ledger
 from mailbot.models import Draft, Forwarder, Person, Status
 
 ROME = timezone(timedelta(hours=1))
@@ -104,7 +104,6 @@ def test_transitions(tmp_path: Path) -> None:
 
 def test_ledger_finds_by_key_hash_and_message_id(tmp_path: Path) -> None:
     with Ledger(tmp_path / "state" / "ledger.sqlite3") as ledger:
-        ledger.record("src", "k1", "h1", "<m1>", PENDING, draft_id="d1")
         ledger.record("src", "k1", "h1", "<m1>", DRAFTED, draft_id="d1")
         ledger.record("src", "k2", "h2", None, FAILED, error="sender x not allowed")
         assert ledger.by_key("src", "k1").outcome == DRAFTED  # type: ignore[union-attr]

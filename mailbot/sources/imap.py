@@ -123,6 +123,7 @@ class ImapSource:
         self._uidnext = 0
         # UIDNEXT as seen by the last messages() scan: anything at or above it is new.
         self._scanned: tuple[int, int] | None = None
+        self._pending: list[int] = []
         self._folders_ready: set[str] = set()
 
     def __repr__(self) -> str:
@@ -312,6 +313,7 @@ class ImapSource:
         batch_size = max(1, self.config.batch_size)
         for start in range(0, len(uids), batch_size):
             batch = uids[start : start + batch_size]
+            self.flush()
             # The caller works between our yields and may have lost and remade the connection.
             client = self._connection()
             if self.uidvalidity != uidvalidity:
@@ -342,6 +344,7 @@ class ImapSource:
                         )
                         continue
                     yield RawMessage(source=self.name, key=f"{uidvalidity}:{uid}", data=bytes(data))
+        self.flush()
 
     def _skip_too_large(self, uid: int, size: int) -> None:
         key = f"{self.uidvalidity}:{uid}"
@@ -351,10 +354,28 @@ class ImapSource:
         self.skipped.append((key, reason))
 
     def done(self, message: RawMessage) -> None:
-        """Move a handled message to ``processed_folder``; a no-op if it is no longer in the folder."""
+        """Queue a handled message for the move to ``processed_folder``.
+
+        The queue is moved with one command per batch (:meth:`flush`: before the
+        next batch is fetched, at the end of the scan, and on :meth:`close`), which
+        saves a round trip per message. It is safe because the pipeline calls
+        ``done`` only after the draft is recorded: a crash that loses the queue
+        leaves the messages in the inbox, and the next run only moves them.
+        """
         uid = self._uid_of(message)
-        if self._move(uid, self.config.processed_folder):
-            log.info("moved %s to %s", message.key, self.config.processed_folder)
+        if uid not in self._pending:
+            self._pending.append(uid)
+        if len(self._pending) >= max(1, self.config.batch_size):
+            self.flush()
+
+    def flush(self) -> None:
+        """Move the queued handled messages now (already moved ones are skipped)."""
+        if not self._pending or self._client is None:
+            return
+        uids, self._pending = self._pending, []
+        moved = self._move_many(uids, self.config.processed_folder)
+        if moved:
+            log.info("moved %d message(s) to %s", moved, self.config.processed_folder)
 
     def quarantine(self, message: RawMessage, reason: str) -> None:
         """Move a message that could not be handled to ``failed_folder`` (the ledger keeps ``reason``)."""
@@ -364,7 +385,12 @@ class ImapSource:
             log.info("moved %s to %s", message.key, self.config.failed_folder)
 
     def close(self) -> None:
-        """Log out; errors of an already-dead connection are swallowed."""
+        """Move what is queued, then log out; errors of an already-dead connection are swallowed."""
+        if self._pending and self._client is not None:
+            try:
+                self.flush()
+            except SourceError as exc:  # the next run moves them: the ledger knows they are done
+                log.warning("could not move handled messages before closing: %s", exc)
         client, self._client = self._client, None
         if client is None:
             return
@@ -406,6 +432,21 @@ class ImapSource:
             else:
                 self._copy_then_expunge(uid, folder)
         return True
+
+    def _move_many(self, uids: list[int], folder: str) -> int:
+        """Move the UIDs still in the source folder to ``folder`` in one command; how many moved."""
+        client = self._connection()
+        with self._errors(f"moving {len(uids)} message(s) to {folder}"):
+            self._ensure_folder(folder)
+            present = sorted(int(u) for u in client.search([b"UID", ",".join(map(str, uids)).encode()]))
+            if not present:
+                return 0
+            if client.has_capability("MOVE"):
+                client.move(present, folder)
+            else:
+                for uid in present:
+                    self._copy_then_expunge(uid, folder)
+        return len(present)
 
     def _copy_then_expunge(self, uid: int, folder: str) -> None:
         client = self._client
