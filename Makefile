@@ -25,12 +25,14 @@ demo: $(STAMP)
 	@echo
 	@echo "Open the site: file://$(CURDIR)/demo/site/index.html"
 
-## test-deps: what the tests need beyond Python (Dovecot and Chromium; installed when run as root)
+## test-deps: what the tests need beyond Python (Dovecot, Chromium, OpenSSL, Java for the HTML
+## validator); installed with apt when run as root
 test-deps:
 	@missing=""; \
 	command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || missing="$$missing dovecot-imapd"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v openssl >/dev/null 2>&1 || missing="$$missing openssl"; \
+	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing:$$missing"; \

@@ -21,11 +21,12 @@ import click
 
 from . import __version__
 from .config import Config, load_config
-from .drafts import DraftStore
+from .drafts import DraftStore, restore_redaction
 from .errors import MailbotError, StoreError, UsageError
 from .ledger import Ledger
 from .models import Draft, RawMessage, Status
 from .pipeline import Pipeline, RunReport, extract
+from .redact import mask
 
 log = logging.getLogger(__name__)
 
@@ -413,9 +414,53 @@ def drafts_show(state: State, draft_id: str) -> None:
         rows.append(("reason", d.reason))
     for name, value in rows:
         click.echo(f"{name + ':':<14}{value}")
+    _show_safety(store, d)
     if d.intro:
         click.echo(f"\nintro:\n{d.intro}")
     click.echo(f"\n{d.body}")
+
+
+def _show_safety(store: DraftStore, d: Draft) -> None:
+    """The private side of a draft: hidden values (masked), images, left-out attachments."""
+    redactions = d.extra.get("redactions", [])
+    if redactions:
+        click.echo(
+            f"\nhidden private data ({len(redactions)}; `mailbot drafts restore {d.id} N` puts one back):"
+        )
+        for n, r in enumerate(redactions, 1):
+            state = "  (restored)" if r.get("restored") else ""
+            click.echo(f"  {n:>3}. {r['kind']:<10} {r['field']:<20} {mask(r['kind'], r['original'])}{state}")
+    images = d.extra.get("assets", [])
+    if images:
+        click.echo(f"\nimages ({store.assets_dir(d.id)}):")
+        for a in images:
+            click.echo(f"  {a['name']}  {a['content_type']}  sha256 {a['sha256'][:12]}")
+    skipped = d.extra.get("skipped_attachments", [])
+    if skipped:
+        click.echo("\nattachments left out (never published):")
+        for a in skipped:
+            click.echo(f"  {a.get('content_type', '?')}  {a.get('size', '?')} bytes  {a['reason']}")
+    remote = d.extra.get("remote_images", [])
+    if remote:
+        click.echo("\nremote images in the message (not loaded, not published):")
+        for url in remote:
+            click.echo(f"  {url}")
+
+
+@drafts_group.command("restore")
+@click.argument("draft_id")
+@click.argument("number", type=click.IntRange(min=1))
+@pass_state
+def drafts_restore(state: State, draft_id: str, number: int) -> None:
+    """Put hidden private value NUMBER (as `drafts show` lists it) back into the draft's text.
+
+    Deliberate: the value will be published if the draft is approved.
+    """
+    store = state.store
+    d = store.read(draft_id)
+    record = restore_redaction(d, number)
+    store.write(d)
+    click.echo(f"restored {record['kind']} in {record['field']} of {d.id}; it will be published if approved")
 
 
 @drafts_group.command("approve")

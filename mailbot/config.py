@@ -72,6 +72,8 @@ class SiteConfig:
     author: str = ""
     posts_per_page: int = 10
     templates: Path | None = None
+    # Plain text (blank lines separate paragraphs) for about/index.html; empty means no about page.
+    about: str = ""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -332,6 +334,7 @@ def _site(section: _Section) -> SiteConfig:
         author=section.text("author", "") or "",
         posts_per_page=section.integer("posts_per_page", 10, minimum=1),
         templates=section.path("templates", None),
+        about=section.text("about", "") or "",
     )
 
 

@@ -25,6 +25,8 @@ it will be published. Writes are atomic and durable.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import tomllib
 from collections.abc import Iterable
 from datetime import datetime
@@ -33,8 +35,9 @@ from typing import Any
 
 import tomli_w
 
+from . import redact
 from .errors import StoreError, UsageError
-from .fsutil import atomic_write
+from .fsutil import atomic_write, safe_join
 from .models import Draft, Forwarder, Person, Status
 
 FENCE = "+++"
@@ -72,6 +75,10 @@ def dumps(draft: Draft) -> str:
         "sha256": draft.sha256,
         "author": _clean(draft.author.to_json()),
         "forwarders": [_clean(f.to_json() | {"date": f.date}) for f in draft.forwarders],
+        "remote_images": list(draft.extra.get("remote_images", [])),
+        "assets": [dict(a) for a in draft.extra.get("assets", [])],
+        "skipped_attachments": [dict(a) for a in draft.extra.get("skipped_attachments", [])],
+        "redactions": [dict(r) for r in draft.extra.get("redactions", [])],
     }
     front = tomli_w.dumps(_clean(meta))
     return f"{FENCE}\n{front}{FENCE}\n\n{draft.body.rstrip()}\n"
@@ -115,6 +122,7 @@ def loads(text: str, where: str = "draft") -> Draft:
         if (value := _str(meta, key, where)) is not None:
             extra[key] = value
     extra["forwarded_by"] = [str(x) for x in meta.get("forwarded_by") or []]
+    extra.update(_safety(meta, where))
     return Draft(
         id=_str(meta, "id", where) or Path(where).stem,
         status=status,
@@ -136,6 +144,149 @@ def loads(text: str, where: str = "draft") -> Draft:
     )
 
 
+# -- safety and privacy records (see README "Safety and privacy") -------------------------------
+
+# What each record in the front matter holds, and the type of each key.
+_RECORDS: dict[str, dict[str, type]] = {
+    "assets": {"name": str, "content_type": str, "sha256": str},
+    "skipped_attachments": {"reason": str},
+    "redactions": {"kind": str, "field": str, "placeholder": str, "original": str},
+}
+ASSET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,150}\.(?:jpg|png|gif|webp)")
+
+
+def _safety(meta: dict[str, Any], where: str) -> dict[str, Any]:
+    """Read the ``[[assets]]``, ``[[skipped_attachments]]``, ``[[redactions]]`` and ``remote_images``."""
+    extra: dict[str, Any] = {}
+    for key, required in _RECORDS.items():
+        items = meta.get(key) or []
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise StoreError(f"{where}: {key} must be a list of [[{key}]] tables.")
+        for i, item in enumerate(items, 1):
+            for name, kind in required.items():
+                if not isinstance(item.get(name), kind):
+                    raise StoreError(f"{where}: [[{key}]] number {i} needs {name} as a string.")
+        if key == "assets" and any(not ASSET_NAME.fullmatch(a["name"]) for a in items):
+            raise StoreError(f"{where}: an [[assets]] name is not a plain file name like 20070122-x-1.jpg.")
+        if items:
+            extra[key] = items
+    images = meta.get("remote_images") or []
+    if not isinstance(images, list) or not all(isinstance(i, str) for i in images):
+        raise StoreError(f"{where}: remote_images must be a list of strings.")
+    if images:
+        extra["remote_images"] = images
+    return extra
+
+
+_FIELD = re.compile(r"(title|body|intro|author_display)|forwarded_by\[(\d+)\]|forwarders\[(\d+)\]\.note")
+
+
+def get_field(draft: Draft, name: str) -> str | None:
+    """The public text field ``name`` of a draft: ``title``, ``forwarded_by[0]``, ``forwarders[1].note``..."""
+    m = _FIELD.fullmatch(name)
+    if m is None:
+        return None
+    if m.group(1):
+        if m.group(1) == "author_display":
+            return draft.extra.get("author_display")
+        value: str | None = getattr(draft, m.group(1))
+        return value
+    try:
+        if m.group(2) is not None:
+            return str(draft.extra.get("forwarded_by", [])[int(m.group(2))])
+        return draft.forwarders[int(m.group(3))].note
+    except IndexError:
+        return None
+
+
+def set_field(draft: Draft, name: str, value: str) -> None:
+    m = _FIELD.fullmatch(name)
+    if m is None:
+        raise UsageError(f"{name!r} is not a draft field that redaction touches.")
+    if m.group(1) == "author_display":
+        draft.extra["author_display"] = value
+    elif m.group(1):
+        setattr(draft, m.group(1), value)
+    elif m.group(2) is not None:
+        draft.extra["forwarded_by"][int(m.group(2))] = value
+    else:
+        index = int(m.group(3))
+        forwarders = list(draft.forwarders)
+        forwarders[index] = dataclasses.replace(forwarders[index], note=value)
+        draft.forwarders = tuple(forwarders)
+
+
+def public_fields(draft: Draft) -> list[str]:
+    """Every field of a draft that can reach the site (the forwarders' notes can become the intro)."""
+    fields = ["title", "body", "intro", "author_display"]
+    fields += [f"forwarded_by[{i}]" for i in range(len(draft.extra.get("forwarded_by", [])))]
+    fields += [f"forwarders[{i}].note" for i in range(len(draft.forwarders))]
+    return fields
+
+
+def redact_fields(
+    draft: Draft,
+    fields: Iterable[str],
+    patterns: Iterable[tuple[str, re.Pattern[str]]] = (),
+    language: str = "en",
+) -> int:
+    """Hide private values in ``fields`` of ``draft``, recording each in ``draft.extra["redactions"]``.
+
+    The originals are kept in the draft file itself (drafts are private; the site never sees
+    them), so ``mailbot drafts restore`` can put one back and deleting a draft deletes them too.
+    Returns how many values were hidden.
+    """
+    records = list(draft.extra.get("redactions", []))
+    patterns = tuple(patterns)
+    count = 0
+    for name in fields:
+        text = get_field(draft, name)
+        if not text:
+            continue
+        new, pairs = redact.redact(text, patterns, language)
+        if not pairs:
+            continue
+        set_field(draft, name, new)
+        for finding, mark in pairs:
+            records.append(
+                {"kind": finding.kind, "field": name, "placeholder": mark, "original": finding.original}
+            )
+        count += len(pairs)
+    if records:
+        draft.extra["redactions"] = records
+    return count
+
+
+def restore_redaction(draft: Draft, number: int) -> dict[str, Any]:
+    """Put hidden value ``number`` (from 1, as ``mailbot drafts show`` lists them) back in its field."""
+    records = draft.extra.get("redactions", [])
+    if not 1 <= number <= len(records):
+        raise UsageError(
+            f"draft {draft.id} has no redaction number {number}; `mailbot drafts show {draft.id}` lists them."
+        )
+    record: dict[str, Any] = records[number - 1]
+    if record.get("restored"):
+        raise UsageError(f"redaction {number} of draft {draft.id} is already restored.")
+    # Earlier, still hidden values with the same placeholder in the same field come first in the text.
+    occurrence = sum(
+        1
+        for r in records[: number - 1]
+        if not r.get("restored")
+        and r["field"] == record["field"]
+        and r["placeholder"] == record["placeholder"]
+    )
+    text = get_field(draft, record["field"]) or ""
+    new = redact.restore(text, record["placeholder"], occurrence, record["original"])
+    if new is None:
+        raise UsageError(
+            f"the placeholder {record['placeholder']} of redaction {number} is no longer in "
+            f"{record['field']}; edit the draft by hand (mailbot drafts edit {draft.id})."
+        )
+    set_field(draft, record["field"], new)
+    record["restored"] = True
+    return record
+
+
 class DraftStore:
     """The drafts folder: ``<id>.md`` files."""
 
@@ -146,6 +297,16 @@ class DraftStore:
         if not draft_id or "/" in draft_id or draft_id.startswith("."):
             raise UsageError(f"{draft_id!r} is not a draft id; see `mailbot drafts list`.")
         return self.folder / f"{draft_id}.md"
+
+    def assets_dir(self, draft_id: str) -> Path:
+        """The private folder of a draft's prepared images: ``<drafts>/<id>.assets/``."""
+        return self.path(draft_id).with_name(f"{draft_id}.assets")
+
+    def asset_path(self, draft_id: str, name: str) -> Path:
+        """Where the prepared image ``name`` of a draft lives; never outside its folder."""
+        if not ASSET_NAME.fullmatch(name):
+            raise StoreError(f"draft {draft_id}: asset name {name!r} is not a plain file name.")
+        return safe_join(self.assets_dir(draft_id), name)
 
     def exists(self, draft_id: str) -> bool:
         return self.path(draft_id).is_file()

@@ -9,19 +9,23 @@ approved drafts to the publish stage.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 
-from . import attribution, forwards, parse, publish
+from . import assets, attribution, authres, forwards, parse, publish
 from .config import Config
-from .drafts import DraftStore
+from .drafts import DraftStore, dumps, public_fields, redact_fields
 from .errors import MessageError, SenderNotAllowed, UsageError
-from .ledger import DRAFTED, DUPLICATE, FAILED, PENDING, Ledger
-from .models import Draft, Extraction, Post, RawMessage, Source, Status
+from .fsutil import atomic_write
+from .ledger import DRAFTED, DUPLICATE, FAILED, Ledger
+from .models import Attachment, Draft, Extraction, ParsedMessage, Person, Post, RawMessage, Source, Status
 from .publish import PublishReport
+from .redact import scrub
 from .senders import is_allowed
 from .textutil import slugify
 
@@ -75,6 +79,50 @@ def extract(raw: bytes) -> Extraction:
     return forwards.extract(parse.parse_message(raw))
 
 
+def _attachments(parsed: ParsedMessage) -> list[Attachment]:
+    """Every attachment and inline part of a message and of the messages attached to it."""
+    found = list(parsed.attachments)
+    for inner in parsed.attached:
+        found.extend(_attachments(inner))
+    return found
+
+
+def _remote_images(parsed: ParsedMessage) -> list[str]:
+    """Remote image URLs in a message and its attached ones, for the reviewer (never published)."""
+    urls = list(getattr(parsed, "remote_images", ()))
+    for inner in parsed.attached:
+        urls.extend(_remote_images(inner))
+    return [scrub(u)[:2000] for u in dict.fromkeys(urls)][:100]
+
+
+def _scrubbed(found: Extraction) -> Extraction:
+    """The extraction with every text storable: no lone surrogates, no control characters."""
+
+    def text(value: str | None) -> str | None:
+        return None if value is None else scrub(value)
+
+    def person(p: Person) -> Person:
+        return Person(text(p.name), text(p.address))
+
+    letter = found.letter
+    return replace(
+        found,
+        letter=replace(
+            letter,
+            author=person(letter.author),
+            date_raw=text(letter.date_raw),
+            subject=text(letter.subject),
+            body=scrub(letter.body),
+        ),
+        forwarders=tuple(
+            replace(f, name=text(f.name), address=text(f.address), note=text(f.note))
+            for f in found.forwarders
+        ),
+        message_id=text(found.message_id),
+        sender=person(found.sender) if found.sender else None,
+    )
+
+
 class Pipeline:
     """Composes the stages over one configuration."""
 
@@ -83,6 +131,7 @@ class Pipeline:
         self.ledger = ledger
         self.store = DraftStore(config.paths.drafts)
         self.clock = clock
+        self._taken_ids: set[str] | None = None
 
     # -- ingestion ---------------------------------------------------------
 
@@ -126,27 +175,37 @@ class Pipeline:
         if known is not None and known.outcome == DRAFTED and known.draft_id:
             same = (known.source, known.key) == (source.name, message.key)
             return self._already_drafted(source, message, sha, known.draft_id, report, resumed=same)
-        resume_id = known.draft_id if known is not None and known.outcome == PENDING else None
         try:
-            found = self._accept(source, message)
+            parsed, found = self._accept(source, message)
         except MessageError as exc:
             return self._quarantine(source, message, sha, str(exc), report)
-        if resume_id is None and found.message_id:
+        if found.message_id:
             twin = self.ledger.by_message_id(found.message_id)
             if twin is not None and twin.draft_id:
                 return self._already_drafted(source, message, sha, twin.draft_id, report, resumed=False)
         key = letter_key(found)
-        if resume_id is None and key is not None:
+        if key is not None:
             twin = self.ledger.by_letter(key)
             if twin is not None and twin.draft_id and self.store.exists(twin.draft_id):
                 self._credit(twin.draft_id, found)
                 return self._already_drafted(source, message, sha, twin.draft_id, report, resumed=False)
-        draft = self._new_draft(found, source.name, sha, resume_id)
-        # Intent first, then the durable draft, then the record, then the move:
-        # whatever the crash point, the next run converges to one draft.
-        self.ledger.record(
-            source.name, message.key, sha, draft.message_id, PENDING, draft_id=draft.id, letter_key=key
-        )
+        try:
+            # Everything between the parser and the disk is in memory; whatever text reached
+            # this point, a failure here quarantines the message instead of stopping the run.
+            draft, images = self._new_draft(found, source.name, sha, parsed)
+            dumps(draft)
+        except MessageError as exc:
+            return self._quarantine(source, message, sha, str(exc), report)
+        except Exception as exc:  # a bug must not kill the batch; the log gets no letter text
+            log.error("drafting failed on %s %s (%s)", source.name, message.key, type(exc).__name__)
+            return self._quarantine(
+                source, message, sha, f"could not be drafted ({type(exc).__name__})", report
+            )
+        # The images first (named after the draft id, so a rerun rewrites the same files),
+        for image in images:
+            atomic_write(self.store.asset_path(draft.id, image.name), image.data)
+        # then the durable draft, then its record, then the move: whatever the crash
+        # point, the next run converges to one draft (see _free_id for the resume).
         self.store.write(draft)
         self.ledger.record(
             source.name, message.key, sha, draft.message_id, DRAFTED, draft_id=draft.id, letter_key=key
@@ -187,14 +246,20 @@ class Pipeline:
         new = tuple(f for f in found.forwarders if (f.address or f.name or "").lower() not in known)
         if not new:
             return
+        first_new = len(draft.forwarders)
         draft.forwarders = draft.forwarders + new
         labels = list(draft.extra.get("forwarded_by", []))
+        first_label = len(labels)
         for label in attribution.forwarded_by(new, self.config.attribution):
             if label not in labels:
                 labels.append(label)
         draft.extra["forwarded_by"] = labels
+        fields = [f"forwarders[{i}].note" for i in range(first_new, len(draft.forwarders))]
+        fields += [f"forwarded_by[{i}]" for i in range(first_label, len(labels))]
         if draft.intro is None:
             draft.intro = next((f.note for f in new if f.note), None)
+            fields.append("intro")
+        self._redact(draft, fields)
         self.store.write(draft)
         log.info("draft %s now also credits %s", draft_id, ", ".join(f.name or f.address or "?" for f in new))
 
@@ -207,38 +272,58 @@ class Pipeline:
         log.warning("quarantined %s %s: %s", source.name, message.key, reason)
         return FAILED
 
-    def _accept(self, source: Source, message: RawMessage) -> Extraction:
-        """Parse the message and check it may become a draft; MessageError if not."""
+    def _accept(self, source: Source, message: RawMessage) -> tuple[ParsedMessage, Extraction]:
+        """Parse the message and check it may become a draft; MessageError if not.
+
+        Checks, in order: size, parse, ``[senders] allow``, ``require_authentication``
+        (see :mod:`mailbot.authres` for which headers are trusted), the attachment limits.
+        The extraction comes back with every text made storable (:func:`mailbot.redact.scrub`).
+        """
         limit = self.config.service.max_message_bytes
         if len(message.data) > limit:
             raise MessageError(f"message too large: {len(message.data)} bytes (limit {limit})")
         try:
-            found = extract(message.data)
+            parsed = parse.parse_message(message.data)
+            found = forwards.extract(parsed, drop_patterns=self.config.cleanup.drop_patterns)
         except MessageError:
             raise
         except Exception as exc:  # a parser bug must not kill the batch: quarantine and go on
-            log.exception("parser failed on %s %s", source.name, message.key)
-            raise MessageError(f"could not be parsed ({type(exc).__name__}: {exc})") from exc
+            # Only the type: an exception's text may quote the letter. --debug shows the traceback.
+            log.error("parser failed on %s %s (%s)", source.name, message.key, type(exc).__name__)
+            log.debug("parser traceback", exc_info=True)
+            raise MessageError(f"could not be parsed ({type(exc).__name__})") from exc
         sender = found.sender.address if found.sender else None
         if not is_allowed(sender, self.config.senders.allow):
             raise SenderNotAllowed(f"sender {sender or '(none)'} is not in [senders] allow")
-        return found
+        senders = self.config.senders
+        if senders.require_authentication:
+            verdict = authres.evaluate(parsed.headers, senders.trusted_authserv_ids, sender)
+            if not verdict.ok:
+                raise SenderNotAllowed(verdict.reason)
+        parts = _attachments(parsed)
+        service = self.config.service
+        if len(parts) > service.max_attachments:
+            raise MessageError(f"too many attachments: {len(parts)} (limit {service.max_attachments})")
+        biggest = max((len(p.data) for p in parts), default=0)
+        if biggest > service.max_attachment_bytes:
+            raise MessageError(
+                f"attachment too large: {biggest} bytes (limit {service.max_attachment_bytes})"
+            )
+        return parsed, _scrubbed(found)
 
-    def _new_draft(self, found: Extraction, source_name: str, sha: str, resume_id: str | None) -> Draft:
+    def _new_draft(
+        self, found: Extraction, source_name: str, sha: str, parsed: ParsedMessage | None = None
+    ) -> tuple[Draft, list[assets.Prepared]]:
+        """The draft of a new letter, private values already hidden, and its images to write."""
         letter = found.letter
         now = self.clock()
         title = letter.subject or (letter.body.strip().split("\n", 1)[0][:60] if letter.body.strip() else "")
         title = title or "(untitled)"
         day = letter.date or found.received or now
-        draft_id = resume_id or f"{day:%Y%m%d}-" + slugify(
-            title,
-            {i.split("-", 1)[-1] for i in self._taken() if i.startswith(f"{day:%Y%m%d}-")},
-            max_length=40,
-        )
         notes = [f.note for f in found.forwarders if f.note]
         policy = self.config.attribution
-        return Draft(
-            id=draft_id,
+        draft = Draft(
+            id="",
             status=Status.DRAFT,
             title=title,
             author=letter.author,
@@ -257,9 +342,51 @@ class Pipeline:
                 "forwarded_by": list(attribution.forwarded_by(found.forwarders, policy)),
             },
         )
+        # Hidden before the id is chosen: the id (and the image names made from it) are public.
+        self._redact(draft, public_fields(draft))
+        draft.id = self._free_id(f"{day:%Y%m%d}-" + slugify(draft.title, max_length=40), sha)
+        images: list[assets.Prepared] = []
+        if parsed is not None:
+            parts = [(a.filename, a.content_type, a.data) for a in _attachments(parsed)]
+            images, skipped = assets.prepare(parts, draft.id)
+            if images:
+                draft.extra["assets"] = [
+                    {"name": i.name, "content_type": i.content_type, "sha256": i.sha256} for i in images
+                ]
+            if skipped:
+                draft.extra["skipped_attachments"] = skipped
+            remote = _remote_images(parsed)
+            if remote:
+                draft.extra["remote_images"] = remote
+        return draft, images
+
+    def _redact(self, draft: Draft, fields: list[str]) -> None:
+        redact_fields(draft, fields, self.config.redaction.patterns, self.config.site.language)
+
+    def _free_id(self, base: str, sha: str) -> str:
+        """The draft id for a new letter: ``base``, else ``base-2``, ``base-3``...
+
+        The choice is deterministic, which makes a crash after the draft file was
+        written but before the ledger recorded it harmless: the rerun arrives at
+        the same id, finds the file holding the same message (by SHA-256), and
+        rewrites it instead of adding a second draft.
+        """
+        taken = self._taken()
+        for n in itertools.count(1):
+            candidate = base if n == 1 else f"{base}-{n}"
+            if candidate not in taken:
+                taken.add(candidate)
+                return candidate
+            if self.store.exists(candidate) and self.store.read(candidate).sha256 == sha:
+                return candidate
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _taken(self) -> set[str]:
-        return self.store.ids() | self.ledger.draft_ids()
+        # Read once per pipeline, then kept up to date as drafts are created: listing
+        # the drafts folder for every message would make a large import quadratic.
+        if self._taken_ids is None:
+            self._taken_ids = self.store.ids() | self.ledger.draft_ids()
+        return self._taken_ids
 
     # -- publishing --------------------------------------------------------
 
@@ -274,7 +401,19 @@ class Pipeline:
             body=draft.body,
             letter_date=draft.letter_date,
             date=draft.published or draft.created or self.clock(),
+            assets=self._assets(draft),
         )
+
+    def _assets(self, draft: Draft) -> tuple[tuple[str, Path], ...]:
+        """The draft's prepared images that are on disk: (public name, path)."""
+        found = []
+        for item in draft.extra.get("assets", []):
+            path = self.store.asset_path(draft.id, item["name"])
+            if path.is_file():
+                found.append((item["name"], path))
+            else:
+                log.warning("draft %s: image %s is missing from %s", draft.id, item["name"], path.parent)
+        return tuple(found)
 
     def publish(self) -> tuple[list[str], PublishReport]:
         """Render every approved and published draft; approved ones become published.

@@ -131,3 +131,8 @@ def test_safety_and_cleanup_keys(tmp_path: Path) -> None:
 def test_bad_safety_keys(tmp_path: Path, text: str, expected: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(expected)):
         load_config(write(tmp_path, text))
+
+
+def test_about_text(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, '[site]\nabout = "Chi siamo.\\n\\nPerché questo blog."\n'))
+    assert config.site.about == "Chi siamo.\n\nPerché questo blog."
