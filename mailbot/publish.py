@@ -1,37 +1,56 @@
 """The publish stage: approved posts become a static site folder.
 
-``render_site`` writes one page per post, the front page and numbered older
-pages, monthly archives, an archive list, an Atom feed and the theme's static
-files. Pages link to each other with relative links ending in ``index.html`` so
-the folder can be opened straight from disk; only the feed uses absolute URLs.
+``render_site`` writes one page per post (with its pictures beside it), the
+front page and numbered older pages, monthly archives, an archive list, an
+optional about page, an Atom feed, an RSS 2.0 feed, a sitemap and the theme's
+static files. Pages link to each other with relative links ending in
+``index.html`` so the folder can be opened straight from disk; feeds, sitemap
+and canonical links use absolute URLs made from ``site.base_url``.
 
-Republishing is incremental: a file is rewritten only when its bytes change,
-and files generated earlier for posts that are gone are removed. What was
-generated is listed in :data:`MANIFEST_NAME` inside the output folder, so files
-that mailbot did not create are never deleted.
+The theme's words live in gettext catalogs, ``mailbot/locale/<lang>/LC_MESSAGES/mailbot.po``,
+read at run time with Babel (no compile step); English is the source language
+and the fallback.
 
-This module imports only models, config, errors and fsutil: it is one stage.
+Republishing is incremental and cheap: the manifest :data:`MANIFEST_NAME`
+inside the output folder records, for every generated file, a fingerprint of
+everything its bytes depend on (the posts it shows, the templates, the
+catalog, the site settings, this module's code). A file whose fingerprint is
+unchanged is not even rendered. Files mailbot did not create are never
+deleted.
+
+Every file is replaced atomically, and the *set* of changes is ordered so a
+reader never follows a link to a missing file: static files and new or changed
+post pages first, then the pages that link to them (archives, numbered pages,
+front page), then feeds and sitemap, and stale files are removed last.
+
+This module imports only models, config, errors, fsutil and textutil: it is one stage.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
+import gettext
+import hashlib
+import io
 import itertools
 import json
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import quote, urlsplit
+from xml.sax.saxutils import escape as xml_escape
 
 import jinja2
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
 from babel.lists import format_list
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from markupsafe import Markup, escape
 
 from .config import SiteConfig
@@ -43,24 +62,33 @@ from .textutil import slugify
 __all__ = [
     "MANIFEST_NAME",
     "PublishReport",
+    "builtin_templates_dir",
     "post_path",
     "render_letter",
     "render_site",
     "slugify",
+    "translations",
 ]
 
 MANIFEST_NAME = ".mailbot-manifest.json"
 FEED_ENTRIES = 20
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "mailbot"
 
 _PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 _REPO_TEMPLATES = Path(__file__).parent.parent / "templates"
+_MANIFEST_VERSION = 2
+# Bump when a change to this module changes the bytes of pages: published sites re-render.
+_RENDER_VERSION = "mailbot-publish-2"
 
 # ---------------------------------------------------------------------------
 # Slugs and paths
 # ---------------------------------------------------------------------------
 
-# Letters NFKD does not decompose into ASCII.
 _VALID_SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,198}[a-z0-9])?")
+# Pictures published beside a post: a plain lowercase name and an image extension, so a
+# name can never be a path, a hidden file, or shadow the page (index.html).
+_VALID_ASSET = re.compile(r"[a-z0-9](?:[a-z0-9_-]{0,78}[a-z0-9])?\.(?:jpg|jpeg|png|gif|webp|avif)")
 
 
 def _local(moment: datetime, tz: tzinfo | None) -> datetime:
@@ -85,6 +113,19 @@ def post_path(post: Post, tz: tzinfo | None = None) -> str:
         )
     local = _local(post.date, tz)
     return f"{local.year:04d}/{local.month:02d}/{post.slug}/"
+
+
+def _asset_names(post: Post) -> list[str]:
+    names = [name for name, _ in post.assets]
+    for name in names:
+        if not _VALID_ASSET.fullmatch(name):
+            raise PublishError(
+                f"post {post.id} has a picture named {name!r}; picture names must be lowercase letters,"
+                " digits, '-' or '_' with a .jpg/.jpeg/.png/.gif/.webp/.avif extension."
+            )
+    if len(set(names)) != len(names):
+        raise PublishError(f"post {post.id} lists a picture name twice; give each picture its own name.")
+    return names
 
 
 # ---------------------------------------------------------------------------
@@ -137,62 +178,63 @@ def render_letter(text: str, *, signoff: bool = False) -> Markup:
 
 
 # ---------------------------------------------------------------------------
-# Theme words: a small in-code catalog per language, English as the fallback
+# Theme words: gettext catalogs read with Babel; grammar helpers per language
 # ---------------------------------------------------------------------------
 
-# msgid -> translation; a plural msgid (the singular English text) maps to (singular, plural).
-_CATALOGS: dict[str, dict[str, str | tuple[str, str]]] = {
-    "it": {
-        "Home": "Home",
-        "Archives": "Archivio",
-        "Atom feed": "Feed Atom",
-        "Older posts": "Post precedenti",
-        "Newer posts": "Post successivi",
-        "Page %(num)s": "Pagina %(num)s",
-        "No posts yet.": "Ancora nessun post.",
-        "Forwarded by": "Inoltrata da",
-        "Letter date": "Data della lettera",
-        "Published": "Pubblicato",
-        "%(date)s, %(time)s": "%(date)s, ore %(time)s",
-        "Permalink": "Link permanente",
-        "DRAFT — preview": "BOZZA — anteprima",
-        "This page is a preview: it is not published.": "Questa pagina è un'anteprima: non è pubblicata.",
-        "A letter from %(author)s.": "Una lettera %(of_author)s.",
-        "Thanks to %(names)s for forwarding this letter from %(author)s.": (
-            "Grazie %(to_names)s che ci ha girato questa lettera %(of_author)s.",
-            "Grazie %(to_names)s che ci hanno girato questa lettera %(of_author)s.",
-        ),
-        "Thanks to %(names)s for forwarding this letter.": (
-            "Grazie %(to_names)s che ci ha girato questa lettera.",
-            "Grazie %(to_names)s che ci hanno girato questa lettera.",
-        ),
-        "Posts of %(month)s": "Post di %(month)s",
-    },
-}
+
+@functools.lru_cache(maxsize=16)
+def _catalog_for(code: str) -> tuple[gettext.NullTranslations, bytes]:
+    """The translations in ``locale/<code>``, and the catalog's bytes (part of every fingerprint)."""
+    po = LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+    try:
+        data = po.read_bytes()
+    except FileNotFoundError:
+        return gettext.NullTranslations(), b""
+    except OSError as exc:
+        raise PublishError(f"the catalog {po} cannot be read ({exc.strerror}); check the install.") from exc
+    try:
+        catalog = read_po(io.BytesIO(data), locale=code, domain=DOMAIN)
+        # GNUTranslations reads the compiled form: compile in memory, no build step to forget.
+        mo = io.BytesIO()
+        write_mo(mo, catalog)
+        mo.seek(0)
+        return gettext.GNUTranslations(mo), data
+    except Exception as exc:  # Babel and gettext raise assorted errors on a damaged catalog
+        raise PublishError(f"the catalog {po} is damaged ({exc}); restore it from the release.") from exc
 
 
-def _catalog(locale: Locale) -> dict[str, str | tuple[str, str]]:
-    for key in (str(locale), locale.language):
-        if key in _CATALOGS:
-            return _CATALOGS[key]
-    return {}
+def _fast_gettext(words: gettext.NullTranslations) -> Callable[..., Markup]:
+    cache: dict[str, Markup] = {}
+
+    def gettext_(message: str, **variables: Any) -> Markup:
+        found = cache.get(message)
+        if found is None:
+            found = cache[message] = Markup(words.gettext(message))
+        # Markup's % escapes each variable: the translation is trusted, the names are not.
+        return found % variables
+
+    return gettext_
 
 
-def _gettext_callables(
-    catalog: dict[str, str | tuple[str, str]],
-) -> tuple[Callable[[str], str], Callable[[str, str, int], str]]:
-    def gettext(message: str) -> str:
-        found = catalog.get(message)
-        return found if isinstance(found, str) else message
+def _fast_ngettext(words: gettext.NullTranslations) -> Callable[..., Markup]:
+    def ngettext_(singular: str, plural: str, num: int, **variables: Any) -> Markup:
+        variables.setdefault("num", num)
+        return Markup(words.ngettext(singular, plural, num)) % variables
 
-    def ngettext(singular: str, plural: str, n: int) -> str:
-        found = catalog.get(singular)
-        # Both shipped languages use the "one / other" plural rule.
-        if isinstance(found, tuple):
-            return found[0] if n == 1 else found[1]
-        return singular if n == 1 else plural
+    return ngettext_
 
-    return gettext, ngettext
+
+def translations(locale: Locale) -> gettext.NullTranslations:
+    """The theme's words for ``locale`` (``it_CH`` falls back to ``it``); English when none ship."""
+    return _translations_and_bytes(locale)[0]
+
+
+def _translations_and_bytes(locale: Locale) -> tuple[gettext.NullTranslations, bytes]:
+    for code in dict.fromkeys((str(locale), locale.language)):
+        found = _catalog_for(code)
+        if found[1]:
+            return found
+    return gettext.NullTranslations(), b""
 
 
 @dataclass(frozen=True)
@@ -231,6 +273,29 @@ def _it_preposition(prep: str, phrase: str) -> str:
     return f"{prep} {phrase}"
 
 
+# French fuses "à"/"de" with le/les and elides "de" before a vowel: "aux collègues", "d'Anna".
+_FR_ARTICLES = {"le": ("au", "du"), "les": ("aux", "des")}
+_FR_VOWELS = frozenset("aeiouhyàâäéèêëîïôöùûüœ")
+
+
+def _fr_preposition(prep: str, phrase: str) -> str:
+    word, _, rest = phrase.partition(" ")
+    fused = _FR_ARTICLES.get(word.lower())
+    if fused is not None and rest:
+        return f"{fused[0] if prep == 'à' else fused[1]} {rest}"
+    if prep == "de" and phrase[:1].lower() in _FR_VOWELS:
+        return f"d\u2019{phrase}"
+    return f"{prep} {phrase}"
+
+
+# Spanish fuses "a"/"de" with "el": "al equipo", "del señor Ruiz".
+def _es_preposition(prep: str, phrase: str) -> str:
+    word, _, rest = phrase.partition(" ")
+    if word.lower() == "el" and rest:
+        return f"{'al' if prep == 'a' else 'del'} {rest}"
+    return f"{prep} {phrase}"
+
+
 _GRAMMARS: dict[str, _Grammar] = {
     "it": _Grammar(
         to=functools.partial(_it_preposition, "a"),
@@ -238,6 +303,18 @@ _GRAMMARS: dict[str, _Grammar] = {
         plural=lambda names: (
             len(names) > 1 or (bool(names) and names[0].split(" ", 1)[0].lower() in _IT_PLURAL_ARTICLES)
         ),
+        each=True,
+    ),
+    "fr": _Grammar(
+        to=functools.partial(_fr_preposition, "à"),
+        of=functools.partial(_fr_preposition, "de"),
+        plural=lambda names: len(names) > 1,
+        each=True,
+    ),
+    "es": _Grammar(
+        to=functools.partial(_es_preposition, "a"),
+        of=functools.partial(_es_preposition, "de"),
+        plural=lambda names: len(names) > 1,
         each=True,
     ),
 }
@@ -249,9 +326,14 @@ _DEFAULT_GRAMMAR = _Grammar(to=lambda s: f"to {s}", of=lambda s: f"from {s}", pl
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class PostView:
-    """A post prepared for the templates: texts cleaned, HTML escaped, dates localized."""
+    """A post prepared for the templates: texts cleaned, HTML escaped, dates localized.
+
+    The letter's HTML (``intro_html``, ``body_html``, ``entry_html``) is made on
+    first use, once per run: an archive listing titles never pays for it, and
+    the post page, the lists and the feeds share one rendering.
+    """
 
     id: str
     title: str
@@ -261,13 +343,12 @@ class PostView:
     to_names: str
     of_author: str
     forwarders_count: int
-    intro_html: Markup | None
-    body_html: Markup
     path: str
     url: str
     atom_id: str
     date: datetime
     date_iso: str
+    date_rfc822: str
     day_iso: str
     day: str
     date_long: str
@@ -275,7 +356,36 @@ class PostView:
     letter_date_iso: str | None
     letter_date_long: str | None
     month_label: str
-    entry_html: Markup = _NO_HTML
+    # Pictures beside the post, as paths from the site root ("2007/01/slug/photo.jpg"):
+    # templates prefix them with ``root``.
+    assets: list[str]
+    _intro: str | None
+    _body: str
+    _entry_renderer: Callable[[PostView], Markup]
+    _cache: dict[str, Markup] = field(default_factory=dict)
+
+    @property
+    def intro_html(self) -> Markup | None:
+        if not (self._intro and self._intro.strip()):
+            return None
+        found = self._cache.get("intro")
+        if found is None:
+            found = self._cache["intro"] = render_letter(self._intro)
+        return found
+
+    @property
+    def body_html(self) -> Markup:
+        found = self._cache.get("body")
+        if found is None:
+            found = self._cache["body"] = render_letter(self._body, signoff=True)
+        return found
+
+    @property
+    def entry_html(self) -> Markup:
+        found = self._cache.get("entry")
+        if found is None:
+            found = self._cache["entry"] = self._entry_renderer(self)
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,11 +415,57 @@ class YearGroup:
 
 @dataclass
 class PublishReport:
-    """What one ``render_site`` run did; paths are relative to the output folder, with ``/``."""
+    """What one ``render_site`` run did; paths are relative to the output folder, with ``/``.
+
+    ``unchanged`` counts files left alone; ``rendered`` counts files whose
+    bytes were produced this run (written or found equal), the rest were
+    skipped on their fingerprint alone.
+    """
 
     written: list[str] = field(default_factory=list)
     unchanged: int = 0
     removed: list[str] = field(default_factory=list)
+    rendered: int = 0
+
+
+def _digest(*parts: str | bytes) -> str:
+    # Length-prefixed, so ("ab", "c") and ("a", "bc") differ; one hash call per digest,
+    # since tens of thousands are made per run.
+    text = "".join(f"{len(p)}:{p}" if isinstance(p, str) else f"{len(p)}b:{p.hex()}" for p in parts)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _post_fingerprint(post: Post) -> str:
+    """Everything of ``post`` its pages show; the site-wide inputs are in the theme's fingerprint."""
+    return _digest(
+        post.id,
+        post.slug,
+        post.title,
+        post.author,
+        "\x1f".join(post.forwarded_by),
+        "\x00" if post.intro is None else post.intro,
+        post.body,
+        post.letter_date.isoformat() if post.letter_date else "",
+        post.date.isoformat(),
+        "\x1f".join(name for name, _ in post.assets),
+    )
+
+
+def _files_digest(folders: Iterable[Path]) -> str:
+    """A digest of the template files in ``folders`` (static files are fingerprinted on their own)."""
+    parts: list[str | bytes] = []
+    for folder in folders:
+        if not folder.is_dir():
+            parts.append("missing")
+            continue
+        for dirpath, dirnames, filenames in os.walk(folder):
+            if Path(dirpath) == folder:
+                dirnames[:] = [d for d in dirnames if d != "static"]
+            dirnames.sort()
+            for filename in sorted(filenames):
+                source = Path(dirpath) / filename
+                parts += [source.relative_to(folder).as_posix(), _read_file(source)]
+    return _digest(*parts)
 
 
 class _Theme:
@@ -328,9 +484,11 @@ class _Theme:
         self.grammar = _GRAMMARS.get(self.locale.language, _DEFAULT_GRAMMAR)
         builtin = builtin_templates_dir()
         loader: jinja2.BaseLoader = jinja2.FileSystemLoader(builtin)
+        template_dirs = [builtin]
         self.static_dirs = [builtin / "static"]
         if site.templates is not None:
             loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(site.templates), loader])
+            template_dirs.append(site.templates)
             self.static_dirs.append(site.templates / "static")
         self.env = jinja2.Environment(
             loader=loader,
@@ -342,17 +500,34 @@ class _Theme:
             keep_trailing_newline=True,
             auto_reload=False,
         )
-        gettext, ngettext = _gettext_callables(_catalog(self.locale))
-        cast(Any, self.env).install_gettext_callables(gettext, ngettext, newstyle=True)
+        words, catalog_bytes = _translations_and_bytes(self.locale)
+        cast(Any, self.env).install_gettext_translations(words, newstyle=True)
+        # The extension's newstyle callables go through three Jinja context calls per word;
+        # these plain functions do the same (escape the variables, always %-format) in one.
+        self.env.globals.update(
+            _=_fast_gettext(words), gettext=_fast_gettext(words), ngettext=_fast_ngettext(words)
+        )
         self.env.filters["paragraphs"] = render_letter
+        self.env.globals["fragment"] = self._fragment
+        self._fragments: dict[tuple[str, str], Markup] = {}
+        # Whatever a page's bytes depend on besides its posts: when any of it changes, every
+        # page renders again. Only inputs that are the same on every machine go in, so the
+        # manifest (and the golden copies of sites) do not depend on the environment; a
+        # change to this module's output must bump _RENDER_VERSION, and `force` re-renders all.
+        self.fingerprint = _digest(
+            _RENDER_VERSION,
+            repr(replace(site, templates=None)),  # the templates' contents are hashed below
+            str(preview),
+            _files_digest(template_dirs),
+            catalog_bytes,
+        )
         self._templates: dict[str, jinja2.Template] = {}
         self._days: dict[date, str] = {}
         self._longs: dict[date, str] = {}
         self._months: dict[date, str] = {}
         self._times: dict[tuple[int, int], str] = {}
         self._lists: dict[tuple[str, ...], str] = {}
-        host = urlsplit(site.base_url).hostname or "localhost"
-        self._tag_authority = host
+        self._tag_authority = urlsplit(site.base_url).hostname or "localhost"
         self.common = {
             "site": site,
             "lang": str(self.locale).replace("_", "-"),
@@ -375,6 +550,19 @@ class _Theme:
                 ) from exc
         return found
 
+    @jinja2.pass_context
+    def _fragment(self, context: jinja2.runtime.Context, name: str) -> Markup:
+        """``name`` rendered with the site-wide variables only, once per run and ``root``.
+
+        The page chrome (head links, header, footer) is the same on thousands of
+        pages: rendering it once saves most of a page's translation calls.
+        """
+        root = str(context.get("root", ""))
+        found = self._fragments.get((name, root))
+        if found is None:
+            found = self._fragments[name, root] = Markup(self.render_text(name, root).rstrip("\n"))
+        return found
+
     def render(self, name: str, root: str, **context: Any) -> bytes:
         return self.render_text(name, root, **context).encode("utf-8")
 
@@ -385,6 +573,8 @@ class _Theme:
             raise
         except jinja2.TemplateError as exc:
             raise PublishError(f"template {name} failed to render ({exc}); fix the template.") from exc
+
+    # Babel's formatters parse patterns on every call: cache every label per day, month or minute.
 
     def day(self, d: date) -> str:
         label = self._days.get(d)
@@ -397,51 +587,6 @@ class _Theme:
         if label is None:
             label = self._longs[d] = format_date(d, format="long", locale=self.locale)
         return label
-
-    def view(self, post: Post) -> PostView:
-        local = _local(post.date, self.tz)
-        path = post_path(post, self.tz)
-        title = _clean(post.title).strip()
-        author = _clean(post.author).strip()
-        forwarders = tuple(name for name in (_clean(n).strip() for n in post.forwarded_by) if name)
-        names = self._lists.get(forwarders)
-        if names is None:
-            names = self._lists[forwarders] = (
-                format_list(list(forwarders), locale=self.locale) if forwarders else ""
-            )
-        if self.grammar.each and len(forwarders) > 1:
-            to_names = format_list([self.grammar.to(n) for n in forwarders], locale=self.locale)
-        else:
-            to_names = self.grammar.to(names) if names else ""
-        letter_local = _local(post.letter_date, self.tz) if post.letter_date is not None else None
-        intro = render_letter(post.intro) if post.intro and post.intro.strip() else None
-        view = PostView(
-            id=post.id,
-            title=title,
-            author=author,
-            forwarded_by=forwarders,
-            names=names,
-            to_names=to_names,
-            of_author=self.grammar.of(author) if author else "",
-            forwarders_count=2 if self.grammar.plural(forwarders) else 1,
-            intro_html=intro,
-            body_html=render_letter(post.body, signoff=True),
-            path=path,
-            url=self.site.base_url + path,
-            atom_id=f"tag:{self._tag_authority},{local.date().isoformat()}:{quote(post.id, safe='')}",
-            date=local,
-            date_iso=local.isoformat(timespec="seconds"),
-            day_iso=local.date().isoformat(),
-            day=self.day(local.date()),
-            date_long=self.long_date(local.date()),
-            time_short=self.short_time(local),
-            letter_date_iso=letter_local.isoformat(timespec="seconds") if letter_local else None,
-            letter_date_long=self.long_date(letter_local.date()) if letter_local else None,
-            month_label=self.month_label(local.date()),
-        )
-        # The letter block appears on the post page, in the lists and in the feed: render it once.
-        entry = Markup(self.render_text("_entry.html", "", post=view).strip())
-        return dataclasses.replace(view, entry_html=entry)
 
     def short_time(self, moment: datetime) -> str:
         key = (moment.hour, moment.minute)
@@ -460,6 +605,56 @@ class _Theme:
     def month_name(self, d: date) -> str:
         return format_date(d, "LLLL", locale=self.locale)
 
+    def names(self, forwarders: tuple[str, ...]) -> str:
+        found = self._lists.get(forwarders)
+        if found is None:
+            found = self._lists[forwarders] = (
+                format_list(list(forwarders), locale=self.locale) if forwarders else ""
+            )
+        return found
+
+    def entry(self, view: PostView) -> Markup:
+        return Markup(self.render_text("_entry.html", "", post=view).strip())
+
+    def view(self, post: Post, local: datetime, path: str) -> PostView:
+        title = _clean(post.title).strip()
+        author = _clean(post.author).strip()
+        forwarders = tuple(name for name in (_clean(n).strip() for n in post.forwarded_by) if name)
+        names = self.names(forwarders)
+        if self.grammar.each and len(forwarders) > 1:
+            to_names = format_list([self.grammar.to(n) for n in forwarders], locale=self.locale)
+        else:
+            to_names = self.grammar.to(names) if names else ""
+        letter_local = _local(post.letter_date, self.tz) if post.letter_date is not None else None
+        day = local.date()
+        return PostView(
+            id=post.id,
+            title=title,
+            author=author,
+            forwarded_by=forwarders,
+            names=names,
+            to_names=to_names,
+            of_author=self.grammar.of(author) if author else "",
+            forwarders_count=2 if self.grammar.plural(forwarders) else 1,
+            path=path,
+            url=self.site.base_url + path,
+            atom_id=f"tag:{self._tag_authority},{day.isoformat()}:{quote(post.id, safe='')}",
+            date=local,
+            date_iso=local.isoformat(timespec="seconds"),
+            date_rfc822=format_datetime(local),
+            day_iso=day.isoformat(),
+            day=self.day(day),
+            date_long=self.long_date(day),
+            time_short=self.short_time(local),
+            letter_date_iso=letter_local.isoformat(timespec="seconds") if letter_local else None,
+            letter_date_long=self.long_date(letter_local.date()) if letter_local else None,
+            month_label=self.month_label(day),
+            assets=[path + name for name, _ in post.assets],
+            _intro=_clean(post.intro) if post.intro is not None else None,
+            _body=post.body,
+            _entry_renderer=self.entry,
+        )
+
 
 def builtin_templates_dir() -> Path:
     """The shipped theme: ``mailbot/templates`` in a wheel, else the repository's ``templates/``."""
@@ -473,113 +668,265 @@ def _by_day(views: Iterable[PostView]) -> list[DayGroup]:
     ]
 
 
+def _read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise PublishError(f"{path} cannot be read ({exc.strerror}); check its permissions.") from exc
+
+
 # ---------------------------------------------------------------------------
-# The plan: every file of the site, and how to produce its bytes
+# The plan: every file of the site, its fingerprint, and how to produce its bytes
 # ---------------------------------------------------------------------------
 
-_Producer = Callable[[], bytes]
+
+@dataclass(slots=True)
+class _Entry:
+    """One post of the run, before any rendering: enough to sort, place and fingerprint it."""
+
+    post: Post
+    local: datetime
+    path: str
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """One output file: ``produce`` runs only when ``fingerprint`` differs from the manifest's."""
+
+    rel: str
+    fingerprint: str
+    produce: Callable[[], bytes]
+    # What the file is (static, assets, posts, months, pages...): for readers of the plan.
+    group: str
+    # Paths built from post data are checked against symbolic links leading out of the site.
+    untrusted: bool = False
 
 
 def _page_rel(num: int) -> str:
     return f"page/{num}/index.html"
 
 
-def _plan(views: list[PostView], theme: _Theme) -> dict[str, _Producer]:
-    """Map each relative output path to a function rendering it; ``views`` is newest first."""
+class _Views:
+    """PostViews made on demand, once per run: unchanged posts are never prepared at all."""
+
+    def __init__(self, theme: _Theme, entries: list[_Entry]) -> None:
+        self._theme = theme
+        self._entries = entries
+        self._made: dict[int, PostView] = {}
+
+    def __getitem__(self, index: int) -> PostView:
+        found = self._made.get(index)
+        if found is None:
+            e = self._entries[index]
+            found = self._made[index] = self._theme.view(e.post, e.local, e.path)
+        return found
+
+    def many(self, indices: Iterable[int]) -> list[PostView]:
+        return [self[i] for i in indices]
+
+
+def _sitemap(urls: Iterable[str]) -> bytes:
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+    ]
+    lines += [f"<url><loc>{xml_escape(url)}</loc></url>" for url in urls]
+    lines.append("</urlset>\n")
+    return "\n".join(lines).encode("utf-8")
+
+
+def _folder_url(rel: str) -> str:
+    """The URL path a web server shows for ``rel``: ``a/index.html`` -> ``a/``."""
+    return rel[: -len("index.html")] if rel.endswith("index.html") else rel
+
+
+def _plan(entries: list[_Entry], theme: _Theme) -> list[_Job]:
+    """Every output file in safe write order; ``entries`` is newest first.
+
+    The order is the one a reader can follow: a file is written before any
+    file that links to it (static files, pictures, posts, about, months,
+    archive list, numbered pages newest first, front page, feeds, sitemap).
+    """
     site = theme.site
-    plan: dict[str, _Producer] = {}
-    for v in views:
-        plan[v.path + "index.html"] = functools.partial(theme.render, "post.html", "../../../", post=v)
+    fp = theme.fingerprint
+    views = _Views(theme, entries)
+    jobs: list[_Job] = []
 
-    # Pages are numbered from the oldest so that a new post changes only the newest page and the front.
-    oldest_first = views[::-1]
-    per = max(1, site.posts_per_page)
-    chunks = [oldest_first[i : i + per][::-1] for i in range(0, len(oldest_first), per)]
-    total = len(chunks)
-    for num in range(1, total + 1):
-        plan[_page_rel(num)] = functools.partial(
-            theme.render,
-            "index.html",
-            "../../",
-            groups=_by_day(chunks[num - 1]),
-            page_num=num,
-            older=_page_rel(num - 1) if num > 1 else None,
-            newer=_page_rel(num + 1) if num < total else None,
-        )
-    # The front shows the newest page; while that page is still filling, the one before it too,
-    # so the front never shows just one or two posts.
-    front_chunks = 2 if total >= 2 and len(chunks[-1]) < per else min(total, 1)
-    front_posts = [v for chunk in reversed(chunks[total - front_chunks :]) for v in chunk]
-    oldest_front = total - front_chunks + 1
-    plan["index.html"] = functools.partial(
-        theme.render,
-        "index.html",
-        "",
-        groups=_by_day(front_posts),
-        page_num=None,
-        older=_page_rel(oldest_front - 1) if oldest_front > 1 else None,
-        newer=None,
-    )
-
-    months: dict[tuple[int, int], list[PostView]] = {}
-    for v in views:
-        months.setdefault((v.date.year, v.date.month), []).append(v)
-    years: dict[int, list[MonthLink]] = {}
-    for (year, month), month_views in months.items():
-        first = date(year, month, 1)
-        rel = f"{year:04d}/{month:02d}/index.html"
-        plan[rel] = functools.partial(
-            theme.render,
-            "archive.html",
-            "../../",
-            kind="month",
-            month_label=theme.month_label(first),
-            groups=_by_day(month_views),
-            years=[],
-        )
-        years.setdefault(year, []).append(MonthLink(label=theme.month_name(first), path=rel))
-    plan["archives/index.html"] = functools.partial(
-        theme.render,
-        "archive.html",
-        "../",
-        kind="all",
-        month_label=None,
-        groups=[],
-        years=[YearGroup(year=y, months=m) for y, m in years.items()],
-    )
-
-    plan["feed.xml"] = functools.partial(
-        theme.render,
-        "feed.xml",
-        "",
-        posts=views[:FEED_ENTRIES],
-        updated=views[0].date_iso if views else "1970-01-01T00:00:00+00:00",
-        feed_url=site.base_url + "feed.xml",
-    )
-
-    for static_dir in theme.static_dirs:  # later folders (the user's) override earlier ones
+    for static_dir in theme.static_dirs:
         if not static_dir.is_dir():
             continue
         for dirpath, dirnames, filenames in os.walk(static_dir):
             dirnames.sort()
             for filename in sorted(filenames):
                 source = Path(dirpath) / filename
+                data = _read_file(source)
                 rel = "static/" + source.relative_to(static_dir).as_posix()
-                plan[rel] = functools.partial(_read_static, source)
-    return plan
+                # A user's file of the same name replaces the theme's: drop the earlier job.
+                jobs = [j for j in jobs if j.rel != rel]
+                jobs.append(_Job(rel, _digest("static", data), functools.partial(bytes, data), "static"))
+
+    # Pictures before the pages showing them; posts oldest first, so an interrupted first
+    # build leaves the oldest posts, the ones the numbered pages reach first.
+    for i in range(len(entries) - 1, -1, -1):
+        e = entries[i]
+        for name, source in e.post.assets:
+            try:
+                st = source.stat()
+            except OSError as exc:
+                raise PublishError(
+                    f"picture {source} of post {e.post.id} cannot be read ({exc.strerror}); publish it again."
+                ) from exc
+            # The pipeline writes a prepared picture once; size and mtime tell a replaced one apart.
+            jobs.append(
+                _Job(
+                    e.path + name,
+                    _digest("asset", str(source), str(st.st_size), str(st.st_mtime_ns)),
+                    functools.partial(_read_file, source),
+                    "assets",
+                    untrusted=True,
+                )
+            )
+    for i in range(len(entries) - 1, -1, -1):
+        e = entries[i]
+        jobs.append(
+            _Job(
+                e.path + "index.html",
+                _digest(fp, "post", e.fingerprint),
+                lambda i=i: theme.render("post.html", "../../../", post=views[i]),  # type: ignore[misc]
+                "posts",
+                untrusted=True,
+            )
+        )
+
+    if site.about.strip():
+        jobs.append(
+            _Job("about/index.html", _digest(fp, "about"), lambda: theme.render("about.html", "../"), "about")
+        )
+
+    months: dict[tuple[int, int], list[int]] = {}
+    for i, e in enumerate(entries):
+        months.setdefault((e.local.year, e.local.month), []).append(i)
+    years: dict[int, list[MonthLink]] = {}
+    for (year, month), indices in months.items():
+        first = date(year, month, 1)
+        rel = f"{year:04d}/{month:02d}/index.html"
+        jobs.append(
+            _Job(
+                rel,
+                _digest(fp, "month", rel, *(entries[i].fingerprint for i in indices)),
+                lambda first=first, indices=indices: theme.render(  # type: ignore[misc]
+                    "archive.html",
+                    "../../",
+                    kind="month",
+                    month_label=theme.month_label(first),
+                    groups=_by_day(views.many(indices)),
+                    years=[],
+                ),
+                "months",
+            )
+        )
+        years.setdefault(year, []).append(MonthLink(label=theme.month_name(first), path=rel))
+    year_groups = [YearGroup(year=y, months=m) for y, m in years.items()]
+    jobs.append(
+        _Job(
+            "archives/index.html",
+            _digest(fp, "archives", *(m.path for y in year_groups for m in y.months)),
+            lambda: theme.render(
+                "archive.html", "../", kind="all", month_label=None, groups=[], years=year_groups
+            ),
+            "archives",
+        )
+    )
+
+    # Pages are numbered from the oldest so that a new post changes only the newest page and the front.
+    per = max(1, site.posts_per_page)
+    count = len(entries)
+    # chunks[k] holds the indices (newest first) of page k+1; page 1 is the oldest.
+    chunks = [list(range(max(count - start - per, 0), count - start)) for start in range(0, count, per)]
+    total = len(chunks)
+
+    def index_job(
+        rel: str, root: str, indices: list[int], num: int | None, older: str | None, newer: str | None
+    ) -> _Job:
+        return _Job(
+            rel,
+            _digest(
+                fp, "index", rel, str(num), str(older), str(newer), *(entries[i].fingerprint for i in indices)
+            ),
+            lambda: theme.render(
+                "index.html",
+                root,
+                groups=_by_day(views.many(indices)),
+                page_num=num,
+                older=older,
+                newer=newer,
+            ),
+            rel,  # one page per group: each links to its neighbours, written one after the other
+        )
+
+    # Newest page first: an older page's "newer posts" link must find its target already there.
+    for num in range(total, 0, -1):
+        jobs.append(
+            index_job(
+                _page_rel(num),
+                "../../",
+                chunks[num - 1],
+                num,
+                _page_rel(num - 1) if num > 1 else None,
+                _page_rel(num + 1) if num < total else None,
+            )
+        )
+    # The front shows the newest page; while that page is still filling, the one before it too,
+    # so the front never shows just one or two posts.
+    front_chunks = 2 if total >= 2 and len(chunks[-1]) < per else min(total, 1)
+    front = [i for chunk in reversed(chunks[total - front_chunks :]) for i in chunk]
+    oldest_front = total - front_chunks + 1
+    jobs.append(
+        index_job(
+            "index.html", "", front, None, _page_rel(oldest_front - 1) if oldest_front > 1 else None, None
+        )
+    )
+
+    newest = list(range(min(FEED_ENTRIES, count)))
+    feed_fp = _digest(fp, "feed", *(entries[i].fingerprint for i in newest))
+    updated = entries[0].local if entries else datetime(1970, 1, 1, tzinfo=theme.tz)
+    feed_context = {
+        "updated": updated.isoformat(timespec="seconds"),
+        "updated_rfc822": format_datetime(updated),
+        "feed_url": site.base_url + "feed.xml",
+        "rss_url": site.base_url + "rss.xml",
+    }
+    jobs.append(
+        _Job(
+            "feed.xml",
+            feed_fp,
+            lambda: theme.render("feed.xml", "", posts=views.many(newest), **feed_context),
+            "feeds",
+        )
+    )
+    jobs.append(
+        _Job(
+            "rss.xml",
+            feed_fp,
+            lambda: theme.render("rss.xml", "", posts=views.many(newest), **feed_context),
+            "feeds",
+        )
+    )
+
+    pages = [j.rel for j in jobs if j.rel.endswith("index.html")]
+    urls = [site.base_url + _folder_url(rel) for rel in sorted(pages, key=_sitemap_order)]
+    jobs.append(_Job("sitemap.xml", _digest("sitemap", *urls), lambda: _sitemap(urls), "sitemap"))
+    return jobs
 
 
-def _read_static(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise PublishError(
-            f"theme file {path} cannot be read ({exc.strerror}); check its permissions."
-        ) from exc
+def _sitemap_order(rel: str) -> tuple[int, str]:
+    # The front page first, then everything else in path order: a stable, readable sitemap.
+    return (0 if rel == "index.html" else 1, rel)
 
 
 # ---------------------------------------------------------------------------
-# Writing: only changed files, manifest-tracked removal
+# Writing: only changed files, manifest-tracked fingerprints and removal
 # ---------------------------------------------------------------------------
 
 
@@ -590,28 +937,74 @@ def _target(root: Path, rel: str) -> Path:
         raise PublishError(f"refusing to touch {rel!r}: it would be outside the site folder {root}.") from exc
 
 
-def _read_manifest(root: Path) -> set[str]:
+class _Folders:
+    """Checks that the folders of paths made from post data stay inside the site folder.
+
+    The components are already validated (no ``..``, no ``/``), so only a symbolic link
+    planted in the tree could lead outside: each folder is looked at once per run with
+    one ``lstat``, instead of resolving every path from the root (``safe_join``), which
+    costs a dozen system calls per file.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = str(root)
+        self._ok: set[str] = {""}
+
+    def target(self, rel: str) -> Path:
+        folder = rel.rpartition("/")[0]
+        if folder not in self._ok:
+            self._check(folder)
+        return Path(self.root + os.sep + rel.replace("/", os.sep))
+
+    def _check(self, folder: str) -> None:
+        parent = folder.rpartition("/")[0]
+        if parent not in self._ok:
+            self._check(parent)
+        path = self.root + os.sep + folder.replace("/", os.sep)
+        if os.path.islink(path):
+            real = os.path.realpath(path)
+            if not real.startswith(self.root + os.sep):
+                raise PublishError(
+                    f"refusing to write under {folder!r}: it leads outside the site folder {self.root}."
+                )
+        self._ok.add(folder)
+
+
+# rel -> [fingerprint, size]; version 1 manifests (a plain list) have no fingerprints.
+_Manifest = dict[str, list[Any]]
+
+
+def _read_manifest(root: Path) -> _Manifest:
     path = root / MANIFEST_NAME
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return set()
+        return {}
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PublishError(
             f"the manifest {path} is unreadable"
             f" ({exc}); restore it, or empty the site folder and publish again."
         ) from exc
     files = data.get("files") if isinstance(data, dict) else None
-    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-        raise PublishError(
-            f"the manifest {path} is not a mailbot manifest;"
-            " restore it, or empty the site folder and publish again."
-        )
-    return set(files)
+    if isinstance(files, list) and all(isinstance(f, str) for f in files):
+        return {f: ["", -1] for f in files}
+    if isinstance(files, dict) and all(
+        isinstance(v, list) and len(v) == 2 and isinstance(v[0], str) and isinstance(v[1], int)
+        for v in files.values()
+    ):
+        return cast(_Manifest, files)
+    raise PublishError(
+        f"the manifest {path} is not a mailbot manifest;"
+        " restore it, or empty the site folder and publish again."
+    )
 
 
-def _manifest_bytes(files: Iterable[str]) -> bytes:
-    return (json.dumps({"version": 1, "files": sorted(files)}, indent=1) + "\n").encode("utf-8")
+def _manifest_bytes(files: _Manifest) -> bytes:
+    body = json.dumps(dict(sorted(files.items())), separators=(",", ":"))
+    # One file per line, so a reviewer can read the diff of a golden manifest. Outside
+    # strings only, '],"' separates two entries: inside a JSON string '"' is always escaped.
+    body = "{\n" + body[1:-1].replace('],"', '],\n"') + "\n}"
+    return f'{{"version":{_MANIFEST_VERSION},"files":{body}}}\n'.encode()
 
 
 def _write_if_changed(path: Path, data: bytes, *, durable: bool = False) -> bool:
@@ -656,58 +1049,98 @@ def _remove(root: Path, rel: str) -> bool:
     return True
 
 
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return -1
+
+
+def _entries(posts: Sequence[Post], tz: tzinfo) -> list[_Entry]:
+    """The posts newest first, placed and fingerprinted; refuses clashing permalinks and repeats."""
+    entries = [_Entry(p, _local(p.date, tz), post_path(p, tz), _post_fingerprint(p)) for p in posts]
+    entries.sort(key=lambda e: (e.local, e.post.id), reverse=True)
+    seen_paths: dict[str, str] = {}
+    seen_ids: set[str] = set()
+    for e in entries:
+        _asset_names(e.post)
+        other = seen_paths.setdefault(e.path, e.post.id)
+        if other != e.post.id:
+            raise PublishError(
+                f"posts {other} and {e.post.id} both want the permalink {e.path}; give one another slug."
+            )
+        if e.post.id in seen_ids:
+            raise PublishError(f"post {e.post.id} is listed twice; publish each post once.")
+        seen_ids.add(e.post.id)
+    return entries
+
+
 def render_site(
-    posts: Sequence[Post], site: SiteConfig, out: Path, *, preview: bool = False
+    posts: Sequence[Post], site: SiteConfig, out: Path, *, preview: bool = False, force: bool = False
 ) -> PublishReport:
     """Render ``posts`` into the static site folder ``out`` and return what changed.
 
-    Writes each post at ``YYYY/MM/slug/index.html``, the front page
-    ``index.html`` (newest posts, grouped under localized day headers), older
-    pages at ``page/N/index.html`` numbered from the oldest, monthly archives
-    ``YYYY/MM/index.html``, the list ``archives/index.html``, the Atom feed
-    ``feed.xml`` and the theme's ``static/`` files. Unchanged files are not
-    touched; generated files of posts no longer in ``posts`` are removed.
-    ``preview`` adds a visible draft banner and ``noindex`` to every page.
-    Raises :class:`PublishError` on template errors, clashing permalinks or
-    an unwritable folder.
+    Writes each post at ``YYYY/MM/slug/index.html`` with its pictures
+    (``post.assets``) beside it, the front page ``index.html`` (newest posts,
+    grouped under localized day headers), older pages at ``page/N/index.html``
+    numbered from the oldest, monthly archives ``YYYY/MM/index.html``, the list
+    ``archives/index.html``, ``about/index.html`` when ``site.about`` is set,
+    the feeds ``feed.xml`` (Atom) and ``rss.xml`` (RSS 2.0), ``sitemap.xml``
+    and the theme's ``static/`` files.
+
+    A file whose inputs did not change since the last run is not rendered;
+    one rendered to the same bytes is not rewritten; files of posts no longer
+    in ``posts`` are removed, after every page linking to them has been
+    rewritten. ``preview`` adds a visible draft banner and ``noindex`` to
+    every page. ``force`` renders every file again whatever the manifest says
+    (after upgrading Babel, say); files whose bytes are the same are still
+    left alone. Raises :class:`PublishError` on template errors, clashing
+    permalinks, bad picture names or an unwritable folder.
     """
     theme = _Theme(site, preview)
-    views = sorted((theme.view(p) for p in posts), key=lambda v: (v.date, v.id), reverse=True)
-    seen_paths: dict[str, str] = {}
-    seen_ids: set[str] = set()
-    for v in views:
-        other = seen_paths.setdefault(v.path, v.id)
-        if other != v.id:
-            raise PublishError(
-                f"posts {other} and {v.id} both want the permalink {v.path}; give one another slug."
-            )
-        if v.id in seen_ids:
-            raise PublishError(f"post {v.id} is listed twice; publish each post once.")
-        seen_ids.add(v.id)
-
+    entries = _entries(posts, theme.tz)
     try:
         out.mkdir(parents=True, exist_ok=True)
         root = out.resolve()
     except OSError as exc:
         raise PublishError(f"site folder {out} cannot be created ({exc.strerror}); check the path.") from exc
-    plan = _plan(views, theme)
+    jobs = _plan(entries, theme)
+    planned = {j.rel for j in jobs}
     previous = _read_manifest(root)
     manifest_path = root / MANIFEST_NAME
     # Record new files before creating them: a crash mid-run must not leave files no manifest knows.
-    if not previous.issuperset(plan):
-        _write_if_changed(manifest_path, _manifest_bytes(previous | plan.keys()), durable=True)
+    # They get no fingerprint yet, so the next run renders them whatever happened.
+    if not planned.issubset(previous):
+        _write_if_changed(
+            manifest_path,
+            _manifest_bytes({**{rel: ["", -1] for rel in planned}, **previous}),
+            durable=True,
+        )
 
-    # Paths made from slugs go through safe_join; the fixed ones (pages, months, feed) cannot escape.
-    slug_paths = {v.path + "index.html" for v in views}
     report = PublishReport()
-    for rel, produce in plan.items():
-        path = _target(root, rel) if rel in slug_paths else root.joinpath(*rel.split("/"))
-        if _write_if_changed(path, produce()):
-            report.written.append(rel)
+    folders = _Folders(root)
+    current: _Manifest = {}
+    root_prefix = str(root) + os.sep
+    # One file after the other, in plan order: that order is what keeps links working while
+    # the run is under way. (Writer threads were tried: GIL hand-offs made a build slower.)
+    for job in jobs:
+        known = previous.get(job.rel)
+        local_path = root_prefix + job.rel.replace("/", os.sep)
+        if not force and known is not None and known[0] == job.fingerprint and _size(local_path) == known[1]:
+            # Same inputs as the file on disk was made from: skip rendering entirely.
+            current[job.rel] = known
+            report.unchanged += 1
+            continue
+        data = job.produce()
+        report.rendered += 1
+        path = folders.target(job.rel) if job.untrusted else Path(local_path)
+        if _write_if_changed(path, data):
+            report.written.append(job.rel)
         else:
             report.unchanged += 1
-    for rel in sorted(previous - plan.keys()):
+        current[job.rel] = [job.fingerprint, len(data)]
+    for rel in sorted(previous.keys() - planned):
         if rel != MANIFEST_NAME and _remove(root, rel):
             report.removed.append(rel)
-    _write_if_changed(manifest_path, _manifest_bytes(plan), durable=True)
+    _write_if_changed(manifest_path, _manifest_bytes(current), durable=True)
     return report

@@ -31,6 +31,10 @@ SITE = SiteConfig(
     timezone="Europe/Rome",
     description="Le lettere più belle che ci girano i colleghi",
     posts_per_page=5,
+    about=(
+        "Questo blog raccoglie le lettere più belle che i clienti scrivono al nostro call center.\n\n"
+        "Le girano i colleghi di Napoli, Milano e Bari: noi le pubblichiamo, con il loro permesso."
+    ),
 )
 POSTS = [
     Post(
@@ -134,3 +138,42 @@ def test_post_page_screenshot(tmp_path: Path, site: Path) -> None:
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
     assert len(data) > 20_000  # a blank page compresses to a few kB
+
+
+def test_about_page_as_a_reader_sees_it(tmp_path: Path, site: Path) -> None:
+    dom = _run_chromium(tmp_path, "--dump-dom", (site / "about/index.html").as_uri())
+    assert "<title>Chi siamo · Lettere dai clienti</title>" in dom
+    assert '<h1 class="page-heading">Chi siamo</h1>' in dom
+    assert "<p>Le girano i colleghi di Napoli, Milano e Bari" in dom
+    front = _run_chromium(tmp_path, "--dump-dom", (site / "index.html").as_uri())
+    assert '<a href="about/index.html">Chi siamo</a>' in front
+
+
+def test_month_archive_as_a_reader_sees_it(tmp_path: Path, site: Path) -> None:
+    dom = _run_chromium(tmp_path, "--dump-dom", (site / "2007/01/index.html").as_uri())
+    assert "Post di gennaio 2007" in dom
+    assert '<a href="../../2007/01/la-lettera-di-tommaso/index.html">La lettera di Tommaso</a>' in dom
+    assert "Una cartolina &lt;da Bari&gt;" in dom
+    archives = _run_chromium(tmp_path, "--dump-dom", (site / "archives/index.html").as_uri())
+    assert '<a href="../2007/01/index.html">gennaio</a>' in archives
+
+
+@pytest.mark.parametrize("width", [1000, 400])
+@pytest.mark.parametrize(
+    "page", ["index.html", "2007/01/la-lettera-di-tommaso/index.html", "about/index.html"]
+)
+def test_screenshots_desktop_and_narrow(tmp_path: Path, site: Path, page: str, width: int) -> None:
+    """Screenshots to look at (set MAILBOT_SCREENSHOT_DIR to keep them): the page is drawn, not blank."""
+    folder = Path(os.environ.get("MAILBOT_SCREENSHOT_DIR", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    shot = folder / f"{page.replace('/', '_').removesuffix('.html')}-{width}.png"
+    _run_chromium(
+        tmp_path,
+        f"--screenshot={shot}",
+        f"--window-size={width},1100",
+        "--hide-scrollbars",
+        (site / page).as_uri(),
+    )
+    data = shot.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    assert len(data) > 15_000  # a blank page compresses to a few kB

