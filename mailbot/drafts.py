@@ -316,10 +316,15 @@ class DraftStore:
             return set()
         return {p.stem for p in self.folder.glob("*.md")}
 
-    def write(self, draft: Draft) -> Path:
+    def write(self, draft: Draft, *, text: str | None = None, sync_dir: bool = True) -> Path:
+        """Write a draft atomically and durably (``text``: its :func:`dumps`, if already made).
+
+        ``sync_dir=False`` leaves the fsync of the drafts folder to the caller
+        (the pipeline makes a whole group of new drafts durable at once).
+        """
         path = self.path(draft.id)
         try:
-            atomic_write(path, dumps(draft))
+            atomic_write(path, dumps(draft) if text is None else text, sync_dir=sync_dir)
         except OSError as exc:
             raise StoreError(
                 f"draft {path} cannot be written ({exc.strerror}); check [paths] drafts and free space."

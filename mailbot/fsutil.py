@@ -19,11 +19,13 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes | str, *, durable: bool = True) -> None:
+def atomic_write(path: Path, data: bytes | str, *, durable: bool = True, sync_dir: bool = True) -> None:
     """Write ``data`` to ``path`` so readers see the old file or the new one, never half.
 
     With ``durable`` the file and its folder are fsynced: after return the
-    content survives a crash. Parent folders are created.
+    content survives a crash. ``sync_dir=False`` leaves the folder's fsync to
+    the caller, who can then make many new names durable with one
+    :func:`fsync_dir`. Parent folders are created.
     """
     if isinstance(data, str):
         data = data.encode("utf-8")
@@ -41,7 +43,7 @@ def atomic_write(path: Path, data: bytes | str, *, durable: bool = True) -> None
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    if durable:
+    if durable and sync_dir:
         fsync_dir(path.parent)
 
 

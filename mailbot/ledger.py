@@ -175,6 +175,21 @@ class Ledger:
                 (source, key, message_id, sha256, draft_id, outcome, error, _now(), letter_key),
             )
 
+    def record_drafted(self, rows: list[tuple[str, str, str, str | None, str, str | None]]) -> None:
+        """Record a group of drafted messages in one transaction (one fsync).
+
+        Each row is (source, key, sha256, message_id, draft_id, letter_key).
+        """
+        with self._write() as db:
+            db.executemany(
+                "INSERT INTO messages (source, key, message_id, sha256, draft_id, outcome, error, handled_at,"
+                " letter_key) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)"
+                " ON CONFLICT(source, key) DO UPDATE SET message_id = excluded.message_id,"
+                " sha256 = excluded.sha256, draft_id = excluded.draft_id, outcome = excluded.outcome,"
+                " error = NULL, handled_at = excluded.handled_at, letter_key = excluded.letter_key",
+                [(src, key, mid, sha, did, DRAFTED, _now(), lk) for src, key, sha, mid, did, lk in rows],
+            )
+
     def draft_ids(self) -> set[str]:
         """Every draft id the ledger has handed out (also for drafts not yet on disk)."""
         rows = self._query("SELECT draft_id FROM messages WHERE draft_id IS NOT NULL")

@@ -12,7 +12,8 @@ import hashlib
 import itertools
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +22,7 @@ from . import assets, attribution, authres, forwards, parse, publish
 from .config import Config
 from .drafts import DraftStore, dumps, public_fields, redact_fields
 from .errors import MessageError, SenderNotAllowed, UsageError
-from .fsutil import atomic_write
+from .fsutil import atomic_write, fsync_dir
 from .ledger import DRAFTED, DUPLICATE, FAILED, Ledger
 from .models import Attachment, Draft, Extraction, ParsedMessage, Person, Post, RawMessage, Source, Status
 from .publish import PublishReport
@@ -32,6 +33,9 @@ from .textutil import slugify
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+
+# Drafts recorded per ledger transaction; small enough that a stop is quick.
+GROUP_SIZE = 32
 
 
 def _utcnow() -> datetime:
@@ -132,6 +136,10 @@ class Pipeline:
         self.store = DraftStore(config.paths.drafts)
         self.clock = clock
         self._taken_ids: set[str] | None = None
+        # Drafts written but not yet recorded (see run()), and their sha/Message-ID/letter keys.
+        self._group: list[tuple[RawMessage, str, Draft, str | None, bool, Future[None]]] = []
+        self._writer: ThreadPoolExecutor | None = None
+        self._group_keys: set[str] = set()
 
     # -- ingestion ---------------------------------------------------------
 
@@ -146,10 +154,19 @@ class Pipeline:
 
         ``stop``, when set, ends the pass after the message in hand. The pass is
         recorded in the ledger's ``runs`` table (``mailbot status`` shows it).
+
+        New drafts are committed in groups (:meth:`_commit_group`): each draft file
+        is written and fsynced as its message is handled, then one folder fsync
+        and one ledger transaction record the group, and only then are its
+        messages moved. An exception leaves the group unrecorded; the next run
+        resumes those drafts by id and hash (:meth:`_free_id`).
         """
         report = RunReport(source.name)
         run_id = self.ledger.start_run(source.name)
         error: str | None = None
+        # One writer thread writes and fsyncs each draft while the next message is parsed
+        # (fsync releases the GIL); _commit_group waits for every write before recording.
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mailbot-drafts")
         try:
             for message in source.messages():
                 outcome = self.handle(source, message, report)
@@ -157,6 +174,7 @@ class Pipeline:
                     on_message(message, outcome)
                 if stop is not None and stop.is_set():
                     break
+            self._commit_group(source, report)
             for key, reason in getattr(source, "skipped", ()):
                 # Messages the source quarantined itself (e.g. too large to download).
                 self.ledger.record(source.name, key, "", None, FAILED, error=reason)
@@ -165,12 +183,21 @@ class Pipeline:
             error = str(exc)
             raise
         finally:
+            self._writer.shutdown(wait=True)
+            self._writer = None
+            self._group, self._group_keys = [], set()
             self.ledger.finish_run(run_id, report.summary(), error)
         return report
 
     def handle(self, source: Source, message: RawMessage, report: RunReport) -> str:
-        """Take one message to a draft or to quarantine; returns the ledger outcome."""
+        """Take one message to a draft or to quarantine; returns the ledger outcome.
+
+        Within :meth:`run` a new draft is recorded with its group; called on its
+        own, the message is finished (recorded and moved) before return.
+        """
         sha = hashlib.sha256(message.data).hexdigest()
+        if sha in self._group_keys:
+            self._commit_group(source, report)  # the ledger must know the twin before we look
         known = self.ledger.find(source.name, message.key, sha, None)
         if known is not None and known.outcome == DRAFTED and known.draft_id:
             same = (known.source, known.key) == (source.name, message.key)
@@ -179,11 +206,13 @@ class Pipeline:
             parsed, found = self._accept(source, message)
         except MessageError as exc:
             return self._quarantine(source, message, sha, str(exc), report)
+        key = letter_key(found)
+        if found.message_id in self._group_keys or key in self._group_keys:
+            self._commit_group(source, report)
         if found.message_id:
             twin = self.ledger.by_message_id(found.message_id)
             if twin is not None and twin.draft_id:
                 return self._already_drafted(source, message, sha, twin.draft_id, report, resumed=False)
-        key = letter_key(found)
         if key is not None:
             twin = self.ledger.by_letter(key)
             if twin is not None and twin.draft_id and self.store.exists(twin.draft_id):
@@ -193,7 +222,7 @@ class Pipeline:
             # Everything between the parser and the disk is in memory; whatever text reached
             # this point, a failure here quarantines the message instead of stopping the run.
             draft, images = self._new_draft(found, source.name, sha, parsed)
-            dumps(draft)
+            text = dumps(draft)
         except MessageError as exc:
             return self._quarantine(source, message, sha, str(exc), report)
         except Exception as exc:  # a bug must not kill the batch; the log gets no letter text
@@ -202,18 +231,43 @@ class Pipeline:
                 source, message, sha, f"could not be drafted ({type(exc).__name__})", report
             )
         # The images first (named after the draft id, so a rerun rewrites the same files),
-        for image in images:
-            atomic_write(self.store.asset_path(draft.id, image.name), image.data)
-        # then the durable draft, then its record, then the move: whatever the crash
+        # then the draft; its record and the move come with the group: whatever the crash
         # point, the next run converges to one draft (see _free_id for the resume).
-        self.store.write(draft)
-        self.ledger.record(
-            source.name, message.key, sha, draft.message_id, DRAFTED, draft_id=draft.id, letter_key=key
-        )
-        source.done(message)
-        report.drafted.append(draft.id)
-        log.info("drafted %s from %s %s", draft.id, source.name, message.key)
+        if self._writer is not None:
+            written: Future[None] = self._writer.submit(self._write_draft, draft, text, images)
+        else:
+            written = Future()
+            self._write_draft(draft, text, images)
+            written.set_result(None)
+        self._group.append((message, sha, draft, key, bool(images), written))
+        self._group_keys.update(k for k in (sha, draft.message_id, key) if k)
+        if self._writer is None or len(self._group) >= GROUP_SIZE:
+            self._commit_group(source, report)  # called on its own, handle() finishes the job
         return DRAFTED
+
+    def _write_draft(self, draft: Draft, text: str, images: Sequence[assets.Prepared]) -> None:
+        for image in images:
+            atomic_write(self.store.asset_path(draft.id, image.name), image.data, sync_dir=False)
+        self.store.write(draft, text=text, sync_dir=False)
+
+    def _commit_group(self, source: Source, report: RunReport) -> None:
+        """Make the group's drafts durable, record them in one transaction, then move their mail."""
+        if not self._group:
+            return
+        group, self._group, self._group_keys = self._group, [], set()
+        for *_, written in group:
+            written.result()  # every file written and fsynced (or its error raised) first
+        fsync_dir(self.store.folder)
+        for _message, _sha, draft, _key, has_images, _ in group:
+            if has_images:
+                fsync_dir(self.store.assets_dir(draft.id))
+        self.ledger.record_drafted(
+            [(source.name, m.key, sha, d.message_id, d.id, key) for m, sha, d, key, _, _ in group]
+        )
+        for message, _sha, draft, _key, _, _ in group:
+            source.done(message)
+            report.drafted.append(draft.id)
+            log.info("drafted %s from %s %s", draft.id, source.name, message.key)
 
     def _already_drafted(
         self,
