@@ -26,6 +26,9 @@ it will be published. Writes are atomic and durable.
 from __future__ import annotations
 
 import dataclasses
+import json
+import logging
+import os
 import re
 import tomllib
 from collections.abc import Iterable
@@ -39,6 +42,8 @@ from . import redact
 from .errors import StoreError, UsageError
 from .fsutil import atomic_write, safe_join
 from .models import Draft, Forwarder, Person, Status
+
+log = logging.getLogger(__name__)
 
 FENCE = "+++"
 
@@ -100,13 +105,22 @@ def _str(meta: dict[str, Any], key: str, where: str) -> str | None:
 
 def loads(text: str, where: str = "draft") -> Draft:
     """Parse a draft file's text; errors name the file and the field."""
+    return _from_meta(*_split(text, where), where)
+
+
+def _split(text: str, where: str) -> tuple[dict[str, Any], str]:
+    """The parsed front matter and the body of a draft file's text."""
     head, sep, body = text.partition(f"\n{FENCE}\n")
     if not head.startswith(FENCE + "\n") or not sep:
         raise StoreError(f"{where} has no front matter between {FENCE} lines; restore the fences.")
     try:
-        meta = tomllib.loads(head[len(FENCE) + 1 :])
+        return tomllib.loads(head[len(FENCE) + 1 :]), body
     except tomllib.TOMLDecodeError as exc:
         raise StoreError(f"{where} has invalid front matter ({exc}); fix the TOML above the body.") from exc
+
+
+def _from_meta(meta: dict[str, Any], body: str, where: str) -> Draft:
+    """A Draft from parsed front matter and body, every field checked."""
     try:
         status = Status(meta.get("status", "draft"))
     except ValueError as exc:
@@ -287,6 +301,28 @@ def restore_redaction(draft: Draft, number: int) -> dict[str, Any]:
     return record
 
 
+INDEX_NAME = ".index.json"
+
+
+def _encode(value: Any) -> Any:
+    """JSON for what json cannot write itself: front-matter date-times become {"$dt": ISO text}."""
+    if isinstance(value, datetime):
+        return {"$dt": value.isoformat()}
+    raise TypeError(f"cannot index a {type(value).__name__}")
+
+
+def _decode(obj: dict[str, Any]) -> Any:
+    return datetime.fromisoformat(obj["$dt"]) if len(obj) == 1 and "$dt" in obj else obj
+
+
+def _read_index(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"), object_hook=_decode)
+    except (OSError, ValueError):
+        return {}  # missing or damaged: rebuilt from the files
+    return data if isinstance(data, dict) else {}
+
+
 class DraftStore:
     """The drafts folder: ``<id>.md`` files."""
 
@@ -342,8 +378,45 @@ class DraftStore:
         return loads(text, str(path))
 
     def all(self, status: Status | None = None) -> list[Draft]:
-        """Every draft, oldest first (by creation time, then id)."""
-        drafts = [self.read(i) for i in sorted(self.ids())]
+        """Every draft, oldest first (by creation time, then id).
+
+        Parsed front matter is kept in an index file in the drafts folder
+        (:data:`INDEX_NAME`), keyed by each file's inode, modification time and
+        size, so only new or edited files are parsed again: reading 10,000
+        drafts takes a fraction of a second instead of seconds. The index is a
+        cache: deleting it is always safe.
+        """
+        if not self.folder.is_dir():
+            return []
+        index_path = self.folder / INDEX_NAME
+        old = _read_index(index_path)
+        new: dict[str, Any] = {}
+        changed = False
+        drafts = []
+        for entry in os.scandir(self.folder):
+            if not entry.name.endswith(".md") or entry.name.startswith(".") or not entry.is_file():
+                continue
+            st = entry.stat()
+            stamp = [st.st_ino, st.st_mtime_ns, st.st_size]
+            cached = old.get(entry.name)
+            if cached is not None and cached[0] == stamp:
+                meta, body = cached[1], cached[2]
+                new[entry.name] = cached
+            else:
+                try:
+                    text = Path(entry.path).read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError) as exc:
+                    raise StoreError(f"draft {entry.path} cannot be read ({exc}).") from exc
+                meta, body = _split(text, entry.path)
+                new[entry.name] = [stamp, meta, body]
+                changed = True
+            drafts.append(_from_meta(meta, body, entry.path))
+        if changed or len(new) != len(old):
+            try:
+                text = json.dumps(new, ensure_ascii=False, default=_encode)
+                atomic_write(index_path, text, durable=False)
+            except OSError as exc:  # only a cache: the next listing parses the files again
+                log.warning("the drafts index %s cannot be written (%s)", index_path, exc.strerror)
         if status is not None:
             drafts = [d for d in drafts if d.status is status]
         return sorted(drafts, key=lambda d: (d.created.isoformat() if d.created else "", d.id))

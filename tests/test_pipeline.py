@@ -208,11 +208,11 @@ def test_preview_renders_drafts_elsewhere_and_touches_nothing(config: Config) ->
     maildir(config.local.maildir, [letter(1)])
     poll(config)
     store = DraftStore(config.paths.drafts)
-    before = {p.name: p.read_bytes() for p in config.paths.drafts.iterdir()}
+    before = {p.name: p.read_bytes() for p in config.paths.drafts.glob("*.md")}
     with Ledger(config.ledger_path) as ledger:
         Pipeline(config, ledger).preview()
     index = (config.paths.preview / "index.html").read_text()
     assert "Lettera numero 1" in index and "noindex" in index
     assert not config.paths.site.exists()
-    assert {p.name: p.read_bytes() for p in config.paths.drafts.iterdir()} == before
+    assert {p.name: p.read_bytes() for p in config.paths.drafts.glob("*.md")} == before
     assert store.all()[0].status is Status.DRAFT

@@ -63,7 +63,7 @@ def test_store_write_read_list(tmp_path: Path) -> None:
     store.write(sample("a"))
     assert store.read("a") == sample("a")
     assert [d.id for d in store.all()] == ["a", "b"]
-    assert not list((tmp_path / "drafts").glob(".*"))  # no temp files left behind
+    assert not list((tmp_path / "drafts").glob("*.tmp"))  # no temp files left behind
 
 
 def test_hand_edited_draft_errors_name_the_file(tmp_path: Path) -> None:
@@ -120,3 +120,27 @@ def test_ledger_unwritable_folder_is_a_store_error(tmp_path: Path) -> None:
     blocker.write_text("")
     with pytest.raises(StoreError, match="ledger"):
         Ledger(blocker / "ledger.sqlite3")
+
+
+def test_the_drafts_index_is_a_cache_that_follows_the_files(tmp_path: Path) -> None:
+    from mailbot.drafts import INDEX_NAME
+
+    store = DraftStore(tmp_path)
+    for name in ("a", "b", "c"):
+        store.write(sample(name))
+    first = store.all()
+    assert (tmp_path / INDEX_NAME).is_file()
+    assert store.all() == first  # from the index, the same drafts
+    # An edit by hand (same size, new content) is seen: the key includes the inode and mtime.
+    path = store.path("b")
+    path.write_text(path.read_text().replace("Esternalizzazione", "Esterna1izzazione"))
+    assert store.read("b").title.startswith("Esterna1izzazione")
+    assert [d.title for d in store.all() if d.id == "b"] == [store.read("b").title]
+    # A deleted draft leaves the listing; a damaged index is rebuilt.
+    store.path("c").unlink()
+    assert [d.id for d in store.all()] == ["a", "b"]
+    (tmp_path / INDEX_NAME).write_text("{not json")
+    assert [d.id for d in store.all()] == ["a", "b"]
+    # Dates keep their offsets through the index.
+    assert store.all()[0].letter_date == sample("a").letter_date
+    assert store.all()[0].letter_date.utcoffset() == timedelta(hours=1)  # type: ignore[union-attr]
