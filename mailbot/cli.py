@@ -57,12 +57,21 @@ class State:
         self.config_path = config_path
         self.debug = debug
         self._config: Config | None = None
+        self._mailbox_config: Config | None = None
 
     @property
     def config(self) -> Config:
+        """The configuration without the IMAP password: enough for every command that never connects."""
         if self._config is None:
-            self._config = load_config(self.config_path)
+            self._config = load_config(self.config_path, read_secrets=False)
         return self._config
+
+    @property
+    def mailbox_config(self) -> Config:
+        """The configuration with the IMAP password read (an unreadable secret fails here, exit 2)."""
+        if self._mailbox_config is None:
+            self._mailbox_config = self._config = load_config(self.config_path)
+        return self._mailbox_config
 
     @contextmanager
     def pipeline(self) -> Any:
@@ -235,7 +244,7 @@ def import_cmd(state: State, paths: tuple[Path, ...]) -> None:
 
 
 def _source(state: State) -> Any:
-    config = state.config
+    config = state.mailbox_config
     if config.imap is not None:
         from .sources.imap import ImapSource
 
@@ -278,7 +287,7 @@ def run_cmd(state: State) -> None:
     """
     from .service import Service
 
-    config = state.config
+    config = state.mailbox_config  # the password is read now: a missing secret stops us at start
     if not config.senders.allow:
         log.warning("[senders] allow is empty: anyone who writes to the mailbox can submit letters")
     with state.pipeline() as pipeline:
@@ -457,9 +466,10 @@ def drafts_restore(state: State, draft_id: str, number: int) -> None:
     Deliberate: the value will be published if the draft is approved.
     """
     store = state.store
-    d = store.read(draft_id)
-    record = restore_redaction(d, number)
-    store.write(d)
+    with store.lock():
+        d = store.read(draft_id)
+        record = restore_redaction(d, number)
+        store.write(d)
     click.echo(f"restored {record['kind']} in {record['field']} of {d.id}; it will be published if approved")
 
 

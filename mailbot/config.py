@@ -237,11 +237,14 @@ class _Section:
             )
 
 
-def _read_secret(section: _Section) -> str:
+def _read_secret(section: _Section, read: bool) -> str:
+    """The IMAP password from its source; with ``read`` False only the source is checked."""
     env_name = section.text("password_env")
     file_path = section.path("password_file", None)
     if env_name and file_path:
         raise ConfigError("imap.password_env and imap.password_file are both set; keep only one.")
+    if (env_name or file_path) and not read:
+        return ""
     if env_name:
         value = os.environ.get(env_name)
         if not value:
@@ -252,7 +255,8 @@ def _read_secret(section: _Section) -> str:
         return value
     if file_path:
         try:
-            value = file_path.read_text(encoding="utf-8").strip("\r\n")
+            lines = file_path.read_text(encoding="utf-8").splitlines()
+            value = lines[0] if lines else ""  # the first line: comments may follow
         except OSError as exc:
             raise ConfigError(
                 f"imap.password_file {file_path} cannot be read ({exc.strerror}); "
@@ -267,7 +271,7 @@ def _read_secret(section: _Section) -> str:
     )
 
 
-def _imap(section: _Section) -> ImapConfig:
+def _imap(section: _Section, read_secrets: bool) -> ImapConfig:
     host = section.text("host", required=True)
     username = section.text("username", required=True)
     assert host is not None and username is not None
@@ -279,7 +283,7 @@ def _imap(section: _Section) -> ImapConfig:
     ca_file = section.path("ca_file", None)
     if ca_file is not None and not ca_file.is_file():
         raise ConfigError(f"imap.ca_file {ca_file} does not exist; give the path of a PEM CA certificate.")
-    password = _read_secret(section)
+    password = _read_secret(section, read_secrets)
     folders = {
         k: section.text(k, d)
         for k, d in (("folder", "INBOX"), ("processed_folder", "Processed"), ("failed_folder", "Failed"))
@@ -352,12 +356,17 @@ KNOWN_SECTIONS = (
 )  # fmt: skip
 
 
-def load_config(path: Path | None = None, overrides: dict[str, Any] | None = None) -> Config:
+def load_config(
+    path: Path | None = None, overrides: dict[str, Any] | None = None, *, read_secrets: bool = True
+) -> Config:
     """Read and validate the configuration.
 
     ``path`` None means the default ``./mailbot.toml`` if it exists, else all
     defaults (a local Maildir ``./inbox``). ``overrides`` is a parsed TOML
     document laid over the file, section by section (tests use it).
+    With ``read_secrets`` False the IMAP password source is checked but not
+    read (``ImapConfig.password`` is then empty): for commands that never
+    connect, such as reviewing and publishing.
     """
     data: dict[str, Any] = {}
     if path is None:
@@ -387,7 +396,7 @@ def load_config(path: Path | None = None, overrides: dict[str, Any] | None = Non
         raise ConfigError(f"unknown section [{unknown[0]}]; the sections are: {', '.join(KNOWN_SECTIONS)}.")
 
     sections = {name: _Section(name, data.get(name, {}), base) for name in KNOWN_SECTIONS}
-    imap = _imap(sections["imap"]) if "imap" in data else None
+    imap = _imap(sections["imap"], read_secrets) if "imap" in data else None
     local = LocalConfig(maildir=sections["local"].path("maildir", "inbox") or base / "inbox")
     p = sections["paths"]
     paths = PathsConfig(

@@ -32,6 +32,7 @@ import os
 import re
 import tomllib
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ import tomli_w
 
 from . import redact
 from .errors import StoreError, UsageError
-from .fsutil import atomic_write, safe_join
+from .fsutil import atomic_write, exclusive_lock, safe_join
 from .models import Draft, Forwarder, Person, Status
 
 log = logging.getLogger(__name__)
@@ -302,6 +303,7 @@ def restore_redaction(draft: Draft, number: int) -> dict[str, Any]:
 
 
 INDEX_NAME = ".index.json"
+LOCK_NAME = ".lock"
 
 
 def _encode(value: Any) -> Any:
@@ -421,8 +423,21 @@ class DraftStore:
             drafts = [d for d in drafts if d.status is status]
         return sorted(drafts, key=lambda d: (d.created.isoformat() if d.created else "", d.id))
 
+    def lock(self) -> AbstractContextManager[None]:
+        """Exclusive use of the drafts folder against other mailbot processes.
+
+        Held by whatever changes drafts: an ingestion run, publish, retract,
+        approve, reject and restore. A service and a reviewer then never
+        overwrite each other's changes, nor pick the same new draft id.
+        """
+        return exclusive_lock(self.folder / LOCK_NAME)
+
     def transition(self, ids: Iterable[str], action: str, reason: str | None = None) -> list[Draft]:
         """Approve or reject drafts; every id is checked before any file changes."""
+        with self.lock():
+            return self._transition(ids, action, reason)
+
+    def _transition(self, ids: Iterable[str], action: str, reason: str | None) -> list[Draft]:
         drafts = [self.read(i) for i in ids]
         target = Status.APPROVED if action == "approve" else Status.REJECTED
         for d in drafts:

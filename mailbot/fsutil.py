@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import logging
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import MailbotError
+
+log = logging.getLogger(__name__)
 
 
 def fsync_dir(path: Path) -> None:
@@ -45,6 +51,26 @@ def atomic_write(path: Path, data: bytes | str, *, durable: bool = True, sync_di
         raise
     if durable and sync_dir:
         fsync_dir(path.parent)
+
+
+@contextmanager
+def exclusive_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock on ``path`` (created if missing) for the block.
+
+    Waits for another process holding it. flock locks belong to an open file,
+    so the same process must not take the lock twice.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.info("waiting for another mailbot process to finish with %s", path.parent)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def safe_join(root: Path, *parts: str) -> Path:

@@ -138,6 +138,8 @@ class Ledger:
     def find(self, source: str, key: str, sha256: str, message_id: str | None) -> Entry | None:
         """The row that already covers this message, if any (see module docstring)."""
         entry = self.by_key(source, key)
+        if entry is not None and entry.sha256 and entry.sha256 != sha256:
+            entry = None  # another message now has this key (a file replaced): it is new
         if entry is None:
             entry = self._one("sha256 = ? AND outcome = ?", sha256, DRAFTED)
         if entry is None and message_id:

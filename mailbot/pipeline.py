@@ -21,7 +21,7 @@ from pathlib import Path
 from . import assets, attribution, authres, forwards, parse, publish
 from .config import Config
 from .drafts import DraftStore, dumps, public_fields, redact_fields
-from .errors import MessageError, SenderNotAllowed, UsageError
+from .errors import MailbotError, MessageError, SenderNotAllowed, UsageError
 from .fsutil import atomic_write, fsync_dir
 from .ledger import DRAFTED, DUPLICATE, FAILED, Ledger
 from .models import Attachment, Draft, Extraction, ParsedMessage, Person, Post, RawMessage, Source, Status
@@ -161,7 +161,17 @@ class Pipeline:
         messages moved. An exception leaves the group unrecorded; the next run
         resumes those drafts by id and hash (:meth:`_free_id`).
         """
+        with self.store.lock():
+            return self._run(source, on_message, stop)
+
+    def _run(
+        self,
+        source: Source,
+        on_message: Callable[[RawMessage, str], None] | None,
+        stop: threading.Event | None,
+    ) -> RunReport:
         report = RunReport(source.name)
+        self._taken_ids = None  # other processes may have added drafts since the last run
         run_id = self.ledger.start_run(source.name)
         error: str | None = None
         # One writer thread writes and fsyncs each draft while the next message is parsed
@@ -200,7 +210,12 @@ class Pipeline:
             self._commit_group(source, report)  # the ledger must know the twin before we look
         known = self.ledger.find(source.name, message.key, sha, None)
         if known is not None and known.outcome == DRAFTED and known.draft_id:
+            # The same message still in an inbox is a crash being resumed; read from files
+            # the user names again, it is simply already known.
             same = (known.source, known.key) == (source.name, message.key)
+            if same and getattr(source, "read_only", False):
+                report.duplicates += 1  # its own row says it all: nothing to record or move
+                return DUPLICATE
             return self._already_drafted(source, message, sha, known.draft_id, report, resumed=same)
         try:
             parsed, found = self._accept(source, message)
@@ -216,7 +231,13 @@ class Pipeline:
         if key is not None:
             twin = self.ledger.by_letter(key)
             if twin is not None and twin.draft_id and self.store.exists(twin.draft_id):
-                self._credit(twin.draft_id, found)
+                try:
+                    self._credit(twin.draft_id, found)
+                except MailbotError as exc:
+                    # e.g. a reviewer left the draft's front matter broken: the letter is known
+                    # all the same; only the extra credit is missed, and the run goes on.
+                    log.warning("draft %s could not credit another forwarder (%s)", twin.draft_id,
+                                type(exc).__name__)  # fmt: skip
                 return self._already_drafted(source, message, sha, twin.draft_id, report, resumed=False)
         try:
             # Everything between the parser and the disk is in memory; whatever text reached
@@ -373,7 +394,7 @@ class Pipeline:
         now = self.clock()
         title = letter.subject or (letter.body.strip().split("\n", 1)[0][:60] if letter.body.strip() else "")
         title = title or "(untitled)"
-        day = letter.date or found.received or now
+        day = letter.date or found.received
         notes = [f.note for f in found.forwarders if f.note]
         policy = self.config.attribution
         draft = Draft(
@@ -398,7 +419,8 @@ class Pipeline:
         )
         # Hidden before the id is chosen: the id (and the image names made from it) are public.
         self._redact(draft, public_fields(draft))
-        draft.id = self._free_id(f"{day:%Y%m%d}-" + slugify(draft.title, max_length=40), sha)
+        prefix = f"{day:%Y%m%d}-" if day else "undated-"  # never the clock: a rerun finds the same id
+        draft.id = self._free_id(prefix + slugify(draft.title, max_length=40), sha)
         images: list[assets.Prepared] = []
         if parsed is not None:
             parts = [(a.filename, a.content_type, a.data) for a in _attachments(parsed)]
@@ -431,9 +453,15 @@ class Pipeline:
             if candidate not in taken:
                 taken.add(candidate)
                 return candidate
-            if self.store.exists(candidate) and self.store.read(candidate).sha256 == sha:
+            if self.store.exists(candidate) and self._sha_of(candidate) == sha:
                 return candidate
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _sha_of(self, draft_id: str) -> str | None:
+        try:
+            return self.store.read(draft_id).sha256
+        except MailbotError:
+            return None  # a draft broken by hand is someone else's: take the next id
 
     def _taken(self) -> set[str]:
         # Read once per pipeline, then kept up to date as drafts are created: listing
@@ -476,8 +504,13 @@ class Pipeline:
         site is written, so a crash never changes a permalink; the status is
         set after, so a crash only means the next publish does it again.
         """
+        with self.store.lock():
+            return self._publish(promote=True)
+
+    def _publish(self, *, promote: bool) -> tuple[list[str], PublishReport]:
         drafts = self.store.all()
-        live = [d for d in drafts if d.status in (Status.APPROVED, Status.PUBLISHED)]
+        wanted = (Status.APPROVED, Status.PUBLISHED) if promote else (Status.PUBLISHED,)
+        live = [d for d in drafts if d.status in wanted]
         taken = {d.extra["slug"] for d in live if d.extra.get("slug")}
         for d in live:
             if not d.extra.get("slug") or d.published is None:
@@ -500,15 +533,19 @@ class Pipeline:
         The status is written first: a crash before the site is rewritten only
         means the next ``publish`` finishes the removal.
         """
-        drafts = [self.store.read(i) for i in ids]
-        for d in drafts:
-            if d.status not in (Status.PUBLISHED, Status.APPROVED):
-                raise UsageError(f"draft {d.id} is {d.status.value}; only published posts can be retracted.")
-        for d in drafts:
-            d.status = Status.RETRACTED
-            d.reason = reason
-            self.store.write(d)
-        return self.publish()[1]
+        with self.store.lock():
+            drafts = [self.store.read(i) for i in ids]
+            for d in drafts:
+                if d.status not in (Status.PUBLISHED, Status.APPROVED):
+                    raise UsageError(
+                        f"draft {d.id} is {d.status.value}; only published posts can be retracted."
+                    )
+            for d in drafts:
+                d.status = Status.RETRACTED
+                d.reason = reason
+                self.store.write(d)
+            # Only what is already public is rendered: a retraction publishes nothing new.
+            return self._publish(promote=False)[1]
 
     def preview(self, ids: list[str] | None = None) -> PublishReport:
         """Render drafts (default: all in status draft or approved) into the preview folder.

@@ -134,3 +134,16 @@ def test_every_command_has_help_and_is_in_the_readme(name: str, command: click.C
     assert command.help and len(command.help) > 20
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert f"mailbot {name}" in readme, f"README does not mention `mailbot {name}`"
+
+
+def test_review_commands_do_not_need_the_imap_password(tmp_path: Path) -> None:
+    (tmp_path / "mailbot.toml").write_text(
+        '[imap]\nhost = "127.0.0.1"\nusername = "blog@example.org"\n'
+        'password_env = "MAILBOT_TEST_NO_SUCH_VAR"\n'
+    )
+    listed = mailbot("drafts", "list", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert mailbot("publish", cwd=tmp_path).returncode == 0
+    # ...but the commands that connect say at once what is missing.
+    assert_one_sentence_error(mailbot("poll", "--once", cwd=tmp_path), 2, "MAILBOT_TEST_NO_SUCH_VAR")
+    assert_one_sentence_error(mailbot("run", cwd=tmp_path), 2, "MAILBOT_TEST_NO_SUCH_VAR")

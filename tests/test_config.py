@@ -136,3 +136,19 @@ def test_bad_safety_keys(tmp_path: Path, text: str, expected: str) -> None:
 def test_about_text(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, '[site]\nabout = "Chi siamo.\\n\\nPerché questo blog."\n'))
     assert config.site.about == "Chi siamo.\n\nPerché questo blog."
+
+
+def test_password_file_first_line_only(tmp_path: Path) -> None:
+    (tmp_path / "secret.txt").write_text("hunter2\n# rotated 2026-11\n")
+    config = load_config(
+        write(tmp_path, '[imap]\nhost = "h"\nusername = "u"\npassword_file = "secret.txt"\n')
+    )
+    assert config.imap is not None and config.imap.password == "hunter2"
+
+
+def test_secrets_need_not_be_read(tmp_path: Path) -> None:
+    text = '[imap]\nhost = "h"\nusername = "u"\npassword_env = "MAILBOT_TEST_UNSET"\n'
+    config = load_config(write(tmp_path, text), read_secrets=False)
+    assert config.imap is not None and config.imap.password == ""
+    with pytest.raises(ConfigError, match="no password source"):
+        load_config(write(tmp_path, '[imap]\nhost = "h"\nusername = "u"\n'), read_secrets=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -216,3 +217,81 @@ def test_preview_renders_drafts_elsewhere_and_touches_nothing(config: Config) ->
     assert not config.paths.site.exists()
     assert {p.name: p.read_bytes() for p in config.paths.drafts.glob("*.md")} == before
     assert store.all()[0].status is Status.DRAFT
+
+
+def test_a_file_replaced_by_another_message_is_imported_again(config: Config, tmp_path: Path) -> None:
+    eml = tmp_path / "message.eml"
+    with Ledger(config.ledger_path) as ledger:
+        pipeline = Pipeline(config, ledger)
+        first = letter(1, subject="Primo")
+        eml.write_bytes(first)
+        pipeline.run(import_sources([eml])[0])
+        eml.write_bytes(letter(2, subject="Secondo"))
+        report = pipeline.run(import_sources([eml])[0])
+        assert len(report.drafted) == 1 and report.resumed == 0
+        eml.write_bytes(first)  # the first one again, byte for byte: already known
+        again = pipeline.run(import_sources([eml])[0])
+        assert (len(again.drafted), again.duplicates, again.resumed) == (0, 1, 0)
+    assert sorted(d.title for d in DraftStore(config.paths.drafts).all()) == ["Primo", "Secondo"]
+
+
+def test_retract_publishes_nothing_new(config: Config) -> None:
+    maildir(config.local.maildir, [letter(1), letter(2)])
+    poll(config)
+    store = DraftStore(config.paths.drafts)
+    first, second = store.all()
+    store.transition([first.id], "approve")
+    with Ledger(config.ledger_path) as ledger:
+        pipeline = Pipeline(config, ledger)
+        pipeline.publish()
+        store.transition([second.id], "approve")
+        pipeline.retract([first.id])
+    assert store.read(second.id).status is Status.APPROVED  # still waiting for `mailbot publish`
+    assert "Lettera numero 2" not in (config.paths.site / "index.html").read_text()
+
+
+def test_a_draft_broken_by_hand_does_not_stop_the_inbox(config: Config) -> None:
+    maildir(config.local.maildir, [letter(5)])
+    poll(config)
+    (draft,) = DraftStore(config.paths.drafts).all()
+    path = DraftStore(config.paths.drafts).path(draft.id)
+    path.write_text(path.read_text().replace('status = "draft"', "status = draft"))
+    twin = (
+        letter(5, sender="marco.verdi@milano.example.org")
+        .replace(b"Anna Bianchi", b"Marco Verdi")
+        .replace(b"Vi giro la lettera numero 5.", b"Anche a Milano.")
+    )
+    maildir(config.local.maildir, [twin, letter(6)])
+    report = poll(config)
+    assert report.duplicates == 1 and len(report.drafted) == 1
+    assert not list((config.local.maildir / "new").iterdir())
+
+
+def test_an_undated_letter_gets_the_same_id_on_any_day(config: Config) -> None:
+    raw = b"From: Anna <anna@napoli.example.org>\nSubject: Senza data\nMessage-ID: <u@x>\n\nCiao.\n"
+    box = maildir(config.local.maildir, [raw])
+    days = iter([datetime(2024, 1, 1, 23, 59, tzinfo=UTC), datetime(2024, 1, 2, 0, 0, 5, tzinfo=UTC)])
+    with Ledger(config.ledger_path) as ledger:
+        pipeline = Pipeline(config, ledger, clock=lambda: next(days))
+        ledger.record_drafted = lambda rows: (_ for _ in ()).throw(Crash("after the draft"))  # type: ignore[method-assign]
+        with pytest.raises(Crash):
+            pipeline.run(MaildirInbox(box))
+    with Ledger(config.ledger_path) as ledger:
+        Pipeline(config, ledger, clock=lambda: datetime(2024, 1, 2, tzinfo=UTC)).run(MaildirInbox(box))
+    assert [p.name for p in config.paths.drafts.glob("*.md")] == ["undated-senza-data.md"]
+
+
+def test_two_processes_never_pick_the_same_new_id(config: Config, tmp_path: Path) -> None:
+    # A long-lived pipeline (the service) and a separate import that adds a draft meanwhile.
+    with Ledger(config.ledger_path) as ledger:
+        service = Pipeline(config, ledger)
+        maildir(config.local.maildir, [letter(1, subject="Grazie")])
+        service.run(MaildirInbox(config.local.maildir))
+        other = tmp_path / "x.eml"
+        other.write_bytes(letter(2, subject="Grazie"))
+        with Ledger(config.ledger_path) as ledger2:
+            Pipeline(config, ledger2).run(import_sources([other])[0])
+        maildir(config.local.maildir, [letter(3, subject="Grazie")])
+        service.run(MaildirInbox(config.local.maildir))
+    bodies = sorted(d.body.split("lettera ")[1][0] for d in DraftStore(config.paths.drafts).all())
+    assert bodies == ["1", "2", "3"]

@@ -10,6 +10,7 @@ sources over ``.eml`` files, Maildir folders and mbox files.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import mailbox
 import os
@@ -65,12 +66,21 @@ class MaildirInbox:
         src = self.path / "new" / key
         if not src.exists():
             return  # already moved by an earlier run
-        for sub in ("tmp", "new", "cur"):
-            (folder / sub).mkdir(parents=True, exist_ok=True)
+        try:
+            for sub in ("tmp", "new", "cur"):
+                (folder / sub).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SourceError(f"the Maildir folder {folder} cannot be created ({exc.strerror}).") from exc
         base = key.split(":2,", 1)[0]
-        os.rename(src, folder / "cur" / f"{base}:2,{flags}")
-        fsync_dir(folder / "cur")
-        fsync_dir(self.path / "new")
+        try:
+            os.rename(src, folder / "cur" / f"{base}:2,{flags}")
+            fsync_dir(folder / "cur")
+            fsync_dir(self.path / "new")
+        except OSError as exc:
+            raise SourceError(
+                f"message {key} cannot be moved to {folder / 'cur'} ({exc.strerror}); "
+                "check the Maildir's permissions and free space."
+            ) from exc
 
     def done(self, message: RawMessage) -> None:
         self._move(message.key, self.path, "S")
@@ -85,6 +95,8 @@ class MaildirInbox:
 class ReadOnlySource:
     """Messages from files the user names; handling them moves nothing."""
 
+    read_only = True
+
     def __init__(
         self,
         name: str,
@@ -97,7 +109,10 @@ class ReadOnlySource:
 
     def messages(self) -> Iterator[RawMessage]:
         for key, load in self._items:
-            yield RawMessage(self.name, key, load())
+            data = load()
+            # A path or mbox position may hold another message next time: the key names the
+            # content too, so a replaced file is a new message and the old one keeps its row.
+            yield RawMessage(self.name, f"{key}#{hashlib.sha256(data).hexdigest()[:16]}", data)
 
     def __len__(self) -> int:
         return len(self._items)
