@@ -57,10 +57,6 @@ class SendersConfig:
     require_authentication: bool = False
     trusted_authserv_ids: tuple[str, ...] = ()
 
-    @property
-    def restricted(self) -> bool:
-        return bool(self.allow)
-
 
 @dataclass(frozen=True)
 class SiteConfig:

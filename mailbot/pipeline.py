@@ -12,7 +12,7 @@ import hashlib
 import itertools
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -83,20 +83,22 @@ def extract(raw: bytes) -> Extraction:
     return forwards.extract(parse.parse_message(raw))
 
 
+def _messages(parsed: ParsedMessage) -> Iterator[ParsedMessage]:
+    """A message and, depth first, every message attached to it."""
+    yield parsed
+    for inner in parsed.attached:
+        yield from _messages(inner)
+
+
 def _attachments(parsed: ParsedMessage) -> list[Attachment]:
     """Every attachment and inline part of a message and of the messages attached to it."""
-    found = list(parsed.attachments)
-    for inner in parsed.attached:
-        found.extend(_attachments(inner))
-    return found
+    return [a for m in _messages(parsed) for a in m.attachments]
 
 
 def _remote_images(parsed: ParsedMessage) -> list[str]:
     """Remote image URLs in a message and its attached ones, for the reviewer (never published)."""
-    urls = list(getattr(parsed, "remote_images", ()))
-    for inner in parsed.attached:
-        urls.extend(_remote_images(inner))
-    return [scrub(u)[:2000] for u in dict.fromkeys(urls)][:100]
+    urls = (scrub(u)[:2000] for m in _messages(parsed) for u in m.remote_images)
+    return list(dict.fromkeys(urls))[:100]
 
 
 def _scrubbed(found: Extraction) -> Extraction:
@@ -387,7 +389,7 @@ class Pipeline:
         return parsed, _scrubbed(found)
 
     def _new_draft(
-        self, found: Extraction, source_name: str, sha: str, parsed: ParsedMessage | None = None
+        self, found: Extraction, source_name: str, sha: str, parsed: ParsedMessage
     ) -> tuple[Draft, list[assets.Prepared]]:
         """The draft of a new letter, private values already hidden, and its images to write."""
         letter = found.letter
@@ -421,19 +423,17 @@ class Pipeline:
         self._redact(draft, public_fields(draft))
         prefix = f"{day:%Y%m%d}-" if day else "undated-"  # never the clock: a rerun finds the same id
         draft.id = self._free_id(prefix + slugify(draft.title, max_length=40), sha)
-        images: list[assets.Prepared] = []
-        if parsed is not None:
-            parts = [(a.filename, a.content_type, a.data) for a in _attachments(parsed)]
-            images, skipped = assets.prepare(parts, draft.id)
-            if images:
-                draft.extra["assets"] = [
-                    {"name": i.name, "content_type": i.content_type, "sha256": i.sha256} for i in images
-                ]
-            if skipped:
-                draft.extra["skipped_attachments"] = skipped
-            remote = _remote_images(parsed)
-            if remote:
-                draft.extra["remote_images"] = remote
+        parts = [(a.filename, a.content_type, a.data) for a in _attachments(parsed)]
+        images, skipped = assets.prepare(parts, draft.id)
+        if images:
+            draft.extra["assets"] = [
+                {"name": i.name, "content_type": i.content_type, "sha256": i.sha256} for i in images
+            ]
+        if skipped:
+            draft.extra["skipped_attachments"] = skipped
+        remote = _remote_images(parsed)
+        if remote:
+            draft.extra["remote_images"] = remote
         return draft, images
 
     def _redact(self, draft: Draft, fields: list[str]) -> None:
