@@ -52,6 +52,9 @@ class PathsConfig:
 @dataclass(frozen=True)
 class SendersConfig:
     allow: tuple[str, ...] = ()
+    # Quarantine messages that are not forwards (replies, colleagues' own letters) instead of
+    # drafting them flagged as "not-forward".
+    require_forward: bool = False
     # Accept a message only with a passing DKIM/SPF/DMARC verdict in an
     # Authentication-Results header added by one of these trusted servers.
     require_authentication: bool = False
@@ -70,6 +73,9 @@ class SiteConfig:
     templates: Path | None = None
     # Plain text (blank lines separate paragraphs) for about/index.html; empty means no about page.
     about: str = ""
+    # Which date a post carries: "published" (when it was published) or "letter" (the letter's
+    # own date, for importing an archive of old letters).
+    post_date: str = "published"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -80,6 +86,8 @@ class SiteConfig:
 class AttributionConfig:
     author_style: str = "first_name"
     labels: tuple[tuple[str, str], ...] = ()
+    # Forwarders' notes are internal; publish them under the intro only when this is true.
+    publish_notes: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,10 @@ class ServiceConfig:
     max_message_bytes: int = 25 * 1024 * 1024
     max_attachment_bytes: int = 10 * 1024 * 1024
     max_attachments: int = 20
+    # Seconds one message may spend in parse + extract before it is quarantined.
+    message_seconds: float = 10.0
+    # When approved drafts reach the site: "manual", "on-approve" or "every N minutes".
+    publish: str = "manual"
 
 
 @dataclass(frozen=True)
@@ -126,6 +138,20 @@ class Config:
 
 AUTHOR_STYLES = ("full_name", "first_name", "initials", "anonymous")
 SECURITY = ("ssl", "starttls", "none")
+POST_DATES = ("published", "letter")
+_EVERY = re.compile(r"every (\d+) minutes?")
+
+
+def _publish_mode(section: _Section) -> str:
+    mode = section.text("publish", "manual") or "manual"
+    if mode in ("manual", "on-approve"):
+        return mode
+    m = _EVERY.fullmatch(mode)
+    if m is None or int(m.group(1)) < 1:
+        raise ConfigError(
+            f'service.publish = {mode!r} is not valid; use "manual", "on-approve" or "every N minutes".'
+        )
+    return mode
 
 
 class _Section:
@@ -335,6 +361,7 @@ def _site(section: _Section) -> SiteConfig:
         posts_per_page=section.integer("posts_per_page", 10, minimum=1),
         templates=section.path("templates", None),
         about=section.text("about", "") or "",
+        post_date=section.choice("post_date", "published", POST_DATES),
     )
 
 
@@ -344,7 +371,11 @@ def _attribution(section: _Section) -> AttributionConfig:
     for key, value in labels.items():
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(f"attribution.labels.{key} must be a non-empty string; fix it in the config.")
-    return AttributionConfig(author_style=style, labels=tuple((k.lower(), v) for k, v in labels.items()))
+    return AttributionConfig(
+        author_style=style,
+        labels=tuple((k.lower(), v) for k, v in labels.items()),
+        publish_notes=section.boolean("publish_notes", False),
+    )
 
 
 KNOWN_SECTIONS = (
@@ -404,6 +435,7 @@ def load_config(
     sn = sections["senders"]
     senders = SendersConfig(
         allow=sn.str_list("allow"),
+        require_forward=sn.boolean("require_forward", False),
         require_authentication=sn.boolean("require_authentication", False),
         trusted_authserv_ids=tuple(x.lower() for x in sn.str_list("trusted_authserv_ids")),
     )
@@ -430,6 +462,8 @@ def load_config(
         max_message_bytes=s.integer("max_message_bytes", ServiceConfig.max_message_bytes, minimum=1024),
         max_attachment_bytes=s.integer("max_attachment_bytes", ServiceConfig.max_attachment_bytes, minimum=1),
         max_attachments=s.integer("max_attachments", ServiceConfig.max_attachments, minimum=0),
+        message_seconds=s.number("message_seconds", ServiceConfig.message_seconds),
+        publish=_publish_mode(s),
     )
     for section in sections.values():
         section.finish()

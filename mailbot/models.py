@@ -86,6 +86,10 @@ class Extraction:
     message_id: str | None = None
     received: datetime | None = None
     sender: Person | None = None
+    # Which rule found the letter ("none" when the message is not a forward), and warnings
+    # for the reviewer (e.g. "date-out-of-range", "deep-forward-block"); see mailbot.forwards.
+    rule: str = "none"
+    flags: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The ``mailbot extract --json`` object fixed by CONTRACT.md."""
