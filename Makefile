@@ -6,10 +6,10 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test check lint typecheck test-deps golden bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml test-constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test]' -c test-constraints.txt
 	touch $(STAMP)
 
 ## demo: run mailbot on the sample Maildir in examples/ and publish a site under demo/

@@ -1,0 +1,36 @@
+"""The wheel users install holds the whole program: code, theme, catalogs and licence."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import mailbot
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_wheel_carries_templates_catalogs_licence_and_one_version(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    (wheel,) = tmp_path.glob("mailbot-*.whl")
+    assert wheel.name.startswith(f"mailbot-{mailbot.__version__}-")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for template in (ROOT / "templates").rglob("*"):
+        if template.is_file():
+            assert f"mailbot/templates/{template.relative_to(ROOT / 'templates')}" in names
+    catalogs = [n for n in names if n.startswith("mailbot/locale/") and n.endswith(".po")]
+    assert {n.split("/")[2] for n in catalogs} >= {"it", "fr", "de", "es"}
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), sorted(names)
+    metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
+    text = zipfile.ZipFile(wheel).read(metadata).decode()
+    assert f"Version: {mailbot.__version__}\n" in text
+    assert not any(n.startswith(("tests/", "bench/", "examples/")) for n in names)
