@@ -146,3 +146,48 @@ for _row in _K9.strip().splitlines():
 
 # Babel locale names for the dates the clients print in each language.
 BABEL_LOCALE = {"pt-BR": "pt_BR", "zh-CN": "zh_Hans_CN", "zh-TW": "zh_Hant_TW", "no": "nb"}
+
+# Zimbra web client: ZmMsg_<locale>.properties (DASHES, from, to, sentAt, subject) in
+# Zimbra/zm-web-client, AjxMsg_<locale>.properties (forwardedMessage) and I18nMsg_<locale>.properties
+# (formatDateFull, formatTimeMedium, formatDateTime "{0} {1}", periodAm/Pm, month*Long,
+# weekday*Long) in Zimbra/zm-ajax. Layout: ZmComposeView._getDivider/_getHeaders and
+# ZmMailMsg.getHeaderStr (headers From, To, Cc, Sent, Subject; date FULL + MEDIUM time).
+# Columns: lang|separator line|From|To|Sent|Subject|date pattern|AM|PM|months|weekdays (Mon first).
+ZIMBRA: dict[str, dict[str, str]] = {}
+_ZM = """
+en|----- Forwarded Message -----|From|To|Sent|Subject|EEEE, MMMM d, yyyy h:mm:ss a|AM|PM|January February March April May June July August September October November December|Monday Tuesday Wednesday Thursday Friday Saturday Sunday
+it|----- Messaggio inoltrato -----|Da|A|Inviato|Oggetto|EEEE, d MMMM yyyy H:mm:ss|AM|PM|gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre|Lunedì Martedì Mercoledì Giovedì Venerdì Sabato Domenica
+fr|----- Mail transféré -----|De|À|Envoyé|Objet|EEEE d MMMM yyyy HH:mm:ss|AM|PM|Janvier Février Mars Avril Mai Juin Juillet Août Septembre Octobre Novembre Décembre|Lundi Mardi Mercredi Jeudi Vendredi Samedi Dimanche
+de|----- Weitergeleitete Mail -----|Von|An|Gesendet|Betreff|EEEE, d. MMMM yyyy HH:mm:ss|AM|PM|Januar Februar März April Mai Juni Juli August September Oktober November Dezember|Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag
+es|----- Mensaje reenviado -----|De|Para|Enviados|Asunto|EEEE, d 'de' MMMM yyyy H:mm:ss|AM|PM|Enero Febrero Marzo Abril Mayo Junio Julio Agosto Septiembre Octubre Noviembre Diciembre|Lunes Martes Miércoles Jueves Viernes Sábado Domingo
+pt|----- Mensagem reencaminhada -----|De|Para|Itens enviados|Assunto|EEEE, d 'de' MMMM 'de' yyyy H:mm:ss|AM|PM|Janeiro Fevereiro Março Abril Maio Junho Julho Agosto Setembro Outubro Novembro Dezembro|Segunda-feira Terça-feira Quarta-feira Quinta-feira Sexta-feira Sábado Domingo
+pt-BR|----- Mensagem encaminhada -----|De|Para|Enviadas|Assunto|EEEE, d 'de' MMMM 'de' yyyy H:mm:ss|AM|PM|janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro|Segunda-feira Terça-feira Quarta-feira Quinta-feira Sexta-feira Sábado Domingo
+nl|----- Doorgestuurd bericht -----|Van|Aan|Verzonden|Onderwerp|EEEE d MMMM yyyy HH:mm:ss|AM|PM|januari februari maart april mei juni juli augustus september oktober november december|Maandag Dinsdag Woensdag Donderdag Vrijdag Zaterdag Zondag
+sv|----- Vidarebefordrat meddelande -----|Från|Till|Skickat|Ämne|EEEE, d MMM yyyy H:mm:ss|fm|em|januari februari mars april maj juni juli augusti september oktober november december|måndag tisdag onsdag torsdag fredag lördag söndag
+da|----- Videresendt meddelelse -----|Fra|Til|Sendt|Emne|EEEE, d. MMMM yyyy HH:mm:ss|AM|PM|januar februar marts april maj juni juli august september oktober november december|mandag tirsdag onsdag torsdag fredag lørdag søndag
+no|----- Videresendt melding -----|Fra|Til|Sendt|Emne|EEEE, d. MMMM yyyy H:mm:ss|a.m.|p.m.|Januar Februar Mars April Mai Juni Juli August September Oktober November Desember|Mandag Tirsdag Onsdag Torsdag Fredag Lørdag Søndag
+pl|----- Przekazana wiadomość -----|Od|Do|Wysłane|Temat|EEEE, d MMMM, yyyy H:mm:ss|rano|po południu|stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października listopada grudnia|poniedziałek wtorek środa czwartek piątek sobota niedziela
+ru|----- Пересланное сообщение -----|От|Кому|Отправленные|Тема|EEEE, d MMMM yyyy 'г' H:mm:ss|AM|PM|Январь Февраль Март Апрель Май Июнь Июль Август Сентябрь Октябрь Ноябрь Декабрь|Понедельник Вторник Среда Четверг Пятница Суббота Воскресенье
+tr|----- İletilen Mesaj -----|Kimden|Kime|Gönderilenler|Konu|d MMMM EEEE yyyy H:mm:ss|AM|PM|Ocak Şubat Mart Nisan Mayıs Haziran Temmuz Ağustos Eylül Ekim Kasım Aralık|Pazartesi Salı Çarşamba Perşembe Cuma Cumartesi Pazar
+hu|----- Továbbított üzenet -----|Feladó|Címzett|Elküldött üzenetek|Tárgy|EEEE, yyyy. MMMM d. H:mm:ss|de.|du.|január február március április május június július augusztus szeptember október november december|Hétfő Kedd Szerda Csütörtök Péntek Szombat Vasárnap
+ro|----- Mesaj redirecţionat -----|De la|Către|Trimis|Subiect|EEEE, d MMMM, yyyy H:mm:ss|AM|PM|ianuarie februarie martie aprilie mai iunie iulie august septembrie octombrie noiembrie decembrie|luni marţi miercuri joi vineri sâmbătă duminică
+ja|----- 転送メッセージ -----|差出人|宛先|送信済み|件名|yyyy年MMMMd日, EEEE a K:mm:ss|午前|午後|1月 2月 3月 4月 5月 6月 7月 8月 9月 10月 11月 12月|月曜日 火曜日 水曜日 木曜日 金曜日 土曜日 日曜日
+hr|----- Proslijedi poruku -----|Šalje|Prima|Sent|Predmet|EEEE, d MMMM, yyyy HH:mm:ss|Prije podne|Poslije podne|Siječanj Veljača Ožujak Travanj Svibanj Lipanj Srpanj Kolovoz Rujan Listopad Studeni Prosinac|Ponedjeljak Utorak Srijeda Četvrtak Petak Subota Nedjelja
+uk|----- Переслане повідомлення -----|Від|Кому|Надіслано|Тема|EEEE, d MMMM yyyy 'р' H:mm:ss|AM|PM|Січень Лютий Березень Квітень Травень Червень Липень Серпень Вересень Жовтень Листопад Грудень|Понеділок Вівторок Середа Четвер П’ятниця Субота Неділя
+sl|----- Posredovano sporočilo -----|Od|Za|Poslano|Zadeva|EEEE, d. MMMM yyyy HH:mm:ss|dopoldan|popoldan|Januar Februar Marec April Maj Junij Julij Avgust September Oktober November December|Ponedeljek Torek Sreda Četrtek Petek Sobota Nedelja
+ca|----- Missatge reenviat -----|De|A|Enviats|Assumpte|EEEE, d MMMM 'de' yyyy H:mm:ss|AM|p. m.|Gener Febrer Març Abril Maig Juny Juliol Agost Setembre Octubre Novembre Desembre|Dilluns Dimarts Dimecres Dijous Divendres Dissabte Diumenge
+ko|----- 전달된 메시지 -----|보낸 사람|수신|보낸 시간|제목|yyyy년 MMMM d일, EEEE a h:mm:ss|오전|오후|1월 2월 3월 4월 5월 6월 7월 8월 9월 10월 11월 12월|월요일 화요일 수요일 목요일 금요일 토요일 일요일
+zh-CN|----- 转发的邮件 -----|发件人|收件人|发送时间|主题|EEEE, yyyy年 MMMM dd日 a h:mm:ss|上午|下午|1_月 2_月 3_月 4_月 5_月 6_月 7_月 8_月 9_月 10_月 11_月 12_月|星期一 星期二 星期三 星期四 星期五 星期六 星期日
+zh-TW|----- 轉寄的郵件 -----|寄件者|收件者|寄件備份|主旨|yyyy MMMM d EEEE a h:mm:ss|上午|下午|1_月 2_月 3_月 4_月 5_月 6_月 7_月 8_月 9_月 10_月 11_月 12_月|星期一 星期二 星期三 星期四 星期五 星期六 星期日
+ar|----- الرسالة التي تمت إعادة توجيهها -----|من|To|المُرسل|الموضوع|EEEE d MMMM، yyyy h:mm:ss a|ص|م|يناير فبراير مارس أبريل مايو يونيو يوليو أغسطس سبتمبر أكتوبر نوفمبر ديسمبر|الإثنين الثلاثاء الأربعاء الخميس الجمعة السبت الأحد
+he|----- הודעה שהועברה -----|מאת|אל|נשלח|נושא|EEEE, d MMMM yyyy\u200f h:mm:ss a\u200f|לפנה"צ|אחה"צ|ינואר פברואר מרץ אפריל מאי יוני יולי אוגוסט ספטמבר אוקטובר נובמבר דצמבר|שני שלישי רביעי חמישי שישי שבת ראשון
+"""
+for _row in _ZM.strip().splitlines():
+    _cols = _row.split("|")
+    ZIMBRA[_cols[0]] = dict(
+        zip(
+            ("sep", "from", "to", "sent", "subject", "pattern", "am", "pm", "months", "weekdays"),
+            _cols[1:],
+            strict=True,
+        )
+    )

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - HTML templates of the clients read best on one line.
 """Render the corpus: one .eml per case in a client's real format, and its expected .json.
 
 Run ``.venv/bin/python tests/data/clients/tools/generate.py`` from the repository root. It
@@ -27,7 +28,7 @@ from babel.dates import format_datetime as babel_datetime
 
 sys.path.insert(0, str(Path(__file__).parent))
 from facts import BLOG, LANGS
-from formats import BABEL_LOCALE, K9, ROUNDCUBE, THUNDERBIRD
+from formats import BABEL_LOCALE, K9, ROUNDCUBE, THUNDERBIRD, ZIMBRA
 
 OUT = Path(__file__).resolve().parent.parent
 SOURCES = {
@@ -35,6 +36,8 @@ SOURCES = {
     "(see SOURCES.md#thunderbird)",
     "roundcube": "Roundcube: program/localization/*/labels.inc + compose.php get_forward_header() "
     "(see SOURCES.md#roundcube)",
+    "zimbra": "Zimbra web client: ZmMsg/AjxMsg/I18nMsg_<locale>.properties + ZmComposeView.js "
+    "(see SOURCES.md#zimbra)",
     "k9": "K-9 Mail / Thunderbird for Android: values-*/strings.xml + TextQuoteCreator.kt "
     "(see SOURCES.md#k-9-mail--thunderbird-for-android)",
 }
@@ -310,6 +313,98 @@ def k9(lang: str) -> tuple[str, bytes, dict[str, Any]]:
     return name, raw, expected(f, SOURCES["k9"], shown, date_text)
 
 
+# --- Zimbra web client ---------------------------------------------------------------------------
+
+
+def java_date(pattern: str, when: datetime, lab: dict[str, str]) -> str:
+    """A date in a java.text.SimpleDateFormat-style pattern, as Zimbra's AjxDateFormat renders it."""
+    months = [m.replace("_", " ") for m in lab["months"].split()]
+    weekdays = lab["weekdays"].split()
+    out, i = [], 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "'":
+            end = pattern.index("'", i + 1)
+            out.append(pattern[i + 1 : end])
+            i = end + 1
+            continue
+        run = len(pattern) - i - len(pattern[i:].lstrip(ch))
+        if not (ch.isascii() and ch.isalpha()):
+            out.append(ch)
+            i += 1
+            continue
+        value = {
+            "E": weekdays[when.weekday()],
+            "M": months[when.month - 1] if run >= 3 else f"{when.month:0{run}d}",
+            "d": f"{when.day:0{run}d}",
+            "y": str(when.year) if run != 2 else f"{when.year % 100:02d}",
+            "H": f"{when.hour:0{run}d}",
+            "h": f"{(when.hour % 12) or 12:0{run}d}",
+            "K": f"{when.hour % 12:0{run}d}",
+            "m": f"{when.minute:0{run}d}",
+            "s": f"{when.second:0{run}d}",
+            "a": lab["am"] if when.hour < 12 else lab["pm"],
+        }[ch]
+        out.append(value)
+        i += run
+    return "".join(out)
+
+
+def zimbra_person(p: tuple[str, str]) -> str:
+    return f'"{p[0]}" <{p[1]}>'
+
+
+def zimbra(lang: str, html_mode: bool) -> tuple[str, bytes, dict[str, Any]]:
+    name = f"zimbra_{lang}_forward" + ("_html" if html_mode else "")
+    f = facts_for(name, lang)
+    lab = ZIMBRA[lang]
+    shown = f.written.astimezone(f.sent.tzinfo)
+    date_text = java_date(lab["pattern"], shown, lab)
+    version = _pick(("8.8.15_GA_4581", "9.0.0_GA_4583", "10.0.7_GA_4630"), name)
+    headers = outer_headers(
+        f, "Fwd: " + f.subject, f"<{_h(name, 10**9)}.{_h(name, 10**6)}.{_h(name, 999)}.JavaMail.zimbra@example.org>",
+        ("X-Mailer", f"Zimbra {version} (ZimbraWebClient - FF128 (Win)/{version})"),
+    )  # fmt: skip
+    headers += [("Thread-Topic", header_text(f.subject)), ("Thread-Index", _thread_index(name))]
+    rows = [
+        (lab["from"], zimbra_person(f.author)),
+        (lab["to"], zimbra_person(BLOG)),
+        (lab["sent"], date_text),
+        (lab["subject"], f.subject),
+    ]
+    block = "".join(f"{k}: {v}\n" for k, v in rows) + "\n" + f.body
+    if not html_mode:
+        plain = (f.note or "") + "\n\n" + lab["sep"] + "\n" + block
+        headers.append(("Content-Type", "text/plain; charset=utf-8"))
+        headers.append(("Content-Transfer-Encoding", "quoted-printable"))
+        raw = message(headers, encode(plain, "quoted-printable"))
+    else:
+        # The text alternative is Zimbra's HTML-to-text rendering, where the <hr> is a line break.
+        plain = (f.note or "") + "\n\n" + block
+        cells = "".join(f"<b>{html.escape(k)}: </b>{html.escape(v)}<br>" for k, v in rows)
+        letter = "".join(f"<div>{html.escape(line) or '<br>'}</div>" for line in f.body.split("\n"))
+        page = (
+            '<html><body><div style="font-family: arial, helvetica, sans-serif; font-size: 12pt; color: #000000">'
+            f"<div>{html.escape(f.note or '')}</div><div><br></div>"
+            '<hr id="zwchr" data-marker="__DIVIDER__"><div data-marker="__HEADERS__">'
+            + cells
+            + '</div><br><div data-marker="__QUOTED_TEXT__">'
+            + letter
+            + "</div></div></body></html>"
+        )
+        ctype, body = alternative(
+            f"=_{_h(name, 10**12):x}-{_h(name, 10**6)}", plain, page, "quoted-printable"
+        )
+        headers.append(("Content-Type", ctype))
+        raw = message(headers, body)
+    return name, raw, expected(f, SOURCES["zimbra"], shown, date_text)
+
+
+def _thread_index(name: str) -> str:
+    """A Thread-Index value: 22 bytes in base64, as Outlook and Zimbra write it."""
+    return base64.b64encode(hashlib.sha256(name.encode()).digest()[:22]).decode()
+
+
 BUILDERS: list[Callable[[], tuple[str, bytes, dict[str, Any]]]] = []
 for _lang in LANGS:
     BUILDERS.append(lambda lang=_lang: thunderbird(lang, False))
@@ -317,6 +412,9 @@ for _lang in LANGS:
     BUILDERS.append(lambda lang=_lang: roundcube(lang, False))
     BUILDERS.append(lambda lang=_lang: roundcube(lang, True))
     BUILDERS.append(lambda lang=_lang: k9(lang))
+    if _lang in ZIMBRA:
+        BUILDERS.append(lambda lang=_lang: zimbra(lang, False))
+        BUILDERS.append(lambda lang=_lang: zimbra(lang, True))
 
 
 def main() -> int:
