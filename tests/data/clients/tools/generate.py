@@ -418,8 +418,11 @@ for _lang in LANGS:
 
 
 def main() -> int:
+    import others
+    import shapes
+
     names = set()
-    for build in BUILDERS:
+    for build in BUILDERS + shapes.builders() + others.builders():
         name, raw, facts = build()
         assert name not in names, name
         names.add(name)
