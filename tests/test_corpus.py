@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from mailbot.forward_shapes import split_label_runs
 from mailbot.pipeline import extract
 
 CLIENTS = Path(__file__).parent / "data" / "clients"
@@ -101,3 +102,34 @@ def test_differences_reports_each_wrong_field() -> None:
         "letter.body",
         "letter.date",
     ]
+
+
+# --- the Yahoo pre-pass (mailbot.forward_shapes) -------------------------------------------------
+
+FIELDS = {"from": "from", "to": "to", "sent": "date", "date": "date", "subject": "subject", "da": "from"}
+
+
+def test_a_yahoo_label_run_is_split_one_label_per_line() -> None:
+    text = (
+        "See below.\n\n----- Forwarded Message ----- From: Ann Lee <ann@example.org> "
+        "To: Blog <blog@example.org> Sent: Monday, May 25, 2026, 6:35:46 PM GMT+1 Subject: Hello\n\n"
+        "Dear team,"
+    )
+    assert split_label_runs(text, FIELDS) == (
+        "See below.\n\n----- Forwarded Message -----\nFrom: Ann Lee <ann@example.org>\n"
+        "To: Blog <blog@example.org>\nSent: Monday, May 25, 2026, 6:35:46 PM GMT+1\nSubject: Hello\n\n"
+        "Dear team,"
+    )
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Flights From: Rome To: Paris Date: Monday, no subject here",  # no Subject label
+        "From: a@example.org To: b@example.org From: c@example.org Subject: twice from",  # a field twice
+        "I wrote: From: a@example.org To: b@example.org Subject: x",  # prose before the first label
+        "From: a@example.org Subject: only two labels",
+    ],
+)
+def test_prose_and_partial_runs_are_left_alone(line: str) -> None:
+    assert split_label_runs(line, FIELDS) == line
