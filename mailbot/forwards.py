@@ -513,7 +513,8 @@ LANGUAGES: dict[str, Labels] = {
     ),
     # --- Languages added from the clients' own localisation files (tests/data/clients/SOURCES.md):
     # Thunderbird (mime.properties, composeMsgs.properties), Roundcube (labels.inc), K-9 Mail
-    # (strings.xml), Zimbra (ZmMsg/AjxMsg/I18nMsg properties); months as CLDR writes them in dates.
+    # (strings.xml), Zimbra (ZmMsg/AjxMsg/I18nMsg properties), SnappyMail (user.json); months as
+    # CLDR writes them in dates.
     "hr": Labels(
         separators=("Proslijeđena poruka", "Izvorna poruka", "Originalna poruka", "Proslijedi poruku"),
         fields={
@@ -534,10 +535,10 @@ LANGUAGES: dict[str, Labels] = {
     "sk": Labels(
         separators=("Preposlaná správa --- Forwarded Message", "Preposlaná správa", "Pôvodná správa"),
         fields={
-            "from": ("Od",),
-            "date": ("Dátum", "Odoslané"),
+            "from": ("Od", "Odosielateľ"),
+            "date": ("Dátum", "Odoslané", "Odoslať"),
             "subject": ("Predmet",),
-            "to": ("Pre", "Komu"),
+            "to": ("Pre", "Komu", "Príjemca"),
             "cc": ("Kópia",),
         },
         reply=(("Dňa", "napísal"),),
@@ -583,7 +584,7 @@ LANGUAGES: dict[str, Labels] = {
         fields={
             "from": ("No", "Kas"),
             "date": ("Datums", "Nosūtīts"),
-            "subject": ("Temats",),
+            "subject": ("Temats", "Tēma"),
             "to": ("Uz", "Kam"),
             "cc": ("Kopija",),
         },
@@ -595,10 +596,12 @@ LANGUAGES: dict[str, Labels] = {
         ),
     ),
     "lt": Labels(
-        separators=("Persiųstas laiškas", "Originalus laiškas", "Originalus tekstas"),
+        separators=(
+            "Persiųstas laiškas", "Originalus laiškas", "Originalus tekstas", "Persiųstas pranešimas",
+        ),
         fields={
             "from": ("Kas", "Nuo", "Siuntėjas"),
-            "date": ("Data", "Išsiųsta"),
+            "date": ("Data", "Išsiųsta", "Išsiųstas"),
             "subject": ("Tema",),
             "to": ("Kam", "Gavėjas"),
             "cc": ("Kopija",),
@@ -627,10 +630,10 @@ LANGUAGES: dict[str, Labels] = {
         ),
     ),
     "bg": Labels(
-        separators=("Препратено писмо", "Оригинално писмо"),
+        separators=("Препратено писмо", "Оригинално писмо", "Препратено съобщение"),
         fields={
             "from": ("От",),
-            "date": ("Дата", "Изпрати до"),
+            "date": ("Дата", "Изпрати до", "Изпратено"),
             "subject": ("Тема", "Заглавие"),
             "to": ("До",),
             "cc": ("Копие", "Копие до"),
@@ -645,7 +648,7 @@ LANGUAGES: dict[str, Labels] = {
         separators=("Προωθημένο μήνυμα", "Αρχικό μήνυμα", "Πρωτότυπο μήνυμα"),
         fields={
             "from": ("Από", "Αποστολέας"),
-            "date": ("Ημερομηνία", "Αποστολή"),
+            "date": ("Ημερομηνία", "Αποστολή", "Απεσταλμένα"),
             "subject": ("Θέμα",),
             "to": ("Προς", "Παραλήπτης"),
             "cc": ("Κοιν.", "Κοιν", "Κοινοποίηση"),
@@ -675,8 +678,8 @@ LANGUAGES: dict[str, Labels] = {
     "ko": Labels(
         separators=("전달된 메시지", "원본 메시지"),
         fields={
-            "from": ("보낸 사람",),
-            "date": ("날짜", "보낸 날짜", "보낸 시간"),
+            "from": ("보낸 사람", "보내는 사람"),
+            "date": ("날짜", "보낸 날짜", "보낸 시간", "보냄"),
             "subject": ("제목",),
             "to": ("받는 사람", "수신"),
             "cc": ("참조",),
@@ -685,11 +688,12 @@ LANGUAGES: dict[str, Labels] = {
     ),
     "zh": Labels(
         separators=(
-            "转发的消息", "转发的邮件", "原始邮件", "转发邮件信息", "轉寄郵件", "轉寄的郵件", "原始郵件",
+            "转发的消息", "转发的邮件", "转发邮件", "原始邮件", "转发邮件信息",
+            "轉寄郵件", "轉寄的郵件", "原始郵件",
         ),
         fields={
             "from": ("发件人", "寄件者", "從"),
-            "date": ("日期", "发送时间", "发送日期", "寄送日期", "寄件備份"),
+            "date": ("日期", "发送时间", "发送日期", "发送", "寄送日期", "寄件備份", "已傳送"),
             "subject": ("主题", "主旨"),
             "to": ("收件人", "收件者", "到"),
             "cc": ("抄送", "副本"),
@@ -699,12 +703,15 @@ LANGUAGES: dict[str, Labels] = {
         reply_prefixes=("答复",),
     ),
     "ar": Labels(
-        separators=("رسالة ممرّرة", "الرسالة الأساسية", "الرسالة الأصلية", "الرسالة التي تمت إعادة توجيهها"),
+        separators=(
+            "رسالة ممرّرة", "الرسالة الأساسية", "الرسالة الأصلية", "الرسالة التي تمت إعادة توجيهها",
+            "رسالة معاد توجيهها",
+        ),
         fields={
             "from": ("مِن", "من", "المرسل"),
-            "date": ("التاريخ", "المُرسل"),
+            "date": ("التاريخ", "المُرسل", "تم الإرسال"),
             "subject": ("الموضوع",),
-            "to": ("إلى", "المستقبل"),
+            "to": ("إلى", "الى", "المستقبل"),
             "cc": ("نسخة إلي", "نسخة كربونية"),
         },
         months=(

@@ -191,3 +191,46 @@ for _row in _ZM.strip().splitlines():
             strict=True,
         )
     )
+
+# SnappyMail (the-djmaze/snappymail): snappymail/v/0.0.0/app/localization/<lang>/user.json keys
+# COMPOSE/FORWARD_MESSAGE_TOP_TITLE, GLOBAL/FROM, GLOBAL/TO, COMPOSE/FORWARD_MESSAGE_TOP_SENT,
+# GLOBAL/SUBJECT; layout dev/View/Popup/Compose.js (ComposeType.Forward), date
+# timestampToString(..., 'FULL') = Intl {dateStyle: 'long', timeStyle: 'short'} (dev/prototype.js).
+# Columns: lang|separator|From|To|Sent|Subject. Norwegian is the "nb" folder, zh-CN the "zh" one.
+SNAPPYMAIL: dict[str, dict[str, str]] = {}
+_SM = """
+en|-------- Forwarded message -------|From|To|Sent|Subject
+it|------- Messaggio inoltrato -------|Da|A|Inviato il|Oggetto
+fr|-------- Message transféré -------|De|À|Envoyé|Sujet
+de|-------- Weitergeleitete Nachricht -------|Von|An|Gesendet|Betreff
+es|-------- Mensaje reenviado -------|De|Para|Enviado|Asunto
+pt|-------- Mensagem Encaminhada -------|De|Para|Enviado|Assunto
+pt-BR|-------- Mensagem Encaminhada -------|De|Para|Recebida|Assunto
+nl|-------- Doorgestuurd bericht -------|Van|Naar|Verzonden|Onderwerp
+sv|-------- Vidarebefordrat -------|Från|Till|Skickat|Ämne
+da|-------- Videresendt meddelelse -------|Fra|Til|Sendt|Emne
+no|-------- Videresendt melding -------|Fra|Til|Sendt|Emne
+fi|-------- Välitetty viesti -------|Lähettäjä|Vastaanottaja|Lähetetty|Aihe
+pl|-------- Wiadomość przekazana -------|Od|Do|Wysłano|Temat
+cs|-------- Přeposlaná zpráva -------|Odesílatel|Příjemce|Odeslat|Předmět
+ru|-------- Пересланное сообщение -------|От|Кому|Отправлено|Тема
+tr|-------- Yönlendirilmiş İleti -------|Kimden|Kime|Gönder|Konu
+hu|-------- Továbbított üzenet -------|Feladó|Címzett|Elküldött levelek|Tárgy
+ro|-------- Mesajul original -------|De la|către|Primit la|Subiect
+ja|-------- 転送されたメッセージ -------|差出人|宛先|送信済み|件名
+sk|-------- Preposlaná správa -------|Odosielateľ|Príjemca|Odoslať|Predmet
+uk|-------- Переслане повідомлення -------|Від|Кому|Надіслано|Тема
+et|-------- Edastatud kiri -------|Saatja|Saaja|Saadetud|Pealkiri
+lv|-------- Forwarded message -------|No|Kam|Nosūtīts|Tēma
+lt|-------- Persiųstas pranešimas -------|Nuo|Kam|Išsiųstas|Tema
+sl|-------- Posredovano sporočilo -------|Od|Za|Poslano|Zadeva
+bg|-------- Препратено съобщение -------|От|До|Изпратено|Заглавие
+el|-------- Προωθημένο μήνυμα -------|Από|Προς|Απεσταλμένα|Θέμα
+ko|-------- 전달된 메시지 -------|보내는 사람|받는 사람|보냄|제목
+zh-CN|-------- 转发邮件 -------|发件人|收件人|发送|主题
+zh-TW|-------- 轉寄郵件 -------|寄件者|收件者|已傳送|主旨
+ar|-------- رسالة معاد توجيهها -------|من|الى|تم الإرسال|الموضوع
+"""
+for _row in _SM.strip().splitlines():
+    _cols = _row.split("|")
+    SNAPPYMAIL[_cols[0]] = dict(zip(("sep", "from", "to", "sent", "subject"), _cols[1:], strict=True))

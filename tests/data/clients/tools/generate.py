@@ -420,9 +420,10 @@ for _lang in LANGS:
 def main() -> int:
     import others
     import shapes
+    import webmails
 
     names = set()
-    for build in BUILDERS + shapes.builders() + others.builders():
+    for build in BUILDERS + shapes.builders() + others.builders() + webmails.builders():
         name, raw, facts = build()
         assert name not in names, name
         names.add(name)
