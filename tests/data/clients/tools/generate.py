@@ -423,7 +423,9 @@ def main() -> int:
     import webmails
 
     names = set()
-    for build in BUILDERS + shapes.builders() + others.builders() + webmails.builders():
+    for build in (
+        BUILDERS + shapes.builders() + shapes.more_builders() + others.builders() + webmails.builders()
+    ):
         name, raw, facts = build()
         assert name not in names, name
         names.add(name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import html
+import textwrap
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import format_datetime
@@ -358,4 +359,161 @@ def builders() -> list[Any]:
     )
     for levels in chains:
         out.append(lambda levels=levels: chain(levels))
+    return out
+
+
+# --- long paragraphs: format=flowed soft breaks, signatures under the note --------------------
+
+
+def long_letter(lang: str, name: str) -> str:
+    """The letter as its author typed it: each paragraph one long line (as most people type)."""
+    letter = _pick(LANGS[lang].letters, name, "l")
+    paragraphs = letter.body.split("\n\n")
+    # Join the hand-wrapped lines of each paragraph but the sign-off (greeting line + name).
+    joined = [p.replace("\n", " ") for p in paragraphs[:-1]] + [paragraphs[-1]]
+    joined[1] = joined[1] + " " + MORE[lang]
+    return "\n\n".join(joined)
+
+
+# One more sentence per language, so that the paragraph runs past the client's 72 columns.
+MORE = {
+    "it": "Vi chiedo cortesemente di farmi sapere entro la fine della settimana come intendete procedere, perché devo organizzarmi con il lavoro.",
+    "de": "Ich bitte Sie daher, die Rechnung zu korrigieren und mir bis Ende des Monats eine neue zuzusenden, damit ich sie rechtzeitig bezahlen kann.",
+    "fr": "Je vous serais reconnaissante de bien vouloir me répondre avant la fin du mois, car je dois transmettre ces documents à mon assurance.",
+    "en": "I would be grateful if you could pass my thanks on to him and to the colleague who booked the visit so quickly on Friday afternoon.",
+    "es": "Me gustaría que hicierais llegar mi agradecimiento a la dependienta que me atendió, porque se tomó su tiempo para explicarme todas las opciones.",
+    "pl": "Proszę przekazać moje podziękowania również pani z infolinii, która umówiła wizytę na następny dzień i cierpliwie odpowiedziała na wszystkie pytania.",
+    "ru": "Передайте, пожалуйста, мою благодарность и девушке из колл-центра, которая быстро записала меня на удобное время и всё подробно объяснила.",
+    "sv": "Jag vill också tacka den trevliga personen i kundtjänst som bokade tiden åt mig och förklarade allt så tydligt att jag inte behövde ringa igen.",
+    "nl": "Ik wil ook de medewerker van de klantenservice bedanken die de afspraak zo snel heeft ingepland en mij daarna nog even heeft teruggebeld.",
+    "hu": "Külön köszönöm a kolléganőjüknek, aki türelmesen elmagyarázta a díjak részleteit, és még aznap elküldte nekem a javított számlát is.",
+}
+
+
+def flowed(text: str, width: int = 72) -> str:
+    """RFC 3676 format=flowed: long lines broken at spaces, each soft break a trailing space."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        parts = textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False)
+        out.extend(part + " " for part in parts[:-1])
+        out.append(parts[-1])
+    return "\n".join(out)
+
+
+def thunderbird_flowed(lang: str) -> Built:
+    name = f"thunderbird_{lang}_forward_flowed"
+    f = facts_for(name, lang)
+    body = long_letter(lang, name)
+    f.body = body
+    lab = THUNDERBIRD[lang]
+    raw = format_datetime(f.written)
+    rows = [
+        (lab["subject"], f.subject),
+        (lab["date"], raw),
+        (lab["from"], person(f.author)),
+        (lab["to"], person(BLOG)),
+    ]
+    text = (
+        f"{f.note}\n\n\n{lab['sep']}\n"
+        + "".join(f"{k}: \t{v}\n" for k, v in rows)
+        + "\n\n"
+        + flowed(body)
+        + "\n\n"
+    )
+    headers = outer_headers(
+        f, "Fwd: " + f.subject, f"<{_h(name, 10**8):08x}-tb@example.org>",
+        ("User-Agent", _pick(TB_AGENT, name).format(v=_h(name, 12))),
+    )  # fmt: skip
+    headers += [
+        ("Content-Type", "text/plain; charset=UTF-8; format=flowed"),
+        ("Content-Transfer-Encoding", "8bit"),
+    ]
+    source = SOURCES["thunderbird"] + "; RFC 3676 format=flowed, lines broken at 72 columns"
+    return name, message(headers, text), expected(f, source, f.written, raw)
+
+
+def roundcube_flowed(lang: str) -> Built:
+    name = f"roundcube_{lang}_forward_flowed"
+    f = facts_for(name, lang, seconds=False)
+    f.body = long_letter(lang, name)
+    lab = ROUNDCUBE[lang]
+    shown = f.written.astimezone(f.sent.tzinfo)
+    raw = shown.strftime("%Y-%m-%d %H:%M")
+    rows = [
+        (lab["subject"], f.subject),
+        (lab["date"], raw),
+        (lab["from"], person(f.author)),
+        (lab["to"], person(BLOG)),
+    ]
+    text = (
+        f"{f.note}\n\n\n-------- {lab['sep']} --------\n"
+        + "".join(f"{k}: {v}\n" for k, v in rows)
+        + "\n"
+        + flowed(f.body)
+    )
+    headers = outer_headers(
+        f, "Fwd: " + f.subject, f"<{_h(name, 10**12):x}@webmail.example.org>",
+        ("User-Agent", f"Roundcube Webmail/1.6.{_h(name, 10)}"),
+    )  # fmt: skip
+    headers += [
+        ("Content-Type", "text/plain; charset=UTF-8; format=flowed"),
+        ("Content-Transfer-Encoding", "8bit"),
+    ]
+    source = SOURCES["roundcube"] + "; RFC 3676 format=flowed, lines broken at 72 columns"
+    return name, message(headers, text), expected(f, source, shown, raw)
+
+
+SIGNATURES = {
+    "it": "-- \nAnna Bianchi\nUfficio Relazioni con i Clienti\nExample S.p.A. | Tel. +39 06 1234 5678",
+    "de": "-- \nKatrin Vogel\nKundenservice\nExample GmbH | Tel. +49 30 1234567",
+    "fr": "-- \nClaire Dubois\nService clients\nExample SAS | Tél. +33 1 23 45 67 89",
+}
+
+
+def thunderbird_signature(lang: str) -> Built:
+    """Thunderbird puts the forwarder's signature (after "-- ") under the note, above the forward."""
+    name = f"thunderbird_{lang}_forward_signature"
+    f = facts_for(name, lang)
+    f.forwarder = LANGS[lang].forwarders[0]
+    lab = THUNDERBIRD[lang]
+    raw = format_datetime(f.written)
+    rows = [
+        (lab["subject"], f.subject),
+        (lab["date"], raw),
+        (lab["from"], person(f.author)),
+        (lab["to"], person(BLOG)),
+    ]
+    text = (
+        f"{f.note}\n\n{SIGNATURES[lang]}\n\n\n{lab['sep']}\n"
+        + "".join(f"{k}: \t{v}\n" for k, v in rows)
+        + "\n\n"
+        + f.body
+        + "\n\n"
+    )
+    headers = outer_headers(
+        f, "Fwd: " + f.subject, f"<{_h(name, 10**8):08x}-tb@example.org>",
+        ("User-Agent", _pick(TB_AGENT, name).format(v=_h(name, 12))),
+    )  # fmt: skip
+    headers += [
+        ("Content-Type", "text/plain; charset=UTF-8; format=flowed"),
+        ("Content-Transfer-Encoding", "8bit"),
+    ]
+    source = (
+        SOURCES["thunderbird"]
+        + "; the forwarder's signature after the standard '-- ' delimiter, written by hand"
+    )
+    return name, message(headers, text), expected(f, source, f.written, raw)
+
+
+def more_builders() -> list[Any]:
+    out: list[Any] = []
+    for lang in ("it", "de", "fr", "en", "es", "pl", "ru", "sv"):
+        out.append(lambda lang=lang: thunderbird_flowed(lang))
+    for lang in ("it", "de", "nl", "hu"):
+        out.append(lambda lang=lang: roundcube_flowed(lang))
+    for lang in SIGNATURES:
+        out.append(lambda lang=lang: thunderbird_signature(lang))
     return out
