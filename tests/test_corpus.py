@@ -78,7 +78,7 @@ def test_case(eml: Path) -> None:
 
 
 def test_every_case_has_facts_and_a_source() -> None:
-    assert len(CASES) >= 150
+    assert len(CASES) >= 300
     assert {p.stem for p in CASES} == {p.stem for p in CLIENTS.glob("*.json")}
     for eml in CASES:
         _expected, source, chain = load(eml)
