@@ -32,8 +32,9 @@ def _split_line(line: str, pattern: re.Pattern[str], fields: Mapping[str, str]) 
     matches = list(pattern.finditer(line))
     if len(matches) < 3:
         return None
-    named = [fields[m.group(1).lower()] for m in matches]
-    if len(set(named)) != len(named) or "from" not in named or "subject" not in named:
+    # A case-insensitive match may not lower-case back to the table's key (Turkish dotted I).
+    named = [fields.get(m.group(1).lower()) for m in matches]
+    if None in named or len(set(named)) != len(named) or "from" not in named or "subject" not in named:
         return None
     lead = line[: matches[0].start()].strip()
     # Only a separator may stand before the first label ("----- Forwarded Message -----").

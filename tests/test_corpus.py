@@ -133,3 +133,9 @@ def test_a_yahoo_label_run_is_split_one_label_per_line() -> None:
 )
 def test_prose_and_partial_runs_are_left_alone(line: str) -> None:
     assert split_label_runs(line, FIELDS) == line
+
+
+def test_a_label_that_does_not_lower_case_back_to_the_table_is_no_crash() -> None:
+    turkish = {"kimden": "from", "kime": "to", "tarih": "date", "konu": "subject"}
+    line = "KİMDEN: a@example.org KİME: b@example.org TARİH: 1 Ocak 2026 KONU: Merhaba"
+    assert split_label_runs(line, turkish) == line
