@@ -223,16 +223,18 @@ def apple() -> Built:
     return name, message(headers, body), expected(f, SRC["apple"], f.written, date_text)
 
 
-def yahoo() -> Built:
-    name = "yahoo_en_forward_one_line"
-    f = facts_for(name, "en")
+def yahoo(variant: str = "") -> Built:
+    """Yahoo's plain text with the header labels run together on one line (issue 12)."""
+    name = "yahoo_en_forward_one_line" + variant
+    f = facts_for(name, "en", note=variant != "_no_note")
     shown = f.written.astimezone(f.sent.tzinfo)
     hour = (shown.hour % 12) or 12
     offset = shown.utcoffset() or timedelta(0)
     zone = f"GMT{int(offset.total_seconds() // 3600):+d}" if offset else "GMT"
     date_text = f"{shown:%A}, {shown:%B} {shown.day}, {shown.year}, {hour}:{shown:%M:%S} {'AM' if shown.hour < 12 else 'PM'} {zone}"
-    line = f"----- Forwarded Message ----- From: {person(f.author)} To: {person(BLOG)} Sent: {date_text} Subject: {f.subject}"
-    plain = f"{f.note}\n\n{line}\n\n{f.body}\n"
+    cc = " Cc: Customer Care <care@example.org>" if variant == "_cc" else ""
+    line = f"----- Forwarded Message ----- From: {person(f.author)} To: {person(BLOG)}{cc} Sent: {date_text} Subject: {f.subject}"
+    plain = (f"{f.note}\n\n" if f.note else "\n") + f"{line}\n\n{f.body}\n"
     headers = outer_headers(
         f,
         "Fwd: " + f.subject,
@@ -254,4 +256,5 @@ def builders() -> list[Any]:
     return [
         lambda: gmail(True), lambda: gmail(False), lambda: outlook(""), lambda: outlook("_signature"),
         outlook_zh, lambda: outlook_on_wrote(False), lambda: outlook_on_wrote(True), apple, yahoo,
+        lambda: yahoo("_cc"), lambda: yahoo("_no_note"),
     ]  # fmt: skip
