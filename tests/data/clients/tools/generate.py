@@ -181,13 +181,38 @@ TB_AGENT = (
 )
 
 
-def tb_header_lines(lab: dict[str, str], f: Facts, rfc_date: str) -> list[tuple[str, str]]:
+def tb_rows(
+    lab: dict[str, str], subject: str, rfc_date: str, author: tuple[str, str]
+) -> list[tuple[str, str]]:
+    """Thunderbird's forward header rows: Subject, Date, From, To."""
     return [
-        (lab["subject"], f.subject),
+        (lab["subject"], subject),
         (lab["date"], rfc_date),
-        (lab["from"], person(f.author)),
+        (lab["from"], person(author)),
         (lab["to"], person(BLOG)),
     ]
+
+
+def tb_block(lab: dict[str, str], rows: list[tuple[str, str]], tab: bool = True) -> str:
+    """The separator and ``Label: <TAB>value`` lines (no tab in the text part of an HTML forward)."""
+    gap = ": \t" if tab else ": "
+    return lab["sep"] + "\n" + "".join(f"{k}{gap}{v}\n" for k, v in rows)
+
+
+def rc_rows(
+    lab: dict[str, str], subject: str, date_text: str, author: tuple[str, str]
+) -> list[tuple[str, str]]:
+    """Roundcube's forward header rows: Subject, Date, From, To."""
+    return [
+        (lab["subject"], subject),
+        (lab["date"], date_text),
+        (lab["from"], person(author)),
+        (lab["to"], person(BLOG)),
+    ]
+
+
+def rc_block(lab: dict[str, str], rows: list[tuple[str, str]]) -> str:
+    return f"-------- {lab['sep']} --------\n" + "".join(f"{k}: {v}\n" for k, v in rows)
 
 
 def thunderbird(lang: str, html_mode: bool, note: bool = True) -> tuple[str, bytes, dict[str, Any]]:
@@ -195,9 +220,8 @@ def thunderbird(lang: str, html_mode: bool, note: bool = True) -> tuple[str, byt
     f = facts_for(name, lang, note=note)
     lab = THUNDERBIRD[lang]
     rfc_date = format_datetime(f.written)
-    rows = tb_header_lines(lab, f, rfc_date)
-    plain = (f"{f.note}\n\n\n" if f.note else "\n\n") + lab["sep"] + "\n"
-    plain += "".join(f"{k}: \t{v}\n" for k, v in rows) + "\n\n" + f.body + "\n\n"
+    rows = tb_rows(lab, f.subject, rfc_date, f.author)
+    plain = (f"{f.note}\n\n\n" if f.note else "\n\n") + tb_block(lab, rows) + "\n\n" + f.body + "\n\n"
     agent = ("User-Agent", _pick(TB_AGENT, name).format(v=_h(name, 12)))
     headers = outer_headers(f, "Fwd: " + f.subject, f"<{_h(name, 10**8):08x}-tb@example.org>", agent)
     headers.append(("Content-Language", lang))
@@ -251,14 +275,8 @@ def roundcube(lang: str, html_mode: bool) -> tuple[str, bytes, dict[str, Any]]:
         f, "Fwd: " + f.subject, f"<{_h(name, 10**12):x}@webmail.example.org>",
         ("User-Agent", f"Roundcube Webmail/1.6.{_h(name, 10)}"),
     )  # fmt: skip
-    rows = [
-        (lab["subject"], f.subject),
-        (lab["date"], date_text),
-        (lab["from"], person(f.author)),
-        (lab["to"], person(BLOG)),
-    ]
-    plain = (f.note or "") + f"\n\n\n-------- {lab['sep']} --------\n"
-    plain += "".join(f"{k}: {v}\n" for k, v in rows) + "\n" + f.body
+    rows = rc_rows(lab, f.subject, date_text, f.author)
+    plain = (f.note or "") + "\n\n\n" + rc_block(lab, rows) + "\n" + f.body
     if not html_mode:
         headers.append(("Content-Type", "text/plain; charset=UTF-8; format=flowed"))
         headers.append(("Content-Transfer-Encoding", "8bit"))

@@ -38,6 +38,10 @@ from generate import (
     outer_headers,
     part,
     person,
+    rc_block,
+    rc_rows,
+    tb_block,
+    tb_rows,
     zimbra_person,
 )
 
@@ -138,32 +142,14 @@ def render_block(client: str, lang: str, inner: Level, shown_tz: Any) -> tuple[s
     if client == "thunderbird":
         lab = THUNDERBIRD[lang]
         raw = format_datetime(inner.date)
-        rows = [
-            (lab["subject"], inner.subject),
-            (lab["date"], raw),
-            (lab["from"], person(inner.author)),
-            (lab["to"], person(BLOG)),
-        ]
-        return (
-            lab["sep"] + "\n" + "".join(f"{k}: \t{v}\n" for k, v in rows) + "\n\n" + inner.body,
-            raw,
-            inner.date,
-        )
+        block = tb_block(lab, tb_rows(lab, inner.subject, raw, inner.author))
+        return block + "\n\n" + inner.body, raw, inner.date
     shown = inner.date.astimezone(shown_tz)
     if client == "roundcube":
         lab = ROUNDCUBE[lang]
         raw = shown.strftime("%Y-%m-%d %H:%M")
-        rows = [
-            (lab["subject"], inner.subject),
-            (lab["date"], raw),
-            (lab["from"], person(inner.author)),
-            (lab["to"], person(BLOG)),
-        ]
-        return (
-            f"-------- {lab['sep']} --------\n" + "".join(f"{k}: {v}\n" for k, v in rows) + "\n" + inner.body,
-            raw,
-            shown.replace(second=0),
-        )
+        block = rc_block(lab, rc_rows(lab, inner.subject, raw, inner.author))
+        return block + "\n" + inner.body, raw, shown.replace(second=0)
     if client == "k9":
         lab = K9[lang]
         raw = babel_datetime(shown, "long", tzinfo=shown_tz, locale=BABEL_LOCALE.get(lang, lang))
@@ -260,20 +246,9 @@ def thunderbird_html_variant(lang: str, variant: str) -> Built:
     below = LANGS[lang].notes[-1] if variant == "note_below" else None
     lab = THUNDERBIRD[lang]
     raw_date = format_datetime(f.written)
-    rows = [
-        (lab["subject"], f.subject),
-        (lab["date"], raw_date),
-        (lab["from"], person(f.author)),
-        (lab["to"], person(BLOG)),
-    ]
+    rows = tb_rows(lab, f.subject, raw_date, f.author)
     plain = (
-        (f"{f.note}\n\n\n" if f.note else "\n\n")
-        + lab["sep"]
-        + "\n"
-        + "".join(f"{k}: {v}\n" for k, v in rows)
-        + "\n\n"
-        + f.body
-        + "\n\n"
+        (f"{f.note}\n\n\n" if f.note else "\n\n") + tb_block(lab, rows, tab=False) + "\n\n" + f.body + "\n\n"
     )
     if below:
         plain += below + "\n"
@@ -410,19 +385,8 @@ def thunderbird_flowed(lang: str) -> Built:
     f.body = body
     lab = THUNDERBIRD[lang]
     raw = format_datetime(f.written)
-    rows = [
-        (lab["subject"], f.subject),
-        (lab["date"], raw),
-        (lab["from"], person(f.author)),
-        (lab["to"], person(BLOG)),
-    ]
-    text = (
-        f"{f.note}\n\n\n{lab['sep']}\n"
-        + "".join(f"{k}: \t{v}\n" for k, v in rows)
-        + "\n\n"
-        + flowed(body)
-        + "\n\n"
-    )
+    rows = tb_rows(lab, f.subject, raw, f.author)
+    text = f"{f.note}\n\n\n" + tb_block(lab, rows) + "\n\n" + flowed(body) + "\n\n"
     headers = outer_headers(
         f, "Fwd: " + f.subject, f"<{_h(name, 10**8):08x}-tb@example.org>",
         ("User-Agent", _pick(TB_AGENT, name).format(v=_h(name, 12))),
@@ -442,12 +406,7 @@ def roundcube_flowed(lang: str) -> Built:
     lab = ROUNDCUBE[lang]
     shown = f.written.astimezone(f.sent.tzinfo)
     raw = shown.strftime("%Y-%m-%d %H:%M")
-    rows = [
-        (lab["subject"], f.subject),
-        (lab["date"], raw),
-        (lab["from"], person(f.author)),
-        (lab["to"], person(BLOG)),
-    ]
+    rows = tb_rows(lab, f.subject, raw, f.author)
     text = (
         f"{f.note}\n\n\n-------- {lab['sep']} --------\n"
         + "".join(f"{k}: {v}\n" for k, v in rows)
@@ -480,19 +439,8 @@ def thunderbird_signature(lang: str) -> Built:
     f.forwarder = LANGS[lang].forwarders[0]
     lab = THUNDERBIRD[lang]
     raw = format_datetime(f.written)
-    rows = [
-        (lab["subject"], f.subject),
-        (lab["date"], raw),
-        (lab["from"], person(f.author)),
-        (lab["to"], person(BLOG)),
-    ]
-    text = (
-        f"{f.note}\n\n{SIGNATURES[lang]}\n\n\n{lab['sep']}\n"
-        + "".join(f"{k}: \t{v}\n" for k, v in rows)
-        + "\n\n"
-        + f.body
-        + "\n\n"
-    )
+    rows = tb_rows(lab, f.subject, raw, f.author)
+    text = f"{f.note}\n\n{SIGNATURES[lang]}\n\n\n" + tb_block(lab, rows) + "\n\n" + f.body + "\n\n"
     headers = outer_headers(
         f, "Fwd: " + f.subject, f"<{_h(name, 10**8):08x}-tb@example.org>",
         ("User-Agent", _pick(TB_AGENT, name).format(v=_h(name, 12))),
