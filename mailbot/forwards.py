@@ -36,9 +36,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
+from mailbot.forward_shapes import split_label_runs
 from mailbot.models import Extraction, Forwarder, Letter, ParsedMessage, Person
 
 # --- data: what clients write, per language ---------------------------------------------------
@@ -509,6 +510,229 @@ LANGUAGES: dict[str, Labels] = {
         reply_prefixes=("返信",),
         device_lines=(r"(?:iPhone|iPad|Android)から送信",),
         disclaimers=(r"(?:この|本)(?:メール|電子メール).{0,250}?(?:機密|秘密)",),
+    ),
+    # --- Languages added from the clients' own localisation files (tests/data/clients/SOURCES.md):
+    # Thunderbird (mime.properties, composeMsgs.properties), Roundcube (labels.inc), K-9 Mail
+    # (strings.xml), Zimbra (ZmMsg/AjxMsg/I18nMsg properties), SnappyMail (user.json); months as
+    # CLDR writes them in dates.
+    "hr": Labels(
+        separators=("Proslijeđena poruka", "Izvorna poruka", "Originalna poruka", "Proslijedi poruku"),
+        fields={
+            "from": ("Šalje", "Od"),
+            "date": ("Datum", "Poslano"),
+            "subject": ("Naslov", "Predmet"),
+            "to": ("Prima", "Za"),
+            "cc": ("Kopija",),
+        },
+        reply=(("", "piše"),),
+        # October ("listopad") is left empty: the word is November in Polish and Czech.
+        months=(
+            "siječanj siječnja", "veljača veljače", "ožujak ožujka", "travanj travnja", "svibanj svibnja",
+            "lipanj lipnja", "srpanj srpnja", "kolovoz kolovoza", "rujan rujna", "",
+            "studeni studenoga studenog", "prosinac prosinca",
+        ),
+    ),
+    "sk": Labels(
+        separators=("Preposlaná správa --- Forwarded Message", "Preposlaná správa", "Pôvodná správa"),
+        fields={
+            "from": ("Od", "Odosielateľ"),
+            "date": ("Dátum", "Odoslané", "Odoslať"),
+            "subject": ("Predmet",),
+            "to": ("Pre", "Komu", "Príjemca"),
+            "cc": ("Kópia",),
+        },
+        reply=(("Dňa", "napísal"),),
+        months=(
+            "január januára", "február februára", "marec marca", "apríl apríla", "máj mája", "jún júna",
+            "júl júla", "august augusta", "september septembra", "október októbra", "november novembra",
+            "december decembra",
+        ),
+    ),
+    "uk": Labels(
+        separators=("Переслане повідомлення", "Оригінальне повідомлення"),
+        fields={
+            "from": ("Від", "Від кого"),
+            "date": ("Дата", "Надіслано"),
+            "subject": ("Тема",),
+            "to": ("Кому",),
+            "cc": ("Копія",),
+        },
+        months=(
+            "січня січень", "лютого лютий", "березня березень", "квітня квітень", "травня травень",
+            "червня червень", "липня липень", "серпня серпень", "вересня вересень", "жовтня жовтень",
+            "листопада листопад", "грудня грудень",
+        ),
+    ),
+    "et": Labels(
+        separators=("Edastatud kiri", "Esialgne kiri", "Algne kiri"),
+        fields={
+            "from": ("Saatja", "Kellelt"),
+            "date": ("Kuupäev", "Saadetud"),
+            "subject": ("Teema", "Pealkiri"),
+            "to": ("Saaja", "Kellele"),
+            "cc": ("Koopia",),
+        },
+        reply=(("", "kirjutas"),),
+        months=(
+            "jaanuar jaanuari", "veebruar veebruari", "märts märtsi", "aprill aprilli", "mai", "juuni",
+            "juuli", "august augusti", "september septembri", "oktoober oktoobri", "november novembri",
+            "detsember detsembri",
+        ),
+    ),
+    "lv": Labels(
+        separators=("Pārsūtītā vēstule", "Sākotnējā vēstule", "Sākotnējā ziņa"),
+        fields={
+            "from": ("No", "Kas"),
+            "date": ("Datums", "Nosūtīts"),
+            "subject": ("Temats", "Tēma"),
+            "to": ("Uz", "Kam"),
+            "cc": ("Kopija",),
+        },
+        reply=(("", "rakstīja"),),
+        months=(
+            "janvāris janvārī", "februāris februārī", "marts martā", "aprīlis aprīlī", "maijs maijā",
+            "jūnijs jūnijā", "jūlijs jūlijā", "augusts augustā", "septembris septembrī", "oktobris oktobrī",
+            "novembris novembrī", "decembris decembrī",
+        ),
+    ),
+    "lt": Labels(
+        separators=(
+            "Persiųstas laiškas", "Originalus laiškas", "Originalus tekstas", "Persiųstas pranešimas",
+        ),
+        fields={
+            "from": ("Kas", "Nuo", "Siuntėjas"),
+            "date": ("Data", "Išsiųsta", "Išsiųstas"),
+            "subject": ("Tema",),
+            "to": ("Kam", "Gavėjas"),
+            "cc": ("Kopija",),
+        },
+        reply=(("", "rašė"),),
+        months=(
+            "sausio sausis", "vasario vasaris", "kovo kovas", "balandžio balandis", "gegužės gegužė",
+            "birželio birželis", "liepos liepa", "rugpjūčio rugpjūtis", "rugsėjo rugsėjis", "spalio spalis",
+            "lapkričio lapkritis", "gruodžio gruodis",
+        ),
+    ),
+    "sl": Labels(
+        separators=("Posredovano sporočilo", "Izvorno sporočilo", "Izvirno sporočilo"),
+        fields={
+            "from": ("Od",),
+            "date": ("Datum", "Poslano"),
+            "subject": ("Zadeva",),
+            "to": ("Za",),
+            "cc": ("Kp",),
+        },
+        reply=(("", "napisal"),),
+        months=(
+            "januar januarja", "februar februarja", "marec marca", "april aprila", "maj maja",
+            "junij junija", "julij julija", "avgust avgusta", "september septembra", "oktober oktobra",
+            "november novembra", "december decembra",
+        ),
+    ),
+    "bg": Labels(
+        separators=("Препратено писмо", "Оригинално писмо", "Препратено съобщение"),
+        fields={
+            "from": ("От",),
+            "date": ("Дата", "Изпрати до", "Изпратено"),
+            "subject": ("Тема", "Заглавие"),
+            "to": ("До",),
+            "cc": ("Копие", "Копие до"),
+        },
+        reply=(("На", "написа"),),
+        months=(
+            "януари", "февруари", "март", "април", "май", "юни", "юли", "август", "септември",
+            "октомври", "ноември", "декември",
+        ),
+    ),
+    "el": Labels(
+        separators=("Προωθημένο μήνυμα", "Αρχικό μήνυμα", "Πρωτότυπο μήνυμα"),
+        fields={
+            "from": ("Από", "Αποστολέας"),
+            "date": ("Ημερομηνία", "Αποστολή", "Απεσταλμένα"),
+            "subject": ("Θέμα",),
+            "to": ("Προς", "Παραλήπτης"),
+            "cc": ("Κοιν.", "Κοιν", "Κοινοποίηση"),
+        },
+        reply=(("Στις", "έγραψε"),),
+        months=(
+            "ιανουαρίου ιανουάριος", "φεβρουαρίου φεβρουάριος", "μαρτίου μάρτιος", "απριλίου απρίλιος",
+            "μαΐου μάιος", "ιουνίου ιούνιος", "ιουλίου ιούλιος", "αυγούστου αύγουστος",
+            "σεπτεμβρίου σεπτέμβριος", "οκτωβρίου οκτώβριος", "νοεμβρίου νοέμβριος", "δεκεμβρίου δεκέμβριος",
+        ),
+    ),
+    "ca": Labels(
+        separators=("Missatge reenviat", "Missatge original"),
+        fields={
+            "from": ("De", "Remitent"),
+            "date": ("Data", "Enviat"),
+            "subject": ("Assumpte",),
+            "to": ("A", "Destinatari"),
+            "cc": ("A/c",),
+        },
+        reply=(("El", "ha escrit"),),
+        months=(
+            "gener", "febrer", "març", "abril", "maig", "juny", "juliol", "agost", "setembre", "octubre",
+            "novembre", "desembre",
+        ),
+    ),
+    "ko": Labels(
+        separators=("전달된 메시지", "원본 메시지"),
+        fields={
+            "from": ("보낸 사람", "보내는 사람"),
+            "date": ("날짜", "보낸 날짜", "보낸 시간", "보냄"),
+            "subject": ("제목",),
+            "to": ("받는 사람", "수신"),
+            "cc": ("참조",),
+        },
+        reply=(("", "쓴 글"),),
+    ),
+    "zh": Labels(
+        separators=(
+            "转发的消息", "转发的邮件", "转发邮件", "原始邮件", "转发邮件信息",
+            "轉寄郵件", "轉寄的郵件", "原始郵件",
+        ),
+        fields={
+            "from": ("发件人", "寄件者", "從"),
+            "date": ("日期", "发送时间", "发送日期", "发送", "寄送日期", "寄件備份", "已傳送"),
+            "subject": ("主题", "主旨"),
+            "to": ("收件人", "收件者", "到"),
+            "cc": ("抄送", "副本"),
+        },
+        reply=(("在", "写道"), ("", "寫道")),
+        forward_prefixes=("转发", "轉寄"),
+        reply_prefixes=("答复",),
+    ),
+    "ar": Labels(
+        separators=(
+            "رسالة ممرّرة", "الرسالة الأساسية", "الرسالة الأصلية", "الرسالة التي تمت إعادة توجيهها",
+            "رسالة معاد توجيهها",
+        ),
+        fields={
+            "from": ("مِن", "من", "المرسل"),
+            "date": ("التاريخ", "المُرسل", "تم الإرسال"),
+            "subject": ("الموضوع",),
+            "to": ("إلى", "الى", "المستقبل"),
+            "cc": ("نسخة إلي", "نسخة كربونية"),
+        },
+        months=(
+            "يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر",
+            "نوفمبر", "ديسمبر",
+        ),
+    ),
+    "he": Labels(
+        separators=("הודעה שהועברה", "הודעה מקורית"),
+        fields={
+            "from": ("מאת",),
+            "date": ("תאריך", "נשלח"),
+            "subject": ("נושא",),
+            "to": ("אל",),
+            "cc": ("עותק", "לידיעה"),
+        },
+        months=(
+            "ינואר בינואר", "פברואר בפברואר", "מרץ במרץ", "אפריל באפריל", "מאי במאי", "יוני ביוני",
+            "יולי ביולי", "אוגוסט באוגוסט", "ספטמבר בספטמבר", "אוקטובר באוקטובר", "נובמבר בנובמבר",
+            "דצמבר בדצמבר",
+        ),
     ),
 }  # fmt: skip
 
@@ -1001,6 +1225,7 @@ def extract(message: ParsedMessage, *, drop_patterns: Sequence[re.Pattern[str]] 
     besides the built-in disclaimers and device lines.
     """
     node = _node_of(message)
+    node = replace(node, body=split_label_runs(node.body, _FIELD_BY_LABEL))
     forwarders: list[Forwarder] = []
     # A bound on the chain depth keeps a hostile message from looping for long.
     for _ in range(32):
