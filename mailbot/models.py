@@ -156,7 +156,9 @@ class Post:
 
     ``author`` and ``forwarded_by`` are display strings chosen by the
     attribution policy (e.g. "Tommaso", "i colleghi di Napoli"); the author's
-    address is never part of a post.
+    address is never part of a post. ``intro`` is the editors' text above the
+    letter (by default :func:`mailbot.wording.default_intro`); when it is None
+    the site shows an automatic thanks line instead.
     """
 
     id: str
@@ -171,6 +173,9 @@ class Post:
     # Files (images) to publish beside the post page, already made safe by the
     # pipeline: (public file name, path of the prepared file on disk).
     assets: tuple[tuple[str, Path], ...] = ()
+    # Forwarders' notes to show under the intro, each marked as a forwarder's note. The
+    # pipeline fills this only with ``[attribution] publish_notes = true``: notes are internal.
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ reader never follows a link to a missing file: static files and new or changed
 post pages first, then the pages that link to them (archives, numbered pages,
 front page), then feeds and sitemap, and stale files are removed last.
 
-This module imports only models, config, errors, fsutil and textutil: it is one stage.
+This module imports only models, config, errors, fsutil, textutil and wording: it is one stage.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from __future__ import annotations
 import functools
 import gettext
 import hashlib
-import io
 import itertools
 import json
 import os
@@ -49,8 +48,6 @@ import jinja2
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
 from babel.lists import format_list
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from markupsafe import Markup, escape
 
 from .config import SiteConfig
@@ -58,8 +55,10 @@ from .errors import MailbotError, PublishError
 from .fsutil import atomic_write, safe_join
 from .models import Post
 from .textutil import slugify
+from .wording import LOCALE_DIR, grammar_for, to_names, translations, translations_and_bytes
 
 __all__ = [
+    "LOCALE_DIR",
     "MANIFEST_NAME",
     "PublishReport",
     "builtin_templates_dir",
@@ -72,14 +71,12 @@ __all__ = [
 
 MANIFEST_NAME = ".mailbot-manifest.json"
 FEED_ENTRIES = 20
-LOCALE_DIR = Path(__file__).parent / "locale"
-DOMAIN = "mailbot"
 
 _PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 _REPO_TEMPLATES = Path(__file__).parent.parent / "templates"
 _MANIFEST_VERSION = 2
 # Bump when a change to this module changes the bytes of pages: published sites re-render.
-_RENDER_VERSION = "mailbot-publish-2"
+_RENDER_VERSION = "mailbot-publish-3"
 
 # ---------------------------------------------------------------------------
 # Slugs and paths
@@ -178,29 +175,8 @@ def render_letter(text: str, *, signoff: bool = False) -> Markup:
 
 
 # ---------------------------------------------------------------------------
-# Theme words: gettext catalogs read with Babel; grammar helpers per language
+# Theme words: the catalogs and grammars of mailbot.wording, made fast for Jinja
 # ---------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=16)
-def _catalog_for(code: str) -> tuple[gettext.NullTranslations, bytes]:
-    """The translations in ``locale/<code>``, and the catalog's bytes (part of every fingerprint)."""
-    po = LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po"
-    try:
-        data = po.read_bytes()
-    except FileNotFoundError:
-        return gettext.NullTranslations(), b""
-    except OSError as exc:
-        raise PublishError(f"the catalog {po} cannot be read ({exc.strerror}); check the install.") from exc
-    try:
-        catalog = read_po(io.BytesIO(data), locale=code, domain=DOMAIN)
-        # GNUTranslations reads the compiled form: compile in memory, no build step to forget.
-        mo = io.BytesIO()
-        write_mo(mo, catalog)
-        mo.seek(0)
-        return gettext.GNUTranslations(mo), data
-    except Exception as exc:  # Babel and gettext raise assorted errors on a damaged catalog
-        raise PublishError(f"the catalog {po} is damaged ({exc}); restore it from the release.") from exc
 
 
 def _fast_gettext(words: gettext.NullTranslations) -> Callable[..., Markup]:
@@ -222,103 +198,6 @@ def _fast_ngettext(words: gettext.NullTranslations) -> Callable[..., Markup]:
         return Markup(words.ngettext(singular, plural, num)) % variables
 
     return ngettext_
-
-
-def translations(locale: Locale) -> gettext.NullTranslations:
-    """The theme's words for ``locale`` (``it_CH`` falls back to ``it``); English when none ship."""
-    return _translations_and_bytes(locale)[0]
-
-
-def _translations_and_bytes(locale: Locale) -> tuple[gettext.NullTranslations, bytes]:
-    for code in dict.fromkeys((str(locale), locale.language)):
-        found = _catalog_for(code)
-        if found[1]:
-            return found
-    return gettext.NullTranslations(), b""
-
-
-@dataclass(frozen=True)
-class _Grammar:
-    """How a language puts "to <names>" and "from <author>" in the thanks sentence."""
-
-    to: Callable[[str], str]
-    of: Callable[[str], str]
-    plural: Callable[[Sequence[str]], bool]
-    # Italian repeats the preposition before each name ("a Laura e ai colleghi");
-    # English says it once ("to Laura and the colleagues").
-    each: bool = False
-
-
-# Italian fuses "a"/"di" with a leading article: "a i colleghi" -> "ai colleghi".
-_IT_ARTICLES = {
-    "il": ("al", "del"),
-    "lo": ("allo", "dello"),
-    "la": ("alla", "della"),
-    "i": ("ai", "dei"),
-    "gli": ("agli", "degli"),
-    "le": ("alle", "delle"),
-}
-_IT_PLURAL_ARTICLES = frozenset({"i", "gli", "le"})
-
-
-def _it_preposition(prep: str, phrase: str) -> str:
-    word, _, rest = phrase.partition(" ")
-    fused = _IT_ARTICLES.get(word.lower())
-    if fused is not None and rest:
-        return f"{fused[0] if prep == 'a' else fused[1]} {rest}"
-    if phrase[:2].lower() in ("l'", "l\u2019"):
-        return ("all'" if prep == "a" else "dell'") + phrase[2:]
-    if prep == "a" and phrase[:1].lower() == "a":
-        return f"ad {phrase}"  # "ad Anna": the euphonic d before the same vowel
-    return f"{prep} {phrase}"
-
-
-# French fuses "à"/"de" with le/les and elides "de" before a vowel: "aux collègues", "d'Anna".
-_FR_ARTICLES = {"le": ("au", "du"), "les": ("aux", "des")}
-_FR_VOWELS = frozenset("aeiouhyàâäéèêëîïôöùûüœ")
-
-
-def _fr_preposition(prep: str, phrase: str) -> str:
-    word, _, rest = phrase.partition(" ")
-    fused = _FR_ARTICLES.get(word.lower())
-    if fused is not None and rest:
-        return f"{fused[0] if prep == 'à' else fused[1]} {rest}"
-    if prep == "de" and phrase[:1].lower() in _FR_VOWELS:
-        return f"d\u2019{phrase}"
-    return f"{prep} {phrase}"
-
-
-# Spanish fuses "a"/"de" with "el": "al equipo", "del señor Ruiz".
-def _es_preposition(prep: str, phrase: str) -> str:
-    word, _, rest = phrase.partition(" ")
-    if word.lower() == "el" and rest:
-        return f"{'al' if prep == 'a' else 'del'} {rest}"
-    return f"{prep} {phrase}"
-
-
-_GRAMMARS: dict[str, _Grammar] = {
-    "it": _Grammar(
-        to=functools.partial(_it_preposition, "a"),
-        of=functools.partial(_it_preposition, "di"),
-        plural=lambda names: (
-            len(names) > 1 or (bool(names) and names[0].split(" ", 1)[0].lower() in _IT_PLURAL_ARTICLES)
-        ),
-        each=True,
-    ),
-    "fr": _Grammar(
-        to=functools.partial(_fr_preposition, "à"),
-        of=functools.partial(_fr_preposition, "de"),
-        plural=lambda names: len(names) > 1,
-        each=True,
-    ),
-    "es": _Grammar(
-        to=functools.partial(_es_preposition, "a"),
-        of=functools.partial(_es_preposition, "de"),
-        plural=lambda names: len(names) > 1,
-        each=True,
-    ),
-}
-_DEFAULT_GRAMMAR = _Grammar(to=lambda s: f"to {s}", of=lambda s: f"from {s}", plural=lambda n: len(n) > 1)
 
 
 # ---------------------------------------------------------------------------
@@ -360,6 +239,7 @@ class PostView:
     # templates prefix them with ``root``.
     assets: list[str]
     _intro: str | None
+    _notes: tuple[str, ...]
     _body: str
     _entry_renderer: Callable[[PostView], Markup]
     _cache: dict[str, Markup] = field(default_factory=dict)
@@ -372,6 +252,11 @@ class PostView:
         if found is None:
             found = self._cache["intro"] = render_letter(self._intro)
         return found
+
+    @property
+    def notes_html(self) -> list[Markup]:
+        """The forwarders' notes the pipeline chose to publish (none by default), as HTML."""
+        return [render_letter(note) for note in self._notes]
 
     @property
     def body_html(self) -> Markup:
@@ -448,6 +333,7 @@ def _post_fingerprint(post: Post) -> str:
         post.letter_date.isoformat() if post.letter_date else "",
         post.date.isoformat(),
         "\x1f".join(name for name, _ in post.assets),
+        "\x1e".join(post.notes),
     )
 
 
@@ -481,7 +367,7 @@ class _Theme:
                 f'site.language {site.language!r} is not a known locale; use a code like "it" or "en".'
             ) from exc
         self.tz = site.tz
-        self.grammar = _GRAMMARS.get(self.locale.language, _DEFAULT_GRAMMAR)
+        self.grammar = grammar_for(self.locale)
         builtin = builtin_templates_dir()
         loader: jinja2.BaseLoader = jinja2.FileSystemLoader(builtin)
         template_dirs = [builtin]
@@ -500,7 +386,7 @@ class _Theme:
             keep_trailing_newline=True,
             auto_reload=False,
         )
-        words, catalog_bytes = _translations_and_bytes(self.locale)
+        words, catalog_bytes = translations_and_bytes(self.locale)
         cast(Any, self.env).install_gettext_translations(words, newstyle=True)
         # The extension's newstyle callables go through three Jinja context calls per word;
         # these plain functions do the same (escape the variables, always %-format) in one.
@@ -621,10 +507,6 @@ class _Theme:
         author = _clean(post.author).strip()
         forwarders = tuple(name for name in (_clean(n).strip() for n in post.forwarded_by) if name)
         names = self.names(forwarders)
-        if self.grammar.each and len(forwarders) > 1:
-            to_names = format_list([self.grammar.to(n) for n in forwarders], locale=self.locale)
-        else:
-            to_names = self.grammar.to(names) if names else ""
         letter_local = _local(post.letter_date, self.tz) if post.letter_date is not None else None
         day = local.date()
         return PostView(
@@ -633,7 +515,7 @@ class _Theme:
             author=author,
             forwarded_by=forwarders,
             names=names,
-            to_names=to_names,
+            to_names=to_names(self.grammar, self.locale, forwarders, names),
             of_author=self.grammar.of(author) if author else "",
             forwarders_count=2 if self.grammar.plural(forwarders) else 1,
             path=path,
@@ -651,6 +533,7 @@ class _Theme:
             month_label=self.month_label(day),
             assets=[path + name for name, _ in post.assets],
             _intro=_clean(post.intro) if post.intro is not None else None,
+            _notes=tuple(note for note in (_clean(n).strip() for n in post.notes) if note),
             _body=post.body,
             _entry_renderer=self.entry,
         )

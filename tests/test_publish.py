@@ -248,8 +248,10 @@ def test_italian_date_headers_and_attribution(tmp_path: Path) -> None:
     assert 'datetime="2007-01-23T10:15:00+01:00"' in page
     assert "Data della lettera: <time" in page and "20 gennaio 2007" in page
     first = (out / "2006/12/perche-vi-scrivo/index.html").read_text(encoding="utf-8")
-    assert "Grazie ad Anna e a Marco che ci hanno girato questa lettera di Lucia." in first
-    assert '<div class="note">\n<p>Questa ci ha fatto sorridere.<br>\nLeggetela tutta!</p>' in first
+    # The editors' intro stands in for the automatic thanks line: no thanks twice.
+    assert '<div class="intro">\n<p>Questa ci ha fatto sorridere.<br>\nLeggetela tutta!</p>' in first
+    assert "che ci hanno girato" not in first and 'class="attribution"' not in first
+    assert "Inoltrata da: Anna e Marco" in first
     assert "sabato 30 dicembre 2006" in first
     direct = (out / "2007/01/scritta-a-mano/index.html").read_text(encoding="utf-8")
     assert "Una lettera del signor Rossi." in direct
@@ -268,7 +270,8 @@ def test_english_dates_words_and_time_zone(tmp_path: Path) -> None:
     assert "Thanks to our colleagues in Leeds for forwarding this letter from Tom." in page
     assert '<html lang="en">' in page
     first = (out / "2006/12/why-i-am-writing/index.html").read_text(encoding="utf-8")
-    assert "Thanks to Anna and Mark for forwarding this letter from Lucy." in first
+    assert '<div class="intro">\n<p>This one made us smile.</p>' in first
+    assert "for forwarding" not in first
     hand = (out / "2007/01/handwritten/index.html").read_text(encoding="utf-8")
     assert "A letter from Mr Ross." in hand
     assert "Wednesday, January 24, 2007" in hand  # 00:30 UTC is 00:30 GMT in January
@@ -285,7 +288,7 @@ def test_winter_post_in_rome_late_utc_goes_to_next_day(tmp_path: Path) -> None:
 
 def test_unknown_language_falls_back_to_english_words(tmp_path: Path) -> None:
     site = SiteConfig(language="nl", timezone="Europe/Amsterdam")  # no Dutch catalog ships
-    out = _render(tmp_path, english_posts()[:1], site)
+    out = _render(tmp_path, [dataclasses.replace(english_posts()[0], intro=None)], site)
     page = (out / "2006/12/why-i-am-writing/index.html").read_text(encoding="utf-8")
     assert "zaterdag 30 december 2006" in page
     assert "Thanks to Anna en Mark for forwarding this letter from Lucy." in page
@@ -394,7 +397,8 @@ def test_customer_text_is_escaped_everywhere(tmp_path: Path) -> None:
     assert "Una &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co." in page
     assert "Testo con &lt;script&gt;alert(1)&lt;/script&gt; e &amp; commerciale." in page
     assert "Nota con &lt;em&gt;tag&lt;/em&gt; &amp; amp;" in page
-    assert "lettera di Giulia &lt;b&gt;." in page
+    month = (out / "2007/01/index.html").read_text(encoding="utf-8")
+    assert "Una lettera di Giulia &lt;b&gt;." in month
 
 
 def test_control_characters_do_not_break_pages_or_feed(tmp_path: Path) -> None:
@@ -1018,3 +1022,130 @@ def test_golden_site(tmp_path: Path, name: str, site: SiteConfig, posts: object)
 def test_a_short_closing_sentence_is_not_a_signoff() -> None:
     assert "signoff" not in render_letter("Gentili signori,\n\nuna lettera breve.", signoff=True)
     assert '<p class="signoff">Lina</p>' in render_letter("Grazie di tutto!\n\nLina", signoff=True)
+
+
+# ---------------------------------------------------------------------------
+# The editors' intro and the forwarders' notes (issue 9, point 1)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("author", "forwarded_by", "language", "expected"),
+    [
+        (
+            "Tommaso",
+            ["i colleghi di Napoli"],
+            "it",
+            "Grazie ai colleghi di Napoli che ci hanno girato questa lettera di Tommaso.",
+        ),
+        ("Tommaso", ["Anna"], "it", "Grazie ad Anna che ci ha girato questa lettera di Tommaso."),
+        (
+            "il signor Rossi",
+            ["le colleghe di Milano", "Piero"],
+            "it-CH",
+            "Grazie alle colleghe di Milano e a Piero che ci hanno girato questa lettera del signor Rossi.",
+        ),
+        ("l'ingegnere", ["lo sportello di Bari"], "it", "Grazie allo sportello di Bari che ci ha girato"),
+        ("", ["Piero"], "it", "Grazie a Piero che ci ha girato questa lettera."),
+        ("Tommaso", [], "it", "Una lettera di Tommaso."),
+        (
+            "Tommaso",
+            ["our colleagues in Naples"],
+            "en",
+            "Thanks to our colleagues in Naples for passing on this letter from Tommaso.",
+        ),
+        ("", ["Anna", "Mark"], "en-GB", "Thanks to Anna and Mark for passing on this letter."),
+        ("Tom", [], "en", "A letter from Tom."),
+        (
+            "Élise",
+            ["les collègues de Lyon"],
+            "fr",
+            "Merci aux collègues de Lyon de nous avoir transmis cette lettre d\u2019Élise.",
+        ),
+        ("Élise", ["Anna"], "de", "Danke an Anna für die Weiterleitung dieses Briefes von Élise."),
+        (
+            "el señor Ruiz",
+            ["Ana", "Marc"],
+            "es",
+            "Gracias a Ana y a Marc por reenviarnos esta carta del señor Ruiz.",
+        ),
+        ("Tom", ["Anna"], "xx-nonsense", "Thanks to Anna for passing on this letter from Tom."),
+        ("  Tom  ", ["", "  "], "en", "A letter from Tom."),
+    ],
+)
+def test_default_intro_in_each_language(
+    author: str, forwarded_by: list[str], language: str, expected: str
+) -> None:
+    from mailbot.wording import default_intro
+
+    intro = default_intro(author, forwarded_by, language)
+    assert intro is not None and intro.startswith(expected), intro
+
+
+def test_default_intro_with_nobody_to_name_is_none() -> None:
+    from mailbot.wording import default_intro
+
+    assert default_intro("", [], "it") is None
+    assert default_intro(" ", ("",), "en") is None
+
+
+def test_default_intro_keeps_names_as_plain_text() -> None:
+    from mailbot.wording import default_intro
+
+    # Plain text, not HTML: the site escapes it; a "%" in a name is not a format directive.
+    assert default_intro("<b>100%</b>", ["%(names)s"], "en") == (
+        "Thanks to %(names)s for passing on this letter from <b>100%</b>."
+    )
+
+
+def test_the_intro_replaces_the_automatic_thanks_and_none_keeps_it(tmp_path: Path) -> None:
+    from mailbot.wording import default_intro
+
+    when = datetime(2007, 1, 23, 10, 15, tzinfo=ROME)
+    intro = default_intro("Tommaso", ["i colleghi di Napoli"], "it")
+    posts = [
+        _post(1, "Con intro", when, intro=intro),
+        _post(2, "Senza intro", when + timedelta(hours=1), intro=None),
+        _post(3, "Intro vuota", when + timedelta(hours=2), intro="  \n"),
+    ]
+    out = _render(tmp_path, posts)
+    thanks = "Grazie ai colleghi di Napoli che ci hanno girato questa lettera di Tommaso."
+    with_intro = (out / "2007/01/con-intro/index.html").read_text(encoding="utf-8")
+    assert with_intro.count(thanks) == 1
+    assert f'<div class="intro">\n<p>{thanks}</p>' in with_intro
+    assert 'class="attribution"' not in with_intro
+    for slug in ("senza-intro", "intro-vuota"):
+        page = (out / f"2007/01/{slug}/index.html").read_text(encoding="utf-8")
+        assert f'<p class="attribution">{thanks}</p>' in page and 'class="intro"' not in page
+    # The front page and the feed show each post once, with one thanks each.
+    assert (out / "index.html").read_text(encoding="utf-8").count(thanks) == 3
+    assert (out / "feed.xml").read_text(encoding="utf-8").count(thanks) == 3
+
+
+NOTE = "Attenzione: nel testo ha messo IBAN e numero di telefono, da togliere prima di pubblicare!"
+
+
+def test_notes_reach_no_page_and_no_feed_unless_the_post_carries_them(tmp_path: Path) -> None:
+    # The pipeline puts forwarders' notes in Post.notes only with publish_notes = true; a post
+    # built without them (the default) must not show a word of a note anywhere.
+    base = _post(1, "Una lettera", datetime(2007, 1, 23, 10, 15, tzinfo=ROME), intro="Dagli editori.")
+    out = _render(tmp_path / "off", [base])
+    assert "Attenzione" not in _all_text(out) and 'class="note"' not in _all_text(out)
+    noted = dataclasses.replace(base, notes=(NOTE, "He said yes when I rang him <b>this</b> morning"))
+    out = _render(tmp_path / "on", [noted])
+    page = (out / "2007/01/una-lettera/index.html").read_text(encoding="utf-8")
+    label = '<p class="note-label">Nota di chi ce l\'ha girata:</p>'
+    assert f'<div class="note">\n{label}\n<p>{NOTE}</p>\n</div>' in page
+    assert "He said yes when I rang him &lt;b&gt;this&lt;/b&gt; morning" in page
+    # Under the intro, above the letter.
+    assert page.index("Dagli editori.") < page.index("Attenzione") < page.index('<blockquote class="letter">')
+    for rel in ("index.html", "feed.xml", "rss.xml"):
+        assert "Attenzione: nel testo" in (out / rel).read_text(encoding="utf-8"), rel
+
+
+def test_changing_the_notes_re_renders_the_post(tmp_path: Path) -> None:
+    post = _post(1, "Una lettera", datetime(2007, 1, 23, 10, 15, tzinfo=ROME))
+    out = tmp_path / "site"
+    render_site([post], SITE_IT, out)
+    report = render_site([dataclasses.replace(post, notes=("Una nota.",))], SITE_IT, out)
+    assert "2007/01/una-lettera/index.html" in report.written and "feed.xml" in report.written
