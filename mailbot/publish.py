@@ -33,6 +33,7 @@ import gettext
 import hashlib
 import itertools
 import json
+import logging
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -56,6 +57,8 @@ from .fsutil import atomic_write, safe_join
 from .models import Post
 from .textutil import slugify
 from .wording import LOCALE_DIR, grammar_for, to_names, translations, translations_and_bytes
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "LOCALE_DIR",
@@ -97,19 +100,54 @@ def _local(moment: datetime, tz: tzinfo | None) -> datetime:
     return moment.astimezone(tz)
 
 
+# A day of margin at both ends of what datetime holds: the theme and Babel add and subtract
+# days (weekdays, months), and 9999-12-31 -12:00 is already year 10000 in UTC.
+_FIRST_YEAR, _LAST_YEAR = 2, 9998
+
+
+def _usable_local(moment: datetime | None, tz: tzinfo | None) -> datetime | None:
+    """``moment`` in the site time zone, or None when it cannot be converted and shown.
+
+    A stored date is data: a forged ``Date: Fri, 31 Dec 9999 23:59:59 -1200`` must not
+    make every publish fail with an OverflowError.
+    """
+    if moment is None:
+        return None
+    try:
+        local = _local(moment, tz)
+        local.utcoffset()
+    except (OverflowError, ValueError, TypeError):
+        return None
+    return local if _FIRST_YEAR <= local.year <= _LAST_YEAR else None
+
+
 def post_path(post: Post, tz: tzinfo | None = None) -> str:
     """The permalink folder of ``post`` relative to the site root: ``YYYY/MM/slug/``.
 
     Year and month come from ``post.date`` in ``tz`` (the site time zone; the
     post's own offset when None). The page itself is ``<path>index.html``.
-    Raises :class:`PublishError` when the slug is not a plain URL-safe slug.
+    Raises :class:`PublishError` when the slug is not a plain URL-safe slug or
+    the date cannot be shown.
     """
+    local = _usable_local(post.date, tz)
+    if local is None:
+        raise PublishError(_bad_date(post))
+    return _path_at(post, local)
+
+
+def _path_at(post: Post, local: datetime) -> str:
     if not _VALID_SLUG.fullmatch(post.slug):
         raise PublishError(
             f"post {post.id} has the invalid slug {post.slug!r}; use lowercase letters, digits and hyphens."
         )
-    local = _local(post.date, tz)
     return f"{local.year:04d}/{local.month:02d}/{post.slug}/"
+
+
+def _bad_date(post: Post) -> str:
+    return (
+        f"post {post.id} has a publication date that cannot be shown in the site's time zone"
+        f" ({post.date.isoformat()}); correct its published date in the draft."
+    )
 
 
 def _asset_names(post: Post) -> list[str]:
@@ -232,6 +270,11 @@ class PostView:
     day: str
     date_long: str
     time_short: str
+    # When the post was published: the same as ``date`` unless the site dates posts by
+    # their letters ([site] post_date = "letter").
+    published_iso: str
+    published_long: str
+    published_time: str
     letter_date_iso: str | None
     letter_date_long: str | None
     month_label: str
@@ -311,6 +354,9 @@ class PublishReport:
     unchanged: int = 0
     removed: list[str] = field(default_factory=list)
     rendered: int = 0
+    # Posts left out of the site, with the reason (post id, one sentence): everything else
+    # was published. Reasons name the post and the fix, never the letter's text.
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _digest(*parts: str | bytes) -> str:
@@ -500,14 +546,23 @@ class _Theme:
         return found
 
     def entry(self, view: PostView) -> Markup:
-        return Markup(self.render_text("_entry.html", "", post=view).strip())
+        try:
+            return Markup(self.render_text("_entry.html", "", post=view).strip())
+        except Exception as exc:  # one post's failure is reported, the site goes on
+            raise _PostFailed(view.id, exc) from exc
 
-    def view(self, post: Post, local: datetime, path: str) -> PostView:
+    def view(self, e: _Entry) -> PostView:
+        try:
+            return self._view(e)
+        except Exception as exc:
+            raise _PostFailed(e.post.id, exc) from exc
+
+    def _view(self, e: _Entry) -> PostView:
+        post, local, path, published, letter_local = e.post, e.local, e.path, e.published, e.letter_local
         title = _clean(post.title).strip()
         author = _clean(post.author).strip()
         forwarders = tuple(name for name in (_clean(n).strip() for n in post.forwarded_by) if name)
         names = self.names(forwarders)
-        letter_local = _local(post.letter_date, self.tz) if post.letter_date is not None else None
         day = local.date()
         return PostView(
             id=post.id,
@@ -520,7 +575,8 @@ class _Theme:
             forwarders_count=2 if self.grammar.plural(forwarders) else 1,
             path=path,
             url=self.site.base_url + path,
-            atom_id=f"tag:{self._tag_authority},{day.isoformat()}:{quote(post.id, safe='')}",
+            # The publication day, whatever date the site shows: the id never changes.
+            atom_id=f"tag:{self._tag_authority},{published.date().isoformat()}:{quote(post.id, safe='')}",
             date=local,
             date_iso=local.isoformat(timespec="seconds"),
             date_rfc822=format_datetime(local),
@@ -528,6 +584,9 @@ class _Theme:
             day=self.day(day),
             date_long=self.long_date(day),
             time_short=self.short_time(local),
+            published_iso=published.isoformat(timespec="seconds"),
+            published_long=self.long_date(published.date()),
+            published_time=self.short_time(published),
             letter_date_iso=letter_local.isoformat(timespec="seconds") if letter_local else None,
             letter_date_long=self.long_date(letter_local.date()) if letter_local else None,
             month_label=self.month_label(day),
@@ -568,9 +627,15 @@ class _Entry:
     """One post of the run, before any rendering: enough to sort, place and fingerprint it."""
 
     post: Post
+    # The post's date in the site time zone (day headers, order, archives, feeds, URL), its
+    # publication date and its letter's date (None when unknown or impossible to show).
     local: datetime
+    published: datetime
+    letter_local: datetime | None
     path: str
     fingerprint: str
+    # (name, size, mtime) of each picture, read once before planning.
+    asset_stats: tuple[tuple[str, int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -584,25 +649,57 @@ class _Job:
     group: str
     # Paths built from post data are checked against symbolic links leading out of the site.
     untrusted: bool = False
+    # The post whose page this is (post pages only).
+    post_id: str | None = None
 
 
 def _page_rel(num: int) -> str:
     return f"page/{num}/index.html"
 
 
+class _PostFailed(Exception):
+    """Preparing or rendering one post raised: that post is skipped and reported."""
+
+    def __init__(self, post_id: str, cause: BaseException) -> None:
+        super().__init__(post_id)
+        self.post_id = post_id
+        self.cause = cause
+
+    @property
+    def template_error(self) -> bool:
+        """True when the failure came from a template (Jinja), not from the post's data."""
+        cause: BaseException | None = self.cause
+        for _ in range(8):
+            if cause is None or isinstance(cause, jinja2.TemplateError):
+                break
+            cause = cause.cause if isinstance(cause, _PostFailed) else cause.__cause__
+        return isinstance(cause, jinja2.TemplateError)
+
+    @property
+    def reason(self) -> str:
+        cause = self.cause
+        while isinstance(cause, _PostFailed):
+            cause = cause.cause
+        if isinstance(cause, PublishError):
+            return str(cause)
+        # Not the exception's text: it could quote the letter, and reasons reach logs.
+        return f"its page failed to render ({type(cause).__name__}); check the draft and the templates."
+
+
 class _Views:
     """PostViews made on demand, once per run: unchanged posts are never prepared at all."""
 
-    def __init__(self, theme: _Theme, entries: list[_Entry]) -> None:
+    def __init__(self, theme: _Theme, entries: list[_Entry], made: dict[str, PostView]) -> None:
         self._theme = theme
         self._entries = entries
-        self._made: dict[int, PostView] = {}
+        # Shared by every plan of the run (a skipped post makes a new plan): keyed by post id.
+        self._made = made
 
     def __getitem__(self, index: int) -> PostView:
-        found = self._made.get(index)
+        e = self._entries[index]
+        found = self._made.get(e.post.id)
         if found is None:
-            e = self._entries[index]
-            found = self._made[index] = self._theme.view(e.post, e.local, e.path)
+            found = self._made[e.post.id] = self._theme.view(e)
         return found
 
     def many(self, indices: Iterable[int]) -> list[PostView]:
@@ -624,7 +721,7 @@ def _folder_url(rel: str) -> str:
     return rel[: -len("index.html")] if rel.endswith("index.html") else rel
 
 
-def _plan(entries: list[_Entry], theme: _Theme) -> list[_Job]:
+def _plan(entries: list[_Entry], theme: _Theme, made: dict[str, PostView]) -> list[_Job]:
     """Every output file in safe write order; ``entries`` is newest first.
 
     The order is the one a reader can follow: a file is written before any
@@ -633,7 +730,7 @@ def _plan(entries: list[_Entry], theme: _Theme) -> list[_Job]:
     """
     site = theme.site
     fp = theme.fingerprint
-    views = _Views(theme, entries)
+    views = _Views(theme, entries, made)
     jobs: list[_Job] = []
 
     for static_dir in theme.static_dirs:
@@ -653,18 +750,12 @@ def _plan(entries: list[_Entry], theme: _Theme) -> list[_Job]:
     # build leaves the oldest posts, the ones the numbered pages reach first.
     for i in range(len(entries) - 1, -1, -1):
         e = entries[i]
-        for name, source in e.post.assets:
-            try:
-                st = source.stat()
-            except OSError as exc:
-                raise PublishError(
-                    f"picture {source} of post {e.post.id} cannot be read ({exc.strerror}); publish it again."
-                ) from exc
+        for (name, source), (_, size, mtime) in zip(e.post.assets, e.asset_stats, strict=True):
             # The pipeline writes a prepared picture once; size and mtime tell a replaced one apart.
             jobs.append(
                 _Job(
                     e.path + name,
-                    _digest("asset", str(source), str(st.st_size), str(st.st_mtime_ns)),
+                    _digest("asset", str(source), str(size), str(mtime)),
                     functools.partial(_read_file, source),
                     "assets",
                     untrusted=True,
@@ -679,6 +770,7 @@ def _plan(entries: list[_Entry], theme: _Theme) -> list[_Job]:
                 lambda i=i: theme.render("post.html", "../../../", post=views[i]),  # type: ignore[misc]
                 "posts",
                 untrusted=True,
+                post_id=e.post.id,
             )
         )
 
@@ -939,23 +1031,67 @@ def _size(path: str) -> int:
         return -1
 
 
-def _entries(posts: Sequence[Post], tz: tzinfo) -> list[_Entry]:
-    """The posts newest first, placed and fingerprinted; refuses clashing permalinks and repeats."""
-    entries = [_Entry(p, _local(p.date, tz), post_path(p, tz), _post_fingerprint(p)) for p in posts]
+def _entry(post: Post, site: SiteConfig, tz: tzinfo) -> _Entry:
+    """``post`` placed and checked: raises :class:`PublishError` naming what is wrong with it."""
+    published = _usable_local(post.date, tz)
+    if published is None:
+        raise PublishError(_bad_date(post))
+    letter_local = _usable_local(post.letter_date, tz)
+    if post.letter_date is not None and letter_local is None:
+        log.warning("post %s: its letter's date cannot be shown in the site's time zone; left out", post.id)
+    local = published
+    stats = []
+    for name, source in zip(_asset_names(post), (source for _, source in post.assets), strict=True):
+        try:
+            st = source.stat()
+        except OSError as exc:
+            raise PublishError(
+                f"picture {source} of post {post.id} cannot be read ({exc.strerror}); publish it again."
+            ) from exc
+        stats.append((name, st.st_size, st.st_mtime_ns))
+    return _Entry(
+        post, local, published, letter_local, _path_at(post, local), _post_fingerprint(post), tuple(stats)
+    )
+
+
+def _entries(
+    posts: Sequence[Post], site: SiteConfig, tz: tzinfo, skipped: list[tuple[str, str]]
+) -> list[_Entry]:
+    """The posts newest first, placed and fingerprinted.
+
+    A post that cannot be placed (bad slug, bad picture, impossible date), a second post
+    wanting a permalink already taken and a repeated post are left out and listed in
+    ``skipped`` with the reason: one bad post never stops the site.
+    """
+    entries = []
+    for post in posts:
+        try:
+            entries.append(_entry(post, site, tz))
+        except PublishError as exc:
+            skipped.append((post.id, str(exc)))
     entries.sort(key=lambda e: (e.local, e.post.id), reverse=True)
     seen_paths: dict[str, str] = {}
     seen_ids: set[str] = set()
-    for e in entries:
-        _asset_names(e.post)
+    kept = []
+    # Oldest first, so that the post which had the permalink first keeps it.
+    for e in reversed(entries):
+        if e.post.id in seen_ids:
+            skipped.append((e.post.id, f"post {e.post.id} is listed twice; it is published once."))
+            continue
         other = seen_paths.setdefault(e.path, e.post.id)
         if other != e.post.id:
-            raise PublishError(
-                f"posts {other} and {e.post.id} both want the permalink {e.path}; give one another slug."
+            skipped.append(
+                (
+                    e.post.id,
+                    f"posts {other} and {e.post.id} both want the permalink {e.path};"
+                    f" give {e.post.id} another slug.",
+                )
             )
-        if e.post.id in seen_ids:
-            raise PublishError(f"post {e.post.id} is listed twice; publish each post once.")
+            continue
         seen_ids.add(e.post.id)
-    return entries
+        kept.append(e)
+    kept.reverse()
+    return kept
 
 
 def render_site(
@@ -977,19 +1113,50 @@ def render_site(
     rewritten. ``preview`` adds a visible draft banner and ``noindex`` to
     every page. ``force`` renders every file again whatever the manifest says
     (after upgrading Babel, say); files whose bytes are the same are still
-    left alone. Raises :class:`PublishError` on template errors, clashing
-    permalinks, bad picture names or an unwritable folder.
+    left alone.
+
+    One bad post never stops the site: a post that cannot be placed (bad slug
+    or picture, clashing permalink, a date that cannot be shown) or whose page
+    fails to render is left out of every page and feed, listed in
+    ``PublishReport.skipped`` with the reason, and everything else is published.
+    A date that cannot be shown (a letter's date of year 9999, say) is treated
+    as missing. Raises :class:`PublishError` when the theme itself is broken (a
+    template that does not load, or fails for every post), or the folder is not
+    writable.
     """
     theme = _Theme(site, preview)
-    entries = _entries(posts, theme.tz)
+    report = PublishReport()
+    entries = _entries(posts, site, theme.tz, report.skipped)
+    for name in ("post.html", "_entry.html"):
+        theme.template(name)  # a template that does not load is the theme's fault: stop here
     try:
         out.mkdir(parents=True, exist_ok=True)
         root = out.resolve()
     except OSError as exc:
         raise PublishError(f"site folder {out} cannot be created ({exc.strerror}); check the path.") from exc
-    jobs = _plan(entries, theme)
-    planned = {j.rel for j in jobs}
     previous = _read_manifest(root)
+    root_prefix = str(root) + os.sep
+
+    def fresh(job: _Job, known: list[Any] | None) -> bool:
+        """True when the file on disk was made from the same inputs: no need to render it."""
+        return (
+            not force
+            and known is not None
+            and known[0] == job.fingerprint
+            and _size(root_prefix + job.rel.replace("/", os.sep)) == known[1]
+        )
+
+    made: dict[str, PostView] = {}
+    jobs = _plan(entries, theme, made)
+    # Post pages first, before anything is written: a post whose page fails is left out of
+    # every list and feed of this run.
+    pages, failed = _prerender_posts([j for j in jobs if not fresh(j, previous.get(j.rel))])
+    if failed:
+        report.skipped += failed
+        gone = {post_id for post_id, _ in failed}
+        entries = [e for e in entries if e.post.id not in gone]
+        jobs = _plan(entries, theme, made)
+    planned = {j.rel for j in jobs}
     manifest_path = root / MANIFEST_NAME
     # Record new files before creating them: a crash mid-run must not leave files no manifest knows.
     # They get no fingerprint yet, so the next run renders them whatever happened.
@@ -1000,21 +1167,38 @@ def render_site(
             durable=True,
         )
 
-    report = PublishReport()
     folders = _Folders(root)
     current: _Manifest = {}
-    root_prefix = str(root) + os.sep
+    position = 0
     # One file after the other, in plan order: that order is what keeps links working while
     # the run is under way. (Writer threads were tried: GIL hand-offs made a build slower.)
-    for job in jobs:
-        known = previous.get(job.rel)
-        local_path = root_prefix + job.rel.replace("/", os.sep)
-        if not force and known is not None and known[0] == job.fingerprint and _size(local_path) == known[1]:
+    while position < len(jobs):
+        job = jobs[position]
+        position += 1
+        if job.rel in current and current[job.rel][0] == job.fingerprint:
+            continue  # already handled in this run, before a post was skipped
+        known = current.get(job.rel) or previous.get(job.rel)
+        if fresh(job, known):
             # Same inputs as the file on disk was made from: skip rendering entirely.
-            current[job.rel] = known
+            current[job.rel] = cast(list[Any], known)
             report.unchanged += 1
             continue
-        data = job.produce()
+        local_path = root_prefix + job.rel.replace("/", os.sep)
+        data = pages.pop(job.rel, None)
+        if data is None:
+            try:
+                data = job.produce()
+            except _PostFailed as failed:
+                # A list or feed met a post that fails on its data (its page was not rendered
+                # this run): leave it out everywhere and go on with a new plan from the start.
+                # A template error here is the theme's: every post would meet it.
+                if failed.template_error:
+                    raise PublishError(failed.reason) from failed
+                report.skipped.append((failed.post_id, failed.reason))
+                entries = [e for e in entries if e.post.id != failed.post_id]
+                jobs = _plan(entries, theme, made)
+                position = 0
+                continue
         report.rendered += 1
         path = folders.target(job.rel) if job.untrusted else Path(local_path)
         if _write_if_changed(path, data):
@@ -1022,8 +1206,36 @@ def render_site(
         else:
             report.unchanged += 1
         current[job.rel] = [job.fingerprint, len(data)]
-    for rel in sorted(previous.keys() - planned):
+    planned = {j.rel for j in jobs}
+    for rel in sorted((previous.keys() | current.keys()) - planned):
         if rel != MANIFEST_NAME and _remove(root, rel):
             report.removed.append(rel)
-    _write_if_changed(manifest_path, _manifest_bytes(current), durable=True)
+    final = {rel: current[rel] for rel in planned if rel in current}
+    _write_if_changed(manifest_path, _manifest_bytes(final), durable=True)
+    for post_id, reason in report.skipped:
+        log.warning("post %s left out of the site: %s", post_id, reason)
     return report
+
+
+def _prerender_posts(jobs: Iterable[_Job]) -> tuple[dict[str, bytes], list[tuple[str, str]]]:
+    """The pages of ``jobs``' posts by path, and the posts whose page failed (id, reason).
+
+    Raises :class:`PublishError` when every page failed on a template: then the theme
+    is broken, not the posts.
+    """
+    pages: dict[str, bytes] = {}
+    failures: list[_PostFailed] = []
+    attempted = 0
+    for job in jobs:
+        if job.post_id is None:
+            continue
+        attempted += 1
+        try:
+            pages[job.rel] = job.produce()
+        except _PostFailed as failed:
+            failures.append(failed)
+        except Exception as exc:  # one post's failure is reported, the site goes on
+            failures.append(_PostFailed(job.post_id, exc))
+    if failures and len(failures) == attempted and any(f.template_error for f in failures):
+        raise PublishError(failures[0].reason) from failures[0]
+    return pages, [(f.post_id, f.reason) for f in failures]

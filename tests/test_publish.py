@@ -13,7 +13,7 @@ import dataclasses
 import json
 import re
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -646,11 +646,18 @@ def test_feed_ids_survive_a_slug_change(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------
 
 
-def test_clashing_permalinks_are_refused(tmp_path: Path) -> None:
+def test_clashing_permalinks_leave_out_the_later_post(tmp_path: Path) -> None:
     when = datetime(2007, 1, 5, tzinfo=ROME)
-    posts = [_post(1, "Uguale", when), _post(2, "Uguale", when + timedelta(days=3))]
-    with pytest.raises(PublishError, match="both want the permalink 2007/01/uguale/"):
-        render_site(posts, SITE_IT, tmp_path / "site")
+    posts = [_post(2, "Uguale", when + timedelta(days=3)), _post(1, "Uguale", when)]
+    report = render_site(posts, SITE_IT, tmp_path / "site")
+    assert [post_id for post_id, _ in report.skipped] == ["20070101-0002"]
+    assert "both want the permalink 2007/01/uguale/" in report.skipped[0][1]
+    page = (tmp_path / "site/2007/01/uguale/index.html").read_text(encoding="utf-8")
+    assert "venerdì 5 gennaio 2007" in page  # the first post keeps its permalink
+    twice = [_post(3, "Altro", when), _post(3, "Altro", when)]
+    report = render_site(twice, SITE_IT, tmp_path / "twice")
+    assert report.skipped == [("20070101-0003", "post 20070101-0003 is listed twice; it is published once.")]
+    assert (tmp_path / "twice/2007/01/altro/index.html").is_file()
 
 
 def test_unwritable_output_is_a_publish_error(tmp_path: Path) -> None:
@@ -905,10 +912,15 @@ def test_pictures_are_published_beside_the_post(tmp_path: Path) -> None:
 def test_unsafe_picture_names_are_refused(tmp_path: Path, name: str) -> None:
     source = tmp_path / "p.jpg"
     source.write_bytes(b"x")
-    post = dataclasses.replace(italian_posts()[1], assets=((name, source),))
-    with pytest.raises(PublishError, match="picture"):
-        render_site([post], SITE_IT, tmp_path / "site")
+    posts = italian_posts()
+    posts[1] = dataclasses.replace(posts[1], assets=((name, source),))
+    report = render_site(posts, SITE_IT, tmp_path / "site")
+    assert len(report.skipped) == 1 and report.skipped[0][0] == posts[1].id
+    assert "picture" in report.skipped[0][1]
     assert not (tmp_path / "x.jpg").exists()
+    assert not (tmp_path / "site/2007/01/la-lettera-di-tommaso").exists()
+    assert posts[1].title not in _all_text(tmp_path / "site")
+    assert (tmp_path / "site/2007/01/scritta-a-mano/index.html").is_file()
 
 
 # ---------------------------------------------------------------------------
@@ -1149,3 +1161,104 @@ def test_changing_the_notes_re_renders_the_post(tmp_path: Path) -> None:
     render_site([post], SITE_IT, out)
     report = render_site([dataclasses.replace(post, notes=("Una nota.",))], SITE_IT, out)
     assert "2007/01/una-lettera/index.html" in report.written and "feed.xml" in report.written
+
+
+# ---------------------------------------------------------------------------
+# One bad post never stops the site (issue 10, point 3)
+# ---------------------------------------------------------------------------
+
+FAR_FUTURE = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-12)))
+FAR_PAST = datetime(1, 1, 1, 0, 0, tzinfo=timezone(timedelta(hours=14)))
+
+
+@pytest.mark.parametrize("impossible", [FAR_FUTURE, FAR_PAST])
+def test_a_letter_date_out_of_range_is_treated_as_missing(
+    tmp_path: Path, impossible: datetime, caplog: pytest.LogCaptureFixture
+) -> None:
+    posts = italian_posts()
+    posts[1] = dataclasses.replace(posts[1], letter_date=impossible)
+    for post_date in ("published", "letter"):
+        site = dataclasses.replace(SITE_IT, post_date=post_date)
+        report = render_site(posts, site, tmp_path / post_date)
+        assert report.skipped == []
+        page = (tmp_path / post_date / "2007/01/la-lettera-di-tommaso/index.html").read_text(encoding="utf-8")
+        assert "Data della lettera" not in page
+        # Dated by its publication instead: 23 January 2007.
+        assert '<time datetime="2007-01-23">martedì 23 gennaio 2007</time>' in page
+        ET.parse(tmp_path / post_date / "feed.xml")
+    assert "20070101-0002: its letter's date cannot be shown" in caplog.text
+
+
+@pytest.mark.parametrize("impossible", [FAR_FUTURE, FAR_PAST])
+def test_a_publication_date_out_of_range_skips_only_that_post(
+    tmp_path: Path, impossible: datetime, caplog: pytest.LogCaptureFixture
+) -> None:
+    posts = italian_posts()
+    posts[1] = dataclasses.replace(posts[1], date=impossible)
+    report = render_site(posts, SITE_IT, tmp_path / "site")
+    assert [post_id for post_id, _ in report.skipped] == ["20070101-0002"]
+    assert "publication date that cannot be shown" in report.skipped[0][1]
+    assert "20070101-0002 left out of the site" in caplog.text
+    text = _all_text(tmp_path / "site")
+    assert "La lettera di Tommaso" not in text
+    assert "Scritta a mano" in (tmp_path / "site/index.html").read_text(encoding="utf-8")
+    with pytest.raises(PublishError, match="publication date"):
+        post_path(posts[1], ROME)
+
+
+def _failing_theme(tmp_path: Path) -> Path:
+    """A theme whose post page raises for one post only (a division by zero in the template)."""
+    custom = tmp_path / "theme"
+    custom.mkdir()
+    builtin = Path(__file__).parent.parent / "templates" / "post.html"
+    source = builtin.read_text(encoding="utf-8")
+    (custom / "post.html").write_text(
+        source.replace(
+            "{% block content %}",
+            '{% block content %}{% if "Tommaso" in post.title %}{{ 1 // 0 }}{% endif %}',
+        )
+    )
+    return custom
+
+
+def test_a_post_whose_page_fails_to_render_is_left_out_and_reported(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    site = dataclasses.replace(SITE_IT, templates=_failing_theme(tmp_path))
+    posts = italian_posts()
+    out = tmp_path / "site"
+    report = render_site(posts, site, out)
+    assert report.skipped == [
+        (
+            "20070101-0002",
+            "its page failed to render (ZeroDivisionError); check the draft and the templates.",
+        )
+    ]
+    assert not (out / "2007/01/la-lettera-di-tommaso").exists()
+    # Left out of every list and feed, so no link leads to a missing page.
+    assert "la-lettera-di-tommaso" not in _all_text(out)
+    for other in ("perche-vi-scrivo", "scritta-a-mano"):
+        assert other in (out / "sitemap.xml").read_text(encoding="utf-8")
+    assert len(ET.parse(out / "feed.xml").getroot().findall(f"{ATOM}entry")) == 3
+    # The letter's text is never part of a reason or the log.
+    assert "Cari signori" not in caplog.text
+    # Once the post no longer fails, it is published and linked.
+    fixed = [
+        dataclasses.replace(p, title="La lettera di Tom") if p.id == "20070101-0002" else p for p in posts
+    ]
+    report = render_site(fixed, site, out)
+    assert report.skipped == [] and "2007/01/la-lettera-di-tommaso/index.html" in report.written
+    assert "la-lettera-di-tommaso" in (out / "2007/01/index.html").read_text(encoding="utf-8")
+    assert "la-lettera-di-tommaso" in (out / "feed.xml").read_text(encoding="utf-8")
+
+
+def test_a_post_that_stops_failing_after_being_published_is_removed_cleanly(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    posts = italian_posts()
+    render_site(posts, SITE_IT, out)
+    assert (out / "2007/01/la-lettera-di-tommaso/index.html").is_file()
+    site = dataclasses.replace(SITE_IT, templates=_failing_theme(tmp_path))
+    report = render_site(posts, site, out)
+    assert [post_id for post_id, _ in report.skipped] == ["20070101-0002"]
+    assert "2007/01/la-lettera-di-tommaso/index.html" in report.removed
+    assert "la-lettera-di-tommaso" not in _all_text(out)
