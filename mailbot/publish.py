@@ -121,18 +121,21 @@ def _usable_local(moment: datetime | None, tz: tzinfo | None) -> datetime | None
     return local if _FIRST_YEAR <= local.year <= _LAST_YEAR else None
 
 
-def post_path(post: Post, tz: tzinfo | None = None) -> str:
+def post_path(post: Post, tz: tzinfo | None = None, post_date: str = "published") -> str:
     """The permalink folder of ``post`` relative to the site root: ``YYYY/MM/slug/``.
 
     Year and month come from ``post.date`` in ``tz`` (the site time zone; the
-    post's own offset when None). The page itself is ``<path>index.html``.
-    Raises :class:`PublishError` when the slug is not a plain URL-safe slug or
-    the date cannot be shown.
+    post's own offset when None), or with ``post_date="letter"`` (the setting
+    ``[site] post_date``) from its letter's date when that is known and can be
+    shown. The page itself is ``<path>index.html``. Raises
+    :class:`PublishError` when the slug is not a plain URL-safe slug or the
+    publication date cannot be shown.
     """
     local = _usable_local(post.date, tz)
     if local is None:
         raise PublishError(_bad_date(post))
-    return _path_at(post, local)
+    letter = _usable_local(post.letter_date, tz) if post_date == "letter" else None
+    return _path_at(post, letter or local)
 
 
 def _path_at(post: Post, local: datetime) -> str:
@@ -1039,7 +1042,8 @@ def _entry(post: Post, site: SiteConfig, tz: tzinfo) -> _Entry:
     letter_local = _usable_local(post.letter_date, tz)
     if post.letter_date is not None and letter_local is None:
         log.warning("post %s: its letter's date cannot be shown in the site's time zone; left out", post.id)
-    local = published
+    # [site] post_date = "letter": an archive of old letters is dated by the letters.
+    local = letter_local if site.post_date == "letter" and letter_local is not None else published
     stats = []
     for name, source in zip(_asset_names(post), (source for _, source in post.assets), strict=True):
         try:

@@ -1262,3 +1262,63 @@ def test_a_post_that_stops_failing_after_being_published_is_removed_cleanly(tmp_
     assert [post_id for post_id, _ in report.skipped] == ["20070101-0002"]
     assert "2007/01/la-lettera-di-tommaso/index.html" in report.removed
     assert "la-lettera-di-tommaso" not in _all_text(out)
+
+
+# ---------------------------------------------------------------------------
+# [site] post_date = "letter" (issue 9, point 14)
+# ---------------------------------------------------------------------------
+
+
+def _archive_posts() -> list[Post]:
+    imported = datetime(2007, 1, 29, 9, 0, tzinfo=ROME)  # all three imported the same morning
+    return [
+        _post(1, "Dal duemilacinque", imported, letter_date=datetime(2005, 3, 10, 23, 30, tzinfo=UTC)),
+        _post(2, "Dal duemilasei", imported + timedelta(minutes=1), letter_date=datetime(2006, 7, 2, 8, 0)),
+        _post(3, "Senza data", imported + timedelta(minutes=2)),
+    ]
+
+
+def test_posts_dated_by_their_letters(tmp_path: Path) -> None:
+    site = dataclasses.replace(SITE_IT, post_date="letter", posts_per_page=10)
+    out = _render(tmp_path, _archive_posts(), site)
+    # The URL path follows the letter's date in the site time zone (23:30 UTC is the 11th in Rome).
+    assert (out / "2005/03/dal-duemilacinque/index.html").is_file()
+    assert (out / "2006/07/dal-duemilasei/index.html").is_file()  # a naive date is site time
+    assert (out / "2007/01/senza-data/index.html").is_file()  # no letter date: the publication's
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert _titles(out / "index.html") == ["Senza data", "Dal duemilasei", "Dal duemilacinque"]
+    assert '<time datetime="2005-03-11">venerdì 11 marzo 2005</time>' in index
+    assert '<time datetime="2006-07-02">domenica 2 luglio 2006</time>' in index
+    archives = (out / "archives/index.html").read_text(encoding="utf-8")
+    assert "<h2>2005</h2>" in archives and "<h2>2006</h2>" in archives and "<h2>2007</h2>" in archives
+    assert "Dal duemilacinque" in (out / "2005/03/index.html").read_text(encoding="utf-8")
+    page = (out / "2005/03/dal-duemilacinque/index.html").read_text(encoding="utf-8")
+    assert '<p class="date-header"><time datetime="2005-03-11">venerdì 11 marzo 2005</time></p>' in page
+    assert 'Pubblicato: <time datetime="2007-01-29T09:00:00+01:00">29 gennaio 2007, ore 09:00</time>' in page
+    entries = ET.parse(out / "feed.xml").getroot().findall(f"{ATOM}entry")
+    assert [e.findtext(f"{ATOM}published") for e in entries] == [
+        "2007-01-29T09:02:00+01:00",
+        "2006-07-02T08:00:00+02:00",
+        "2005-03-11T00:30:00+01:00",
+    ]
+    assert entries[2].findtext(f"{ATOM}updated") == "2005-03-11T00:30:00+01:00"
+    items = ET.parse(out / "rss.xml").getroot().findall("channel/item")
+    assert items[2].findtext("pubDate") == "Fri, 11 Mar 2005 00:30:00 +0100"
+    assert post_path(_archive_posts()[0], ROME, "letter") == "2005/03/dal-duemilacinque/"
+    # Atom ids keep the publication day: switching the setting never shows a post twice.
+    assert all(",2007-01-29:" in (e.findtext(f"{ATOM}id") or "") for e in entries)
+
+
+def test_posts_dated_by_publication_by_default(tmp_path: Path) -> None:
+    out = _render(tmp_path, _archive_posts(), dataclasses.replace(SITE_IT, posts_per_page=10))
+    assert sorted(p.parent.name for p in (out / "2007/01").glob("*/index.html")) == [
+        "dal-duemilacinque",
+        "dal-duemilasei",
+        "senza-data",
+    ]
+    assert not (out / "2005").exists() and not (out / "2006").exists()
+    assert post_path(_archive_posts()[0], ROME) == "2007/01/dal-duemilacinque/"
+    # Switching to letter dates moves the pages and removes the old ones.
+    report = render_site(_archive_posts(), dataclasses.replace(SITE_IT, post_date="letter"), out)
+    assert "2007/01/dal-duemilacinque/index.html" in report.removed
+    assert "2005/03/dal-duemilacinque/index.html" in report.written
