@@ -176,6 +176,9 @@ class Post:
     # Forwarders' notes to show under the intro, each marked as a forwarder's note. The
     # pipeline fills this only with ``[attribution] publish_notes = true``: notes are internal.
     notes: tuple[str, ...] = ()
+    # The letter's language as a BCP 47 tag ("fr", "pt-BR"), from mailbot.langdetect or the
+    # reviewer; None when unknown. Shown as a ``lang`` attribute when it is not the site's.
+    lang: str | None = None
 
 
 @dataclass(frozen=True)

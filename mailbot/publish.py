@@ -23,7 +23,8 @@ reader never follows a link to a missing file: static files and new or changed
 post pages first, then the pages that link to them (archives, numbered pages,
 front page), then feeds and sitemap, and stale files are removed last.
 
-This module imports only models, config, errors, fsutil, textutil and wording: it is one stage.
+This module imports only models, config, errors, fsutil, textutil, wording and langdetect:
+it is one stage.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from babel.dates import format_date, format_time
 from babel.lists import format_list
 from markupsafe import Markup, escape
 
+from . import langdetect
 from .config import SiteConfig
 from .errors import MailbotError, PublishError
 from .fsutil import atomic_write, safe_join
@@ -256,6 +258,9 @@ class PostView:
     """
 
     id: str
+    # The post's language tag when it differs from the site's (for ``lang``/``xml:lang``),
+    # else None; always a well-formed BCP 47 tag, never the raw value.
+    lang: str | None
     title: str
     author: str
     forwarded_by: tuple[str, ...]
@@ -383,6 +388,7 @@ def _post_fingerprint(post: Post) -> str:
         post.date.isoformat(),
         "\x1f".join(name for name, _ in post.assets),
         "\x1e".join(post.notes),
+        post.lang or "",
     )
 
 
@@ -463,9 +469,10 @@ class _Theme:
         self._times: dict[tuple[int, int], str] = {}
         self._lists: dict[tuple[str, ...], str] = {}
         self._tag_authority = urlsplit(site.base_url).hostname or "localhost"
+        self.lang_tag = str(self.locale).replace("_", "-")
         self.common = {
             "site": site,
-            "lang": str(self.locale).replace("_", "-"),
+            "lang": self.lang_tag,
             "preview": preview,
             "base_url": site.base_url,
         }
@@ -548,6 +555,16 @@ class _Theme:
             )
         return found
 
+    def post_lang(self, value: str | None) -> str | None:
+        """``value`` as a BCP 47 tag when it says something the site's language does not."""
+        tag = langdetect.language_tag(value)
+        if tag is None or tag.lower() == self.lang_tag.lower():
+            return None
+        primary = tag.partition("-")[0]
+        if tag == primary and primary == self.locale.language:
+            return None  # "it" on an "it-CH" site: nothing new
+        return tag
+
     def entry(self, view: PostView) -> Markup:
         try:
             return Markup(self.render_text("_entry.html", "", post=view).strip())
@@ -569,6 +586,7 @@ class _Theme:
         day = local.date()
         return PostView(
             id=post.id,
+            lang=self.post_lang(post.lang),
             title=title,
             author=author,
             forwarded_by=forwarders,

@@ -61,6 +61,7 @@ def _post(
     body: str = "Cari signori,\nvi scrivo per ringraziarvi.\n\nCordiali saluti,\nTommaso",
     letter_date: datetime | None = None,
     slug: str | None = None,
+    lang: str | None = None,
 ) -> Post:
     return Post(
         id=f"20070101-{n:04d}",
@@ -72,6 +73,7 @@ def _post(
         body=body,
         letter_date=letter_date,
         date=when,
+        lang=lang,
     )
 
 
@@ -1322,3 +1324,56 @@ def test_posts_dated_by_publication_by_default(tmp_path: Path) -> None:
     report = render_site(_archive_posts(), dataclasses.replace(SITE_IT, post_date="letter"), out)
     assert "2007/01/dal-duemilacinque/index.html" in report.removed
     assert "2005/03/dal-duemilacinque/index.html" in report.written
+
+
+# ---------------------------------------------------------------------------
+# Each post's own language (issue 9, point 13)
+# ---------------------------------------------------------------------------
+
+
+def test_a_post_in_another_language_says_so_everywhere(tmp_path: Path) -> None:
+    when = datetime(2007, 1, 23, 10, 15, tzinfo=ROME)
+    posts = [
+        _post(1, "Une lettre", when, lang="fr"),
+        _post(2, "Una lettera", when + timedelta(hours=1), lang="it"),
+        _post(3, "Senza lingua", when + timedelta(hours=2)),
+        _post(4, "Brasil", when + timedelta(hours=3), lang="pt_br"),
+    ]
+    site = dataclasses.replace(SITE_IT, posts_per_page=10)
+    out = _render(tmp_path, posts, site)
+    page = (out / "2007/01/une-lettre/index.html").read_text(encoding="utf-8")
+    assert '<html lang="it">' in page and '<article class="post post-single" lang="fr">' in page
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.count('<article class="post" lang="fr">') == 1
+    assert index.count('<article class="post" lang="pt-BR">') == 1
+    assert index.count('<article class="post">') == 2  # the Italian one and the one with no language
+    month = (out / "2007/01/index.html").read_text(encoding="utf-8")
+    assert '<li lang="fr"><a href="../../2007/01/une-lettre/index.html">Une lettre</a>' in month
+    assert '<li><a href="../../2007/01/una-lettera/index.html">' in month
+    entries = ET.parse(out / "feed.xml").getroot().findall(f"{ATOM}entry")
+    xml_lang = "{http://www.w3.org/XML/1998/namespace}lang"
+    assert [e.get(xml_lang) for e in entries] == ["pt-BR", None, None, "fr"]
+    items = ET.parse(out / "rss.xml").getroot().findall("channel/item")
+    dc = "{http://purl.org/dc/elements/1.1/}language"
+    assert [i.findtext(dc) for i in items] == ["pt-BR", None, None, "fr"]
+
+
+@pytest.mark.parametrize(
+    "lang", ['fr" onmouseover="alert(1)', "fr><script>alert(1)</script>", "javascript:x", "", "it", "IT"]
+)
+def test_a_language_that_is_not_a_valid_tag_or_the_sites_is_dropped(tmp_path: Path, lang: str) -> None:
+    post = _post(1, "Una lettera", datetime(2007, 1, 23, 10, 15, tzinfo=ROME), lang=lang)
+    out = _render(tmp_path, [post], dataclasses.replace(SITE_IT, language="it-CH"))
+    text = _all_text(out)
+    assert "onmouseover" not in text and "<script" not in text and "javascript" not in text
+    assert ' lang="' not in text.replace('<html lang="it-CH">', "")
+    assert "xml:lang" not in (out / "feed.xml").read_text(encoding="utf-8").replace('xml:lang="it-CH"', "")
+    assert "dc:language" not in (out / "rss.xml").read_text(encoding="utf-8")
+
+
+def test_changing_a_posts_language_re_renders_it(tmp_path: Path) -> None:
+    post = _post(1, "Una lettera", datetime(2007, 1, 23, 10, 15, tzinfo=ROME))
+    out = tmp_path / "site"
+    render_site([post], SITE_IT, out)
+    report = render_site([dataclasses.replace(post, lang="en")], SITE_IT, out)
+    assert "2007/01/una-lettera/index.html" in report.written and "feed.xml" in report.written
