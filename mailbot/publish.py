@@ -56,7 +56,8 @@ from . import langdetect
 from .config import SiteConfig
 from .errors import MailbotError, PublishError
 from .fsutil import atomic_write, safe_join
-from .models import Post
+from .letterhtml import Letter, clean, letter_html, parse_letter, render_letter
+from .models import Post, PostAsset
 from .textutil import slugify
 from .wording import LOCALE_DIR, grammar_for, to_names, translations, translations_and_bytes
 
@@ -156,7 +157,7 @@ def _bad_date(post: Post) -> str:
 
 
 def _asset_names(post: Post) -> list[str]:
-    names = [name for name, _ in post.assets]
+    names = [item[0] for item in post.assets]
     for name in names:
         if not _VALID_ASSET.fullmatch(name):
             raise PublishError(
@@ -168,53 +169,25 @@ def _asset_names(post: Post) -> list[str]:
     return names
 
 
-# ---------------------------------------------------------------------------
-# Text to HTML
-# ---------------------------------------------------------------------------
-
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
-# Characters XML 1.0 forbids (and HTML calls parse errors): one in a letter would break the feed.
-_FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-_SIGNOFF_MAX_LINES = 3
-_SIGNOFF_MAX_CHARS = 60
-_NO_HTML = Markup("")
-# A sign-off ends with a name ("Tommaso"), not with the end of a sentence.
-_SENTENCE_END = (".", "!", "?", ";", ":", "…")
+# Where a picture's URL starts in the one rendering of a post's entry: replaced by each
+# page's way to the site root ("", "../../", the base URL in feeds). Never in any text: NUL
+# is among the characters cleaned out of every text.
+_ROOT_MARK = "\x00root\x00"
 
 
-def _clean(text: str) -> str:
-    return _FORBIDDEN_CHARS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+def _picture(item: PostAsset) -> tuple[str, Path, str | None]:
+    """(name, prepared file, alt text) of one of ``Post.assets`` (the alt is optional there)."""
+    if len(item) == 3:
+        return item[0], item[1], item[2]
+    return item[0], item[1], None
 
 
-def _paragraphs(text: str) -> list[list[str]]:
-    text = _clean(text).strip()
-    if not text:
-        return []
-    return [[line.rstrip() for line in block.split("\n")] for block in _PARAGRAPH_BREAK.split(text)]
+@dataclass(frozen=True, slots=True)
+class PictureView:
+    """A picture shown after the letter: ``src`` from the site root, ``alt`` plain text."""
 
-
-def render_letter(text: str, *, signoff: bool = False) -> Markup:
-    """Plain text as safe HTML: blank lines separate ``<p>``, single newlines become ``<br>``.
-
-    Every character of ``text`` is escaped. With ``signoff`` a short last
-    paragraph after at least one other, not ending like a sentence
-    ("Cordiali saluti,\\nTommaso"), gets ``class="signoff"`` so the theme
-    can set it apart.
-    """
-    blocks = _paragraphs(text)
-    parts: list[str] = []
-    for i, lines in enumerate(blocks):
-        is_signoff = (
-            signoff
-            and i == len(blocks) - 1
-            and i > 0
-            and len(lines) <= _SIGNOFF_MAX_LINES
-            and all(len(line) <= _SIGNOFF_MAX_CHARS for line in lines)
-            and not lines[-1].endswith(_SENTENCE_END)
-        )
-        inner = "<br>\n".join(str(escape(line)) for line in lines)
-        parts.append(f'<p class="signoff">{inner}</p>' if is_signoff else f"<p>{inner}</p>")
-    return Markup("\n".join(parts))
+    src: str
+    alt: str
 
 
 # ---------------------------------------------------------------------------
@@ -289,11 +262,13 @@ class PostView:
     # Pictures beside the post, as paths from the site root ("2007/01/slug/photo.jpg"):
     # templates prefix them with ``root``.
     assets: list[str]
+    _pictures: dict[str, str | None]
     _intro: str | None
     _notes: tuple[str, ...]
     _body: str
     _entry_renderer: Callable[[PostView], Markup]
     _cache: dict[str, Markup] = field(default_factory=dict)
+    _letter: Letter | None = None
 
     @property
     def intro_html(self) -> Markup | None:
@@ -310,18 +285,61 @@ class PostView:
         return [render_letter(note) for note in self._notes]
 
     @property
+    def letter(self) -> Letter:
+        """The letter cut into paragraphs and the pictures its markers place."""
+        if self._letter is None:
+            self._letter = parse_letter(self._body, self._pictures)
+            if self._letter.dropped:
+                log.warning(
+                    "post %s: %d image marker(s) name no picture of the post; not shown",
+                    self.id,
+                    self._letter.dropped,
+                )
+        return self._letter
+
+    @property
     def body_html(self) -> Markup:
+        """The letter as HTML, its pictures linked from the post's own folder (the post page)."""
         found = self._cache.get("body")
         if found is None:
-            found = self._cache["body"] = render_letter(self._body, signoff=True)
+            found = self._cache["body"] = letter_html(self.letter, signoff=True)
         return found
 
     @property
-    def entry_html(self) -> Markup:
+    def letter_html(self) -> Markup:
+        """The letter as HTML for ``_entry.html``: :meth:`entry` puts each page's root in."""
+        found = self._cache.get("letter")
+        if found is None:
+            found = self._cache["letter"] = letter_html(self.letter, _ROOT_MARK + self.path, signoff=True)
+        return found
+
+    def entry(self, root: str) -> Markup:
+        """The whole letter (intro, thanks, notes, text, pictures) for a page at ``root``.
+
+        ``root`` leads from the page to the site root ("", "../../") or, in feeds,
+        is the site's base URL: pictures get working links everywhere.
+        """
         found = self._cache.get("entry")
         if found is None:
             found = self._cache["entry"] = self._entry_renderer(self)
-        return found
+        if _ROOT_MARK not in found:
+            return found
+        return Markup(found.replace(_ROOT_MARK, str(escape(root))))
+
+    @property
+    def entry_html(self) -> Markup:
+        """:meth:`entry` for a page at the site root (the front page)."""
+        return self.entry("")
+
+    @property
+    def unplaced_pictures(self) -> list[PictureView]:
+        """The pictures no marker places in the letter: shown after it on the post page."""
+        placed = self.letter.placed
+        return [
+            PictureView(self.path + name, alt or "")
+            for name, alt in self._pictures.items()
+            if name not in placed
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -386,7 +404,7 @@ def _post_fingerprint(post: Post) -> str:
         post.body,
         post.letter_date.isoformat() if post.letter_date else "",
         post.date.isoformat(),
-        "\x1f".join(name for name, _ in post.assets),
+        "\x1f".join(f"{name}\x1d{alt}" for name, _, alt in map(_picture, post.assets)),
         "\x1e".join(post.notes),
         post.lang or "",
     )
@@ -565,7 +583,7 @@ class _Theme:
             return None  # "it" on an "it-CH" site: nothing new
         return tag
 
-    def entry(self, view: PostView) -> Markup:
+    def render_entry(self, view: PostView) -> Markup:
         try:
             return Markup(self.render_text("_entry.html", "", post=view).strip())
         except Exception as exc:  # one post's failure is reported, the site goes on
@@ -579,9 +597,10 @@ class _Theme:
 
     def _view(self, e: _Entry) -> PostView:
         post, local, path, published, letter_local = e.post, e.local, e.path, e.published, e.letter_local
-        title = _clean(post.title).strip()
-        author = _clean(post.author).strip()
-        forwarders = tuple(name for name in (_clean(n).strip() for n in post.forwarded_by) if name)
+        title = clean(post.title).strip()
+        author = clean(post.author).strip()
+        forwarders = tuple(name for name in (clean(n).strip() for n in post.forwarded_by) if name)
+        pictures = {name: _alt(alt) for name, _, alt in map(_picture, post.assets)}
         names = self.names(forwarders)
         day = local.date()
         return PostView(
@@ -611,12 +630,17 @@ class _Theme:
             letter_date_iso=letter_local.isoformat(timespec="seconds") if letter_local else None,
             letter_date_long=self.long_date(letter_local.date()) if letter_local else None,
             month_label=self.month_label(day),
-            assets=[path + name for name, _ in post.assets],
-            _intro=_clean(post.intro) if post.intro is not None else None,
-            _notes=tuple(note for note in (_clean(n).strip() for n in post.notes) if note),
+            assets=[path + name for name in pictures],
+            _pictures=pictures,
+            _intro=clean(post.intro) if post.intro is not None else None,
+            _notes=tuple(note for note in (clean(n).strip() for n in post.notes) if note),
             _body=post.body,
-            _entry_renderer=self.entry,
+            _entry_renderer=self.render_entry,
         )
+
+
+def _alt(alt: str | None) -> str | None:
+    return " ".join(clean(alt).split())[:500] or None if alt else None
 
 
 def builtin_templates_dir() -> Path:
@@ -655,8 +679,8 @@ class _Entry:
     letter_local: datetime | None
     path: str
     fingerprint: str
-    # (name, size, mtime) of each picture, read once before planning.
-    asset_stats: tuple[tuple[str, int, int], ...] = ()
+    # (name, prepared file, size, mtime) of each picture, read once before planning.
+    asset_stats: tuple[tuple[str, Path, int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -771,7 +795,7 @@ def _plan(entries: list[_Entry], theme: _Theme, made: dict[str, PostView]) -> li
     # build leaves the oldest posts, the ones the numbered pages reach first.
     for i in range(len(entries) - 1, -1, -1):
         e = entries[i]
-        for (name, source), (_, size, mtime) in zip(e.post.assets, e.asset_stats, strict=True):
+        for name, source, size, mtime in e.asset_stats:
             # The pipeline writes a prepared picture once; size and mtime tell a replaced one apart.
             jobs.append(
                 _Job(
@@ -1063,14 +1087,14 @@ def _entry(post: Post, site: SiteConfig, tz: tzinfo) -> _Entry:
     # [site] post_date = "letter": an archive of old letters is dated by the letters.
     local = letter_local if site.post_date == "letter" and letter_local is not None else published
     stats = []
-    for name, source in zip(_asset_names(post), (source for _, source in post.assets), strict=True):
+    for name, source in zip(_asset_names(post), (item[1] for item in post.assets), strict=True):
         try:
             st = source.stat()
         except OSError as exc:
             raise PublishError(
                 f"picture {source} of post {post.id} cannot be read ({exc.strerror}); publish it again."
             ) from exc
-        stats.append((name, st.st_size, st.st_mtime_ns))
+        stats.append((name, source, st.st_size, st.st_mtime_ns))
     return _Entry(
         post, local, published, letter_local, _path_at(post, local), _post_fingerprint(post), tuple(stats)
     )

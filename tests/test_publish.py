@@ -1377,3 +1377,99 @@ def test_changing_a_posts_language_re_renders_it(tmp_path: Path) -> None:
     render_site([post], SITE_IT, out)
     report = render_site([dataclasses.replace(post, lang="en")], SITE_IT, out)
     assert "2007/01/una-lettera/index.html" in report.written and "feed.xml" in report.written
+
+
+# ---------------------------------------------------------------------------
+# Pictures where they stood in the letter (issue 9, point 12)
+# ---------------------------------------------------------------------------
+
+MARKED_BODY = """Buongiorno,
+ecco il tecnico sotto la pioggia:
+[[image:foto-1.jpg]]
+e questa è la ricevuta.
+
+   [[image:scan_2.png|La ricevuta <firmata> & "timbrata"]]
+
+[[image:../../secret.jpg|x]]
+[[image:foto-9.jpg]]
+[[image:foto-1.jpg" onerror="alert(1)]]
+
+Cordiali saluti,
+Tommaso"""
+
+
+def _pictured_post(tmp_path: Path) -> Post:
+    prepared = tmp_path / "prepared"
+    prepared.mkdir()
+    for name in ("a.jpg", "b.png", "c.gif"):
+        (prepared / name).write_bytes(b"picture " + name.encode())
+    return dataclasses.replace(
+        _post(1, "Il tecnico", datetime(2007, 1, 23, 10, 15, tzinfo=ROME), body=MARKED_BODY),
+        assets=(
+            ("foto-1.jpg", prepared / "a.jpg", "Il tecnico con l'ombrello"),
+            ("scan_2.png", prepared / "b.png", None),
+            ("allegato-3.gif", prepared / "c.gif", 'Un "allegato" <b>'),
+        ),
+    )
+
+
+def test_pictures_stand_where_their_markers_are(tmp_path: Path) -> None:
+    out = _render(tmp_path, [_pictured_post(tmp_path)])
+    page = (out / "2007/01/il-tecnico/index.html").read_text(encoding="utf-8")
+    src = "../../../2007/01/il-tecnico/"
+    letter = page[page.index('<blockquote class="letter">') : page.index("</blockquote>")]
+    assert letter == (
+        '<blockquote class="letter">\n'
+        "<p>Buongiorno,<br>\necco il tecnico sotto la pioggia:</p>\n"
+        f'<figure class="picture"><img src="{src}foto-1.jpg" alt="Il tecnico con l&#39;ombrello"'
+        ' loading="lazy"></figure>\n'
+        "<p>e questa è la ricevuta.</p>\n"
+        f'<figure class="picture"><img src="{src}scan_2.png"'
+        ' alt="La ricevuta &lt;firmata&gt; &amp; &#34;timbrata&#34;" loading="lazy"></figure>\n'
+        '<p class="signoff">Cordiali saluti,<br>\nTommaso</p>\n'
+    )
+    # The picture no marker places is shown after the letter, as before, with its alt text.
+    pictures = page[page.index('<section class="pictures"') :]
+    assert pictures.count("<figure") == 1
+    assert f'<img src="{src}allegato-3.gif" alt="Un &#34;allegato&#34; &lt;b&gt;" loading="lazy">' in pictures
+    # Markers naming anything but the post's pictures are dropped, not shown and not linked.
+    text = _all_text(out)
+    assert "secret" not in text and "foto-9" not in text and "onerror" not in text and "[[image" not in text
+
+
+def test_placed_pictures_are_in_the_lists_and_the_feeds_with_working_links(tmp_path: Path) -> None:
+    post = _pictured_post(tmp_path)
+    older = [_post(n, f"Prima {n}", datetime(2007, 1, 20 + n, 9, 0, tzinfo=ROME)) for n in (3, 2)]
+    out = _render(tmp_path, [post, *older], dataclasses.replace(SITE_IT, posts_per_page=1))
+    # The front shows the newest page (one post) and the one before it: the pictured post is on page 3.
+    for rel, root in (("index.html", ""), ("page/3/index.html", "../../")):
+        html = (out / rel).read_text(encoding="utf-8")
+        image = f'<img src="{root}2007/01/il-tecnico/foto-1.jpg" alt="Il tecnico con l&#39;ombrello"'
+        assert image in html, rel
+        assert (out / rel).parent.joinpath(f"{root}2007/01/il-tecnico/foto-1.jpg").resolve().is_file()
+        assert "allegato-3.gif" not in html  # unplaced pictures stay on the post page
+    absolute = f"{SITE_IT.base_url}2007/01/il-tecnico/"
+    for feed in ("feed.xml", "rss.xml"):
+        root = ET.parse(out / feed).getroot()
+        html = "".join(e.text or "" for e in root.iter() if e.tag in (f"{ATOM}content", "description"))
+        assert f'<img src="{absolute}foto-1.jpg" alt="Il tecnico con l&#39;ombrello"' in html, feed
+        assert f'<img src="{absolute}scan_2.png"' in html and "secret" not in html
+
+
+def test_changing_a_pictures_alt_text_re_renders_the_post(tmp_path: Path) -> None:
+    post = _pictured_post(tmp_path)
+    out = tmp_path / "site"
+    render_site([post], SITE_IT, out)
+    name, path, _ = post.assets[2]
+    changed = dataclasses.replace(post, assets=(*post.assets[:2], (name, path, "Un'altra descrizione")))
+    report = render_site([changed], SITE_IT, out)
+    assert "2007/01/il-tecnico/index.html" in report.written
+    assert "Un&#39;altra descrizione" in (out / "2007/01/il-tecnico/index.html").read_text(encoding="utf-8")
+
+
+def test_markers_without_pictures_are_dropped_from_plain_text() -> None:
+    assert render_letter("Uno\n[[image:x.jpg|alt]]\ndue\n\n[[image:y.png]]") == "<p>Uno</p>\n<p>due</p>"
+    # Not a marker: not on a line of its own, or not closed.
+    assert render_letter("vedi [[image:x.jpg]] qui\n[[image:x.jpg") == (
+        "<p>vedi [[image:x.jpg]] qui<br>\n[[image:x.jpg</p>"
+    )
