@@ -1004,6 +1004,19 @@ def test_every_page_is_valid_html5_for_the_nu_checker(tmp_path: Path) -> None:
     prepared.write_bytes(b"\x89PNG not really")
     posts = italian_posts()
     posts[1] = dataclasses.replace(posts[1], assets=(("foto.png", prepared),))
+    # Every new part of a post: notes, a language, pictures placed in the letter with alt text.
+    posts[0] = dataclasses.replace(
+        posts[0],
+        notes=("Una nota di Anna.", "E una di Marco <b>."),
+        lang="pt-BR",
+        body="Bom dia,\n[[image:foto-1.png|Uma foto]]\nobrigado.\n\n[[image:foto-2.png]]\n\nLúcia",
+        assets=(
+            ("foto-1.png", prepared, 'Uma foto "boa"'),
+            ("foto-2.png", prepared),
+            ("foto-3.png", prepared),
+        ),
+    )
+    posts[2] = dataclasses.replace(posts[2], lang="fr", intro=None, notes=("Note <i>interne</i>",))
     site = dataclasses.replace(SITE_IT, about="Chi siamo.\n\nIl call center.")
     render_site(posts, site, tmp_path / "it")
     render_site(posts, site, tmp_path / "preview", preview=True)
