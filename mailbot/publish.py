@@ -668,8 +668,6 @@ def render_site(
     theme = _Theme(site, preview)
     report = PublishReport()
     entries = _entries(posts, site, theme.tz, report.skipped)
-    for name in ("post.html", "_entry.html"):
-        theme.template(name)  # a template that does not load is the theme's fault: stop here
     try:
         out.mkdir(parents=True, exist_ok=True)
         root = out.resolve()
@@ -691,7 +689,9 @@ def render_site(
     jobs = _plan(entries, theme, made)
     # Post pages first, before anything is written: a post whose page fails is left out of
     # every list and feed of this run.
-    pages, failed = _prerender_posts([j for j in jobs if not fresh(j, previous.get(j.rel))])
+    # (A post page found fresh here is remembered: the file is looked at once per run.)
+    fresh_pages = {j.rel for j in jobs if j.post_id is not None and fresh(j, previous.get(j.rel))}
+    pages, failed = _prerender_posts([j for j in jobs if j.post_id is not None and j.rel not in fresh_pages])
     if failed:
         report.skipped += failed
         gone = {post_id for post_id, _ in failed}
@@ -719,7 +719,7 @@ def render_site(
         if job.rel in current and current[job.rel][0] == job.fingerprint:
             continue  # already handled in this run, before a post was skipped
         known = current.get(job.rel) or previous.get(job.rel)
-        if fresh(job, known):
+        if job.rel in fresh_pages or fresh(job, known):
             # Same inputs as the file on disk was made from: skip rendering entirely.
             current[job.rel] = cast(list[Any], known)
             report.unchanged += 1
