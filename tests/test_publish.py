@@ -1486,3 +1486,34 @@ def test_markers_without_pictures_are_dropped_from_plain_text() -> None:
     assert render_letter("vedi [[image:x.jpg]] qui\n[[image:x.jpg") == (
         "<p>vedi [[image:x.jpg]] qui<br>\n[[image:x.jpg</p>"
     )
+
+
+def test_a_post_failing_only_in_the_lists_is_left_out_and_its_page_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A post whose page is unchanged (not rendered this run) but which fails when a list shows
+    it: the run starts its plan again without it, and its old page goes, after the lists."""
+    from mailbot import sitetheme
+
+    out = tmp_path / "site"
+    posts = _many(6)
+    render_site(posts, SITE_IT, out)
+    real_view = sitetheme.Theme._view
+
+    def view(self: sitetheme.Theme, e: sitetheme.Entry) -> sitetheme.PostView:
+        if e.post.id == posts[4].id:
+            raise ValueError("Babel could not format this one")
+        return real_view(self, e)
+
+    monkeypatch.setattr(sitetheme.Theme, "_view", view)
+    changed = [*posts[:5], dataclasses.replace(posts[5], title="Lettera sei, corretta")]
+    report = render_site(changed, SITE_IT, out)
+    assert report.skipped == [
+        (posts[4].id, "its page failed to render (ValueError); check the draft and the templates.")
+    ]
+    assert "2007/01/lettera-numero-5/index.html" in report.removed
+    text = _all_text(out)
+    assert "lettera-numero-5" not in text and "Lettera sei, corretta" in text
+    manifest = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))["files"]
+    assert "2007/01/lettera-numero-5/index.html" not in manifest
+    assert set(manifest) == set(tree(out)) - {MANIFEST_NAME}
