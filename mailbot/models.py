@@ -150,13 +150,19 @@ class Draft:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+# A picture of a post: (public file name, prepared file), or with its alt text (None: unknown).
+PostAsset = tuple[str, Path] | tuple[str, Path, str | None]
+
+
 @dataclass(frozen=True)
 class Post:
     """A draft made ready for the site: every field already safe to show.
 
     ``author`` and ``forwarded_by`` are display strings chosen by the
     attribution policy (e.g. "Tommaso", "i colleghi di Napoli"); the author's
-    address is never part of a post.
+    address is never part of a post. ``intro`` is the editors' text above the
+    letter (by default :func:`mailbot.wording.default_intro`); when it is None
+    the site shows an automatic thanks line instead.
     """
 
     id: str
@@ -169,8 +175,16 @@ class Post:
     letter_date: datetime | None
     date: datetime
     # Files (images) to publish beside the post page, already made safe by the
-    # pipeline: (public file name, path of the prepared file on disk).
-    assets: tuple[tuple[str, Path], ...] = ()
+    # pipeline: (public file name, path of the prepared file on disk[, alt text]). The
+    # body places them with markers ("[[image:NAME|alt text]]", see mailbot.letterhtml);
+    # those it does not place are shown after the letter.
+    assets: tuple[PostAsset, ...] = ()
+    # Forwarders' notes to show under the intro, each marked as a forwarder's note. The
+    # pipeline fills this only with ``[attribution] publish_notes = true``: notes are internal.
+    notes: tuple[str, ...] = ()
+    # The letter's language as a BCP 47 tag ("fr", "pt-BR"), from mailbot.langdetect or the
+    # reviewer; None when unknown. Shown as a ``lang`` attribute when it is not the site's.
+    lang: str | None = None
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,12 @@ static files. Pages link to each other with relative links ending in
 and canonical links use absolute URLs made from ``site.base_url``.
 
 The theme's words live in gettext catalogs, ``mailbot/locale/<lang>/LC_MESSAGES/mailbot.po``,
-read at run time with Babel (no compile step); English is the source language
-and the fallback.
+read at run time with Babel (no compile step; see :mod:`mailbot.wording`); English is
+the source language and the fallback. :mod:`mailbot.sitetheme` is what the templates
+see; :mod:`mailbot.letterhtml` turns a letter (with its picture markers) into HTML.
+
+One bad post never stops the site: a post that cannot be placed or rendered is left
+out of every page and feed and reported in :attr:`PublishReport.skipped`.
 
 Republishing is incremental and cheap: the manifest :data:`MANIFEST_NAME`
 inside the output folder records, for every generated file, a fingerprint of
@@ -23,43 +27,45 @@ reader never follows a link to a missing file: static files and new or changed
 post pages first, then the pages that link to them (archives, numbered pages,
 front page), then feeds and sitemap, and stale files are removed last.
 
-This module imports only models, config, errors, fsutil and textutil: it is one stage.
+This module imports only models, config, errors, fsutil, textutil and its own helpers
+(sitetheme, letterhtml, wording, langdetect): it is one stage.
 """
 
 from __future__ import annotations
 
 import functools
-import gettext
-import hashlib
-import io
-import itertools
 import json
+import logging
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import quote, urlsplit
 from xml.sax.saxutils import escape as xml_escape
-
-import jinja2
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_time
-from babel.lists import format_list
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from markupsafe import Markup, escape
 
 from .config import SiteConfig
 from .errors import MailbotError, PublishError
 from .fsutil import atomic_write, safe_join
+from .letterhtml import render_letter
 from .models import Post
+from .sitetheme import Entry as _Entry
+from .sitetheme import MonthLink, PostView, YearGroup, builtin_templates_dir
+from .sitetheme import PostFailed as _PostFailed
+from .sitetheme import Theme as _Theme
+from .sitetheme import by_day as _by_day
+from .sitetheme import digest as _digest
+from .sitetheme import picture as _picture
+from .sitetheme import read_file as _read_file
 from .textutil import slugify
+from .wording import LOCALE_DIR, translations
+
+log = logging.getLogger(__name__)
 
 __all__ = [
+    "LOCALE_DIR",
     "MANIFEST_NAME",
     "PublishReport",
     "builtin_templates_dir",
@@ -72,14 +78,8 @@ __all__ = [
 
 MANIFEST_NAME = ".mailbot-manifest.json"
 FEED_ENTRIES = 20
-LOCALE_DIR = Path(__file__).parent / "locale"
-DOMAIN = "mailbot"
 
-_PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
-_REPO_TEMPLATES = Path(__file__).parent.parent / "templates"
 _MANIFEST_VERSION = 2
-# Bump when a change to this module changes the bytes of pages: published sites re-render.
-_RENDER_VERSION = "mailbot-publish-2"
 
 # ---------------------------------------------------------------------------
 # Slugs and paths
@@ -100,23 +100,61 @@ def _local(moment: datetime, tz: tzinfo | None) -> datetime:
     return moment.astimezone(tz)
 
 
-def post_path(post: Post, tz: tzinfo | None = None) -> str:
+# A day of margin at both ends of what datetime holds: the theme and Babel add and subtract
+# days (weekdays, months), and 9999-12-31 -12:00 is already year 10000 in UTC.
+_FIRST_YEAR, _LAST_YEAR = 2, 9998
+
+
+def _usable_local(moment: datetime | None, tz: tzinfo | None) -> datetime | None:
+    """``moment`` in the site time zone, or None when it cannot be converted and shown.
+
+    A stored date is data: a forged ``Date: Fri, 31 Dec 9999 23:59:59 -1200`` must not
+    make every publish fail with an OverflowError.
+    """
+    if moment is None:
+        return None
+    try:
+        local = _local(moment, tz)
+        local.utcoffset()
+    except (OverflowError, ValueError, TypeError):
+        return None
+    return local if _FIRST_YEAR <= local.year <= _LAST_YEAR else None
+
+
+def post_path(post: Post, tz: tzinfo | None = None, post_date: str = "published") -> str:
     """The permalink folder of ``post`` relative to the site root: ``YYYY/MM/slug/``.
 
     Year and month come from ``post.date`` in ``tz`` (the site time zone; the
-    post's own offset when None). The page itself is ``<path>index.html``.
-    Raises :class:`PublishError` when the slug is not a plain URL-safe slug.
+    post's own offset when None), or with ``post_date="letter"`` (the setting
+    ``[site] post_date``) from its letter's date when that is known and can be
+    shown. The page itself is ``<path>index.html``. Raises
+    :class:`PublishError` when the slug is not a plain URL-safe slug or the
+    publication date cannot be shown.
     """
+    local = _usable_local(post.date, tz)
+    if local is None:
+        raise PublishError(_bad_date(post))
+    letter = _usable_local(post.letter_date, tz) if post_date == "letter" else None
+    return _path_at(post, letter or local)
+
+
+def _path_at(post: Post, local: datetime) -> str:
     if not _VALID_SLUG.fullmatch(post.slug):
         raise PublishError(
             f"post {post.id} has the invalid slug {post.slug!r}; use lowercase letters, digits and hyphens."
         )
-    local = _local(post.date, tz)
     return f"{local.year:04d}/{local.month:02d}/{post.slug}/"
 
 
+def _bad_date(post: Post) -> str:
+    return (
+        f"post {post.id} has a publication date that cannot be shown in the site's time zone"
+        f" ({post.date.isoformat()}); correct its published date in the draft."
+    )
+
+
 def _asset_names(post: Post) -> list[str]:
-    names = [name for name, _ in post.assets]
+    names = [item[0] for item in post.assets]
     for name in names:
         if not _VALID_ASSET.fullmatch(name):
             raise PublishError(
@@ -126,291 +164,6 @@ def _asset_names(post: Post) -> list[str]:
     if len(set(names)) != len(names):
         raise PublishError(f"post {post.id} lists a picture name twice; give each picture its own name.")
     return names
-
-
-# ---------------------------------------------------------------------------
-# Text to HTML
-# ---------------------------------------------------------------------------
-
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
-# Characters XML 1.0 forbids (and HTML calls parse errors): one in a letter would break the feed.
-_FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-_SIGNOFF_MAX_LINES = 3
-_SIGNOFF_MAX_CHARS = 60
-_NO_HTML = Markup("")
-# A sign-off ends with a name ("Tommaso"), not with the end of a sentence.
-_SENTENCE_END = (".", "!", "?", ";", ":", "…")
-
-
-def _clean(text: str) -> str:
-    return _FORBIDDEN_CHARS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-
-
-def _paragraphs(text: str) -> list[list[str]]:
-    text = _clean(text).strip()
-    if not text:
-        return []
-    return [[line.rstrip() for line in block.split("\n")] for block in _PARAGRAPH_BREAK.split(text)]
-
-
-def render_letter(text: str, *, signoff: bool = False) -> Markup:
-    """Plain text as safe HTML: blank lines separate ``<p>``, single newlines become ``<br>``.
-
-    Every character of ``text`` is escaped. With ``signoff`` a short last
-    paragraph after at least one other, not ending like a sentence
-    ("Cordiali saluti,\\nTommaso"), gets ``class="signoff"`` so the theme
-    can set it apart.
-    """
-    blocks = _paragraphs(text)
-    parts: list[str] = []
-    for i, lines in enumerate(blocks):
-        is_signoff = (
-            signoff
-            and i == len(blocks) - 1
-            and i > 0
-            and len(lines) <= _SIGNOFF_MAX_LINES
-            and all(len(line) <= _SIGNOFF_MAX_CHARS for line in lines)
-            and not lines[-1].endswith(_SENTENCE_END)
-        )
-        inner = "<br>\n".join(str(escape(line)) for line in lines)
-        parts.append(f'<p class="signoff">{inner}</p>' if is_signoff else f"<p>{inner}</p>")
-    return Markup("\n".join(parts))
-
-
-# ---------------------------------------------------------------------------
-# Theme words: gettext catalogs read with Babel; grammar helpers per language
-# ---------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=16)
-def _catalog_for(code: str) -> tuple[gettext.NullTranslations, bytes]:
-    """The translations in ``locale/<code>``, and the catalog's bytes (part of every fingerprint)."""
-    po = LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po"
-    try:
-        data = po.read_bytes()
-    except FileNotFoundError:
-        return gettext.NullTranslations(), b""
-    except OSError as exc:
-        raise PublishError(f"the catalog {po} cannot be read ({exc.strerror}); check the install.") from exc
-    try:
-        catalog = read_po(io.BytesIO(data), locale=code, domain=DOMAIN)
-        # GNUTranslations reads the compiled form: compile in memory, no build step to forget.
-        mo = io.BytesIO()
-        write_mo(mo, catalog)
-        mo.seek(0)
-        return gettext.GNUTranslations(mo), data
-    except Exception as exc:  # Babel and gettext raise assorted errors on a damaged catalog
-        raise PublishError(f"the catalog {po} is damaged ({exc}); restore it from the release.") from exc
-
-
-def _fast_gettext(words: gettext.NullTranslations) -> Callable[..., Markup]:
-    cache: dict[str, Markup] = {}
-
-    def gettext_(message: str, **variables: Any) -> Markup:
-        found = cache.get(message)
-        if found is None:
-            found = cache[message] = Markup(words.gettext(message))
-        # Markup's % escapes each variable: the translation is trusted, the names are not.
-        return found % variables
-
-    return gettext_
-
-
-def _fast_ngettext(words: gettext.NullTranslations) -> Callable[..., Markup]:
-    def ngettext_(singular: str, plural: str, num: int, **variables: Any) -> Markup:
-        variables.setdefault("num", num)
-        return Markup(words.ngettext(singular, plural, num)) % variables
-
-    return ngettext_
-
-
-def translations(locale: Locale) -> gettext.NullTranslations:
-    """The theme's words for ``locale`` (``it_CH`` falls back to ``it``); English when none ship."""
-    return _translations_and_bytes(locale)[0]
-
-
-def _translations_and_bytes(locale: Locale) -> tuple[gettext.NullTranslations, bytes]:
-    for code in dict.fromkeys((str(locale), locale.language)):
-        found = _catalog_for(code)
-        if found[1]:
-            return found
-    return gettext.NullTranslations(), b""
-
-
-@dataclass(frozen=True)
-class _Grammar:
-    """How a language puts "to <names>" and "from <author>" in the thanks sentence."""
-
-    to: Callable[[str], str]
-    of: Callable[[str], str]
-    plural: Callable[[Sequence[str]], bool]
-    # Italian repeats the preposition before each name ("a Laura e ai colleghi");
-    # English says it once ("to Laura and the colleagues").
-    each: bool = False
-
-
-# Italian fuses "a"/"di" with a leading article: "a i colleghi" -> "ai colleghi".
-_IT_ARTICLES = {
-    "il": ("al", "del"),
-    "lo": ("allo", "dello"),
-    "la": ("alla", "della"),
-    "i": ("ai", "dei"),
-    "gli": ("agli", "degli"),
-    "le": ("alle", "delle"),
-}
-_IT_PLURAL_ARTICLES = frozenset({"i", "gli", "le"})
-
-
-def _it_preposition(prep: str, phrase: str) -> str:
-    word, _, rest = phrase.partition(" ")
-    fused = _IT_ARTICLES.get(word.lower())
-    if fused is not None and rest:
-        return f"{fused[0] if prep == 'a' else fused[1]} {rest}"
-    if phrase[:2].lower() in ("l'", "l\u2019"):
-        return ("all'" if prep == "a" else "dell'") + phrase[2:]
-    if prep == "a" and phrase[:1].lower() == "a":
-        return f"ad {phrase}"  # "ad Anna": the euphonic d before the same vowel
-    return f"{prep} {phrase}"
-
-
-# French fuses "à"/"de" with le/les and elides "de" before a vowel: "aux collègues", "d'Anna".
-_FR_ARTICLES = {"le": ("au", "du"), "les": ("aux", "des")}
-_FR_VOWELS = frozenset("aeiouhyàâäéèêëîïôöùûüœ")
-
-
-def _fr_preposition(prep: str, phrase: str) -> str:
-    word, _, rest = phrase.partition(" ")
-    fused = _FR_ARTICLES.get(word.lower())
-    if fused is not None and rest:
-        return f"{fused[0] if prep == 'à' else fused[1]} {rest}"
-    if prep == "de" and phrase[:1].lower() in _FR_VOWELS:
-        return f"d\u2019{phrase}"
-    return f"{prep} {phrase}"
-
-
-# Spanish fuses "a"/"de" with "el": "al equipo", "del señor Ruiz".
-def _es_preposition(prep: str, phrase: str) -> str:
-    word, _, rest = phrase.partition(" ")
-    if word.lower() == "el" and rest:
-        return f"{'al' if prep == 'a' else 'del'} {rest}"
-    return f"{prep} {phrase}"
-
-
-_GRAMMARS: dict[str, _Grammar] = {
-    "it": _Grammar(
-        to=functools.partial(_it_preposition, "a"),
-        of=functools.partial(_it_preposition, "di"),
-        plural=lambda names: (
-            len(names) > 1 or (bool(names) and names[0].split(" ", 1)[0].lower() in _IT_PLURAL_ARTICLES)
-        ),
-        each=True,
-    ),
-    "fr": _Grammar(
-        to=functools.partial(_fr_preposition, "à"),
-        of=functools.partial(_fr_preposition, "de"),
-        plural=lambda names: len(names) > 1,
-        each=True,
-    ),
-    "es": _Grammar(
-        to=functools.partial(_es_preposition, "a"),
-        of=functools.partial(_es_preposition, "de"),
-        plural=lambda names: len(names) > 1,
-        each=True,
-    ),
-}
-_DEFAULT_GRAMMAR = _Grammar(to=lambda s: f"to {s}", of=lambda s: f"from {s}", plural=lambda n: len(n) > 1)
-
-
-# ---------------------------------------------------------------------------
-# What the templates see
-# ---------------------------------------------------------------------------
-
-
-@dataclass(slots=True, eq=False)
-class PostView:
-    """A post prepared for the templates: texts cleaned, HTML escaped, dates localized.
-
-    The letter's HTML (``intro_html``, ``body_html``, ``entry_html``) is made on
-    first use, once per run: an archive listing titles never pays for it, and
-    the post page, the lists and the feeds share one rendering.
-    """
-
-    id: str
-    title: str
-    author: str
-    forwarded_by: tuple[str, ...]
-    names: str
-    to_names: str
-    of_author: str
-    forwarders_count: int
-    path: str
-    url: str
-    atom_id: str
-    date: datetime
-    date_iso: str
-    date_rfc822: str
-    day_iso: str
-    day: str
-    date_long: str
-    time_short: str
-    letter_date_iso: str | None
-    letter_date_long: str | None
-    month_label: str
-    # Pictures beside the post, as paths from the site root ("2007/01/slug/photo.jpg"):
-    # templates prefix them with ``root``.
-    assets: list[str]
-    _intro: str | None
-    _body: str
-    _entry_renderer: Callable[[PostView], Markup]
-    _cache: dict[str, Markup] = field(default_factory=dict)
-
-    @property
-    def intro_html(self) -> Markup | None:
-        if not (self._intro and self._intro.strip()):
-            return None
-        found = self._cache.get("intro")
-        if found is None:
-            found = self._cache["intro"] = render_letter(self._intro)
-        return found
-
-    @property
-    def body_html(self) -> Markup:
-        found = self._cache.get("body")
-        if found is None:
-            found = self._cache["body"] = render_letter(self._body, signoff=True)
-        return found
-
-    @property
-    def entry_html(self) -> Markup:
-        found = self._cache.get("entry")
-        if found is None:
-            found = self._cache["entry"] = self._entry_renderer(self)
-        return found
-
-
-@dataclass(frozen=True, slots=True)
-class DayGroup:
-    """Posts published on one local day, under its localized header."""
-
-    day: str
-    day_iso: str
-    posts: list[PostView]
-
-
-@dataclass(frozen=True, slots=True)
-class MonthLink:
-    """One monthly archive in the archive list."""
-
-    label: str
-    path: str
-
-
-@dataclass(frozen=True, slots=True)
-class YearGroup:
-    """The monthly archives of one year, newest month first."""
-
-    year: int
-    months: list[MonthLink]
 
 
 @dataclass
@@ -426,13 +179,9 @@ class PublishReport:
     unchanged: int = 0
     removed: list[str] = field(default_factory=list)
     rendered: int = 0
-
-
-def _digest(*parts: str | bytes) -> str:
-    # Length-prefixed, so ("ab", "c") and ("a", "bc") differ; one hash call per digest,
-    # since tens of thousands are made per run.
-    text = "".join(f"{len(p)}:{p}" if isinstance(p, str) else f"{len(p)}b:{p.hex()}" for p in parts)
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    # Posts left out of the site, with the reason (post id, one sentence): everything else
+    # was published. Reasons name the post and the fix, never the letter's text.
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _post_fingerprint(post: Post) -> str:
@@ -447,247 +196,15 @@ def _post_fingerprint(post: Post) -> str:
         post.body,
         post.letter_date.isoformat() if post.letter_date else "",
         post.date.isoformat(),
-        "\x1f".join(name for name, _ in post.assets),
+        "\x1f".join(f"{name}\x1d{alt}" for name, _, alt in map(_picture, post.assets)),
+        "\x1e".join(post.notes),
+        post.lang or "",
     )
-
-
-def _files_digest(folders: Iterable[Path]) -> str:
-    """A digest of the template files in ``folders`` (static files are fingerprinted on their own)."""
-    parts: list[str | bytes] = []
-    for folder in folders:
-        if not folder.is_dir():
-            parts.append("missing")
-            continue
-        for dirpath, dirnames, filenames in os.walk(folder):
-            if Path(dirpath) == folder:
-                dirnames[:] = [d for d in dirnames if d != "static"]
-            dirnames.sort()
-            for filename in sorted(filenames):
-                source = Path(dirpath) / filename
-                parts += [source.relative_to(folder).as_posix(), _read_file(source)]
-    return _digest(*parts)
-
-
-class _Theme:
-    """The Jinja2 environment and localizers for one run: templates compile once."""
-
-    def __init__(self, site: SiteConfig, preview: bool) -> None:
-        self.site = site
-        self.preview = preview
-        try:
-            self.locale = Locale.parse(site.language.replace("-", "_"))
-        except (ValueError, UnknownLocaleError) as exc:
-            raise PublishError(
-                f'site.language {site.language!r} is not a known locale; use a code like "it" or "en".'
-            ) from exc
-        self.tz = site.tz
-        self.grammar = _GRAMMARS.get(self.locale.language, _DEFAULT_GRAMMAR)
-        builtin = builtin_templates_dir()
-        loader: jinja2.BaseLoader = jinja2.FileSystemLoader(builtin)
-        template_dirs = [builtin]
-        self.static_dirs = [builtin / "static"]
-        if site.templates is not None:
-            loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(site.templates), loader])
-            template_dirs.append(site.templates)
-            self.static_dirs.append(site.templates / "static")
-        self.env = jinja2.Environment(
-            loader=loader,
-            autoescape=jinja2.select_autoescape(("html", "xml"), default_for_string=True, default=True),
-            undefined=jinja2.StrictUndefined,
-            extensions=["jinja2.ext.i18n"],
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-            auto_reload=False,
-        )
-        words, catalog_bytes = _translations_and_bytes(self.locale)
-        cast(Any, self.env).install_gettext_translations(words, newstyle=True)
-        # The extension's newstyle callables go through three Jinja context calls per word;
-        # these plain functions do the same (escape the variables, always %-format) in one.
-        self.env.globals.update(
-            _=_fast_gettext(words), gettext=_fast_gettext(words), ngettext=_fast_ngettext(words)
-        )
-        self.env.filters["paragraphs"] = render_letter
-        self.env.globals["fragment"] = self._fragment
-        self._fragments: dict[tuple[str, str], Markup] = {}
-        # Whatever a page's bytes depend on besides its posts: when any of it changes, every
-        # page renders again. Only inputs that are the same on every machine go in, so the
-        # manifest (and the golden copies of sites) do not depend on the environment; a
-        # change to this module's output must bump _RENDER_VERSION, and `force` re-renders all.
-        self.fingerprint = _digest(
-            _RENDER_VERSION,
-            repr(replace(site, templates=None)),  # the templates' contents are hashed below
-            str(preview),
-            _files_digest(template_dirs),
-            catalog_bytes,
-        )
-        self._templates: dict[str, jinja2.Template] = {}
-        self._days: dict[date, str] = {}
-        self._longs: dict[date, str] = {}
-        self._months: dict[date, str] = {}
-        self._times: dict[tuple[int, int], str] = {}
-        self._lists: dict[tuple[str, ...], str] = {}
-        self._tag_authority = urlsplit(site.base_url).hostname or "localhost"
-        self.common = {
-            "site": site,
-            "lang": str(self.locale).replace("_", "-"),
-            "preview": preview,
-            "base_url": site.base_url,
-        }
-
-    def template(self, name: str) -> jinja2.Template:
-        found = self._templates.get(name)
-        if found is None:
-            try:
-                found = self._templates[name] = self.env.get_template(name)
-            except jinja2.TemplateNotFound as exc:
-                raise PublishError(
-                    f"template {exc.name} was not found; restore it in the templates folder."
-                ) from exc
-            except jinja2.TemplateSyntaxError as exc:
-                raise PublishError(
-                    f"template {exc.filename or name} line {exc.lineno} is wrong ({exc.message}); fix it."
-                ) from exc
-        return found
-
-    @jinja2.pass_context
-    def _fragment(self, context: jinja2.runtime.Context, name: str) -> Markup:
-        """``name`` rendered with the site-wide variables only, once per run and ``root``.
-
-        The page chrome (head links, header, footer) is the same on thousands of
-        pages: rendering it once saves most of a page's translation calls.
-        """
-        root = str(context.get("root", ""))
-        found = self._fragments.get((name, root))
-        if found is None:
-            found = self._fragments[name, root] = Markup(self.render_text(name, root).rstrip("\n"))
-        return found
-
-    def render(self, name: str, root: str, **context: Any) -> bytes:
-        return self.render_text(name, root, **context).encode("utf-8")
-
-    def render_text(self, name: str, root: str, **context: Any) -> str:
-        try:
-            return self.template(name).render(self.common, root=root, **context)
-        except PublishError:
-            raise
-        except jinja2.TemplateError as exc:
-            raise PublishError(f"template {name} failed to render ({exc}); fix the template.") from exc
-
-    # Babel's formatters parse patterns on every call: cache every label per day, month or minute.
-
-    def day(self, d: date) -> str:
-        label = self._days.get(d)
-        if label is None:
-            label = self._days[d] = format_date(d, format="full", locale=self.locale)
-        return label
-
-    def long_date(self, d: date) -> str:
-        label = self._longs.get(d)
-        if label is None:
-            label = self._longs[d] = format_date(d, format="long", locale=self.locale)
-        return label
-
-    def short_time(self, moment: datetime) -> str:
-        key = (moment.hour, moment.minute)
-        label = self._times.get(key)
-        if label is None:
-            label = self._times[key] = format_time(moment.timetz(), format="short", locale=self.locale)
-        return label
-
-    def month_label(self, d: date) -> str:
-        key = d.replace(day=1)
-        label = self._months.get(key)
-        if label is None:
-            label = self._months[key] = format_date(key, "LLLL yyyy", locale=self.locale)
-        return label
-
-    def month_name(self, d: date) -> str:
-        return format_date(d, "LLLL", locale=self.locale)
-
-    def names(self, forwarders: tuple[str, ...]) -> str:
-        found = self._lists.get(forwarders)
-        if found is None:
-            found = self._lists[forwarders] = (
-                format_list(list(forwarders), locale=self.locale) if forwarders else ""
-            )
-        return found
-
-    def entry(self, view: PostView) -> Markup:
-        return Markup(self.render_text("_entry.html", "", post=view).strip())
-
-    def view(self, post: Post, local: datetime, path: str) -> PostView:
-        title = _clean(post.title).strip()
-        author = _clean(post.author).strip()
-        forwarders = tuple(name for name in (_clean(n).strip() for n in post.forwarded_by) if name)
-        names = self.names(forwarders)
-        if self.grammar.each and len(forwarders) > 1:
-            to_names = format_list([self.grammar.to(n) for n in forwarders], locale=self.locale)
-        else:
-            to_names = self.grammar.to(names) if names else ""
-        letter_local = _local(post.letter_date, self.tz) if post.letter_date is not None else None
-        day = local.date()
-        return PostView(
-            id=post.id,
-            title=title,
-            author=author,
-            forwarded_by=forwarders,
-            names=names,
-            to_names=to_names,
-            of_author=self.grammar.of(author) if author else "",
-            forwarders_count=2 if self.grammar.plural(forwarders) else 1,
-            path=path,
-            url=self.site.base_url + path,
-            atom_id=f"tag:{self._tag_authority},{day.isoformat()}:{quote(post.id, safe='')}",
-            date=local,
-            date_iso=local.isoformat(timespec="seconds"),
-            date_rfc822=format_datetime(local),
-            day_iso=day.isoformat(),
-            day=self.day(day),
-            date_long=self.long_date(day),
-            time_short=self.short_time(local),
-            letter_date_iso=letter_local.isoformat(timespec="seconds") if letter_local else None,
-            letter_date_long=self.long_date(letter_local.date()) if letter_local else None,
-            month_label=self.month_label(day),
-            assets=[path + name for name, _ in post.assets],
-            _intro=_clean(post.intro) if post.intro is not None else None,
-            _body=post.body,
-            _entry_renderer=self.entry,
-        )
-
-
-def builtin_templates_dir() -> Path:
-    """The shipped theme: ``mailbot/templates`` in a wheel, else the repository's ``templates/``."""
-    return _PACKAGE_TEMPLATES if _PACKAGE_TEMPLATES.is_dir() else _REPO_TEMPLATES
-
-
-def _by_day(views: Iterable[PostView]) -> list[DayGroup]:
-    return [
-        DayGroup(day=group[0].day, day_iso=day_iso, posts=group)
-        for day_iso, group in ((k, list(g)) for k, g in itertools.groupby(views, key=lambda v: v.day_iso))
-    ]
-
-
-def _read_file(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise PublishError(f"{path} cannot be read ({exc.strerror}); check its permissions.") from exc
 
 
 # ---------------------------------------------------------------------------
 # The plan: every file of the site, its fingerprint, and how to produce its bytes
 # ---------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Entry:
-    """One post of the run, before any rendering: enough to sort, place and fingerprint it."""
-
-    post: Post
-    local: datetime
-    path: str
-    fingerprint: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -701,6 +218,8 @@ class _Job:
     group: str
     # Paths built from post data are checked against symbolic links leading out of the site.
     untrusted: bool = False
+    # The post whose page this is (post pages only).
+    post_id: str | None = None
 
 
 def _page_rel(num: int) -> str:
@@ -710,16 +229,17 @@ def _page_rel(num: int) -> str:
 class _Views:
     """PostViews made on demand, once per run: unchanged posts are never prepared at all."""
 
-    def __init__(self, theme: _Theme, entries: list[_Entry]) -> None:
+    def __init__(self, theme: _Theme, entries: list[_Entry], made: dict[str, PostView]) -> None:
         self._theme = theme
         self._entries = entries
-        self._made: dict[int, PostView] = {}
+        # Shared by every plan of the run (a skipped post makes a new plan): keyed by post id.
+        self._made = made
 
     def __getitem__(self, index: int) -> PostView:
-        found = self._made.get(index)
+        e = self._entries[index]
+        found = self._made.get(e.post.id)
         if found is None:
-            e = self._entries[index]
-            found = self._made[index] = self._theme.view(e.post, e.local, e.path)
+            found = self._made[e.post.id] = self._theme.view(e)
         return found
 
     def many(self, indices: Iterable[int]) -> list[PostView]:
@@ -741,7 +261,7 @@ def _folder_url(rel: str) -> str:
     return rel[: -len("index.html")] if rel.endswith("index.html") else rel
 
 
-def _plan(entries: list[_Entry], theme: _Theme) -> list[_Job]:
+def _plan(entries: list[_Entry], theme: _Theme, made: dict[str, PostView]) -> list[_Job]:
     """Every output file in safe write order; ``entries`` is newest first.
 
     The order is the one a reader can follow: a file is written before any
@@ -750,7 +270,7 @@ def _plan(entries: list[_Entry], theme: _Theme) -> list[_Job]:
     """
     site = theme.site
     fp = theme.fingerprint
-    views = _Views(theme, entries)
+    views = _Views(theme, entries, made)
     jobs: list[_Job] = []
 
     for static_dir in theme.static_dirs:
@@ -770,18 +290,12 @@ def _plan(entries: list[_Entry], theme: _Theme) -> list[_Job]:
     # build leaves the oldest posts, the ones the numbered pages reach first.
     for i in range(len(entries) - 1, -1, -1):
         e = entries[i]
-        for name, source in e.post.assets:
-            try:
-                st = source.stat()
-            except OSError as exc:
-                raise PublishError(
-                    f"picture {source} of post {e.post.id} cannot be read ({exc.strerror}); publish it again."
-                ) from exc
+        for name, source, size, mtime in e.asset_stats:
             # The pipeline writes a prepared picture once; size and mtime tell a replaced one apart.
             jobs.append(
                 _Job(
                     e.path + name,
-                    _digest("asset", str(source), str(st.st_size), str(st.st_mtime_ns)),
+                    _digest("asset", str(source), str(size), str(mtime)),
                     functools.partial(_read_file, source),
                     "assets",
                     untrusted=True,
@@ -796,6 +310,7 @@ def _plan(entries: list[_Entry], theme: _Theme) -> list[_Job]:
                 lambda i=i: theme.render("post.html", "../../../", post=views[i]),  # type: ignore[misc]
                 "posts",
                 untrusted=True,
+                post_id=e.post.id,
             )
         )
 
@@ -1056,23 +571,68 @@ def _size(path: str) -> int:
         return -1
 
 
-def _entries(posts: Sequence[Post], tz: tzinfo) -> list[_Entry]:
-    """The posts newest first, placed and fingerprinted; refuses clashing permalinks and repeats."""
-    entries = [_Entry(p, _local(p.date, tz), post_path(p, tz), _post_fingerprint(p)) for p in posts]
+def _entry(post: Post, site: SiteConfig, tz: tzinfo) -> _Entry:
+    """``post`` placed and checked: raises :class:`PublishError` naming what is wrong with it."""
+    published = _usable_local(post.date, tz)
+    if published is None:
+        raise PublishError(_bad_date(post))
+    letter_local = _usable_local(post.letter_date, tz)
+    if post.letter_date is not None and letter_local is None:
+        log.warning("post %s: its letter's date cannot be shown in the site's time zone; left out", post.id)
+    # [site] post_date = "letter": an archive of old letters is dated by the letters.
+    local = letter_local if site.post_date == "letter" and letter_local is not None else published
+    stats = []
+    for name, source in zip(_asset_names(post), (item[1] for item in post.assets), strict=True):
+        try:
+            st = source.stat()
+        except OSError as exc:
+            raise PublishError(
+                f"picture {source} of post {post.id} cannot be read ({exc.strerror}); publish it again."
+            ) from exc
+        stats.append((name, source, st.st_size, st.st_mtime_ns))
+    return _Entry(
+        post, local, published, letter_local, _path_at(post, local), _post_fingerprint(post), tuple(stats)
+    )
+
+
+def _entries(
+    posts: Sequence[Post], site: SiteConfig, tz: tzinfo, skipped: list[tuple[str, str]]
+) -> list[_Entry]:
+    """The posts newest first, placed and fingerprinted.
+
+    A post that cannot be placed (bad slug, bad picture, impossible date), a second post
+    wanting a permalink already taken and a repeated post are left out and listed in
+    ``skipped`` with the reason: one bad post never stops the site.
+    """
+    entries = []
+    for post in posts:
+        try:
+            entries.append(_entry(post, site, tz))
+        except PublishError as exc:
+            skipped.append((post.id, str(exc)))
     entries.sort(key=lambda e: (e.local, e.post.id), reverse=True)
     seen_paths: dict[str, str] = {}
     seen_ids: set[str] = set()
-    for e in entries:
-        _asset_names(e.post)
+    kept = []
+    # Oldest first, so that the post which had the permalink first keeps it.
+    for e in reversed(entries):
+        if e.post.id in seen_ids:
+            skipped.append((e.post.id, f"post {e.post.id} is listed twice; it is published once."))
+            continue
         other = seen_paths.setdefault(e.path, e.post.id)
         if other != e.post.id:
-            raise PublishError(
-                f"posts {other} and {e.post.id} both want the permalink {e.path}; give one another slug."
+            skipped.append(
+                (
+                    e.post.id,
+                    f"posts {other} and {e.post.id} both want the permalink {e.path};"
+                    f" give {e.post.id} another slug.",
+                )
             )
-        if e.post.id in seen_ids:
-            raise PublishError(f"post {e.post.id} is listed twice; publish each post once.")
+            continue
         seen_ids.add(e.post.id)
-    return entries
+        kept.append(e)
+    kept.reverse()
+    return kept
 
 
 def render_site(
@@ -1094,19 +654,50 @@ def render_site(
     rewritten. ``preview`` adds a visible draft banner and ``noindex`` to
     every page. ``force`` renders every file again whatever the manifest says
     (after upgrading Babel, say); files whose bytes are the same are still
-    left alone. Raises :class:`PublishError` on template errors, clashing
-    permalinks, bad picture names or an unwritable folder.
+    left alone.
+
+    One bad post never stops the site: a post that cannot be placed (bad slug
+    or picture, clashing permalink, a date that cannot be shown) or whose page
+    fails to render is left out of every page and feed, listed in
+    ``PublishReport.skipped`` with the reason, and everything else is published.
+    A date that cannot be shown (a letter's date of year 9999, say) is treated
+    as missing. Raises :class:`PublishError` when the theme itself is broken (a
+    template that does not load, or fails for every post), or the folder is not
+    writable.
     """
     theme = _Theme(site, preview)
-    entries = _entries(posts, theme.tz)
+    report = PublishReport()
+    entries = _entries(posts, site, theme.tz, report.skipped)
     try:
         out.mkdir(parents=True, exist_ok=True)
         root = out.resolve()
     except OSError as exc:
         raise PublishError(f"site folder {out} cannot be created ({exc.strerror}); check the path.") from exc
-    jobs = _plan(entries, theme)
-    planned = {j.rel for j in jobs}
     previous = _read_manifest(root)
+    root_prefix = str(root) + os.sep
+
+    def fresh(job: _Job, known: list[Any] | None) -> bool:
+        """True when the file on disk was made from the same inputs: no need to render it."""
+        return (
+            not force
+            and known is not None
+            and known[0] == job.fingerprint
+            and _size(root_prefix + job.rel.replace("/", os.sep)) == known[1]
+        )
+
+    made: dict[str, PostView] = {}
+    jobs = _plan(entries, theme, made)
+    # Post pages first, before anything is written: a post whose page fails is left out of
+    # every list and feed of this run.
+    # (A post page found fresh here is remembered: the file is looked at once per run.)
+    fresh_pages = {j.rel for j in jobs if j.post_id is not None and fresh(j, previous.get(j.rel))}
+    pages, failed = _prerender_posts([j for j in jobs if j.post_id is not None and j.rel not in fresh_pages])
+    if failed:
+        report.skipped += failed
+        gone = {post_id for post_id, _ in failed}
+        entries = [e for e in entries if e.post.id not in gone]
+        jobs = _plan(entries, theme, made)
+    planned = {j.rel for j in jobs}
     manifest_path = root / MANIFEST_NAME
     # Record new files before creating them: a crash mid-run must not leave files no manifest knows.
     # They get no fingerprint yet, so the next run renders them whatever happened.
@@ -1117,21 +708,38 @@ def render_site(
             durable=True,
         )
 
-    report = PublishReport()
     folders = _Folders(root)
     current: _Manifest = {}
-    root_prefix = str(root) + os.sep
+    position = 0
     # One file after the other, in plan order: that order is what keeps links working while
     # the run is under way. (Writer threads were tried: GIL hand-offs made a build slower.)
-    for job in jobs:
-        known = previous.get(job.rel)
-        local_path = root_prefix + job.rel.replace("/", os.sep)
-        if not force and known is not None and known[0] == job.fingerprint and _size(local_path) == known[1]:
+    while position < len(jobs):
+        job = jobs[position]
+        position += 1
+        if job.rel in current and current[job.rel][0] == job.fingerprint:
+            continue  # already handled in this run, before a post was skipped
+        known = current.get(job.rel) or previous.get(job.rel)
+        if job.rel in fresh_pages or fresh(job, known):
             # Same inputs as the file on disk was made from: skip rendering entirely.
-            current[job.rel] = known
+            current[job.rel] = cast(list[Any], known)
             report.unchanged += 1
             continue
-        data = job.produce()
+        local_path = root_prefix + job.rel.replace("/", os.sep)
+        data = pages.pop(job.rel, None)
+        if data is None:
+            try:
+                data = job.produce()
+            except _PostFailed as failed:
+                # A list or feed met a post that fails on its data (its page was not rendered
+                # this run): leave it out everywhere and go on with a new plan from the start.
+                # A template error here is the theme's: every post would meet it.
+                if failed.template_error:
+                    raise PublishError(failed.reason) from failed
+                report.skipped.append((failed.post_id, failed.reason))
+                entries = [e for e in entries if e.post.id != failed.post_id]
+                jobs = _plan(entries, theme, made)
+                position = 0
+                continue
         report.rendered += 1
         path = folders.target(job.rel) if job.untrusted else Path(local_path)
         if _write_if_changed(path, data):
@@ -1139,8 +747,36 @@ def render_site(
         else:
             report.unchanged += 1
         current[job.rel] = [job.fingerprint, len(data)]
-    for rel in sorted(previous.keys() - planned):
+    planned = {j.rel for j in jobs}
+    for rel in sorted((previous.keys() | current.keys()) - planned):
         if rel != MANIFEST_NAME and _remove(root, rel):
             report.removed.append(rel)
-    _write_if_changed(manifest_path, _manifest_bytes(current), durable=True)
+    final = {rel: current[rel] for rel in planned if rel in current}
+    _write_if_changed(manifest_path, _manifest_bytes(final), durable=True)
+    for post_id, reason in report.skipped:
+        log.warning("post %s left out of the site: %s", post_id, reason)
     return report
+
+
+def _prerender_posts(jobs: Iterable[_Job]) -> tuple[dict[str, bytes], list[tuple[str, str]]]:
+    """The pages of ``jobs``' posts by path, and the posts whose page failed (id, reason).
+
+    Raises :class:`PublishError` when every page failed on a template: then the theme
+    is broken, not the posts.
+    """
+    pages: dict[str, bytes] = {}
+    failures: list[_PostFailed] = []
+    attempted = 0
+    for job in jobs:
+        if job.post_id is None:
+            continue
+        attempted += 1
+        try:
+            pages[job.rel] = job.produce()
+        except _PostFailed as failed:
+            failures.append(failed)
+        except Exception as exc:  # one post's failure is reported, the site goes on
+            failures.append(_PostFailed(job.post_id, exc))
+    if failures and len(failures) == attempted and any(f.template_error for f in failures):
+        raise PublishError(failures[0].reason) from failures[0]
+    return pages, [(f.post_id, f.reason) for f in failures]

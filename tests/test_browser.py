@@ -43,7 +43,10 @@ POSTS = [
         title="La lettera di Tommaso",
         author="Tommaso",
         forwarded_by=("i colleghi di Napoli",),
-        intro="Ci ha scritto dopo la terza telefonata: leggetela fino in fondo.",
+        intro=(
+            "Grazie ai colleghi di Napoli che ci hanno girato questa lettera di Tommaso.\n\n"
+            "Ci ha scritto dopo la terza telefonata: leggetela fino in fondo."
+        ),
         body=(
             "Gentili signori,\nvi scrivo per ringraziare l'operatrice che mi ha risposto martedì.\n\n"
             "Avevo un problema con la bolletta da mesi e nessuno riusciva a capirlo. "

@@ -12,6 +12,7 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from goldentree import compare_with_golden
 
 from mailbot.config import load_config
@@ -56,11 +57,23 @@ def test_demo_site_shows_every_sample_with_attribution_and_italian_dates(tmp_pat
         html = post.read_text(encoding="utf-8")
         title = re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S)
         assert title is not None and title.group(1).strip() in index
-        assert re.search(r"(Grazie|Una lettera) ", html), post
+        # The editors' intro, or without one the automatic thanks line.
+        assert re.search(r'<(div|p) class="(intro|attribution)">', html), post
     founding = (site / "2007/01/esternalizzazione-del-call-center/index.html").read_text(encoding="utf-8")
-    assert "Grazie ai colleghi di Napoli che ci hanno girato questa lettera di Tommaso." in founding
-    assert "Vi giro questa lettera di un cliente di Roma." in founding
     assert re.search(
         r"Data della lettera: <time datetime=\"2007-01-22T18:03:00\+01:00\">22 gennaio 2007<", founding
     )
     assert "tommaso.rossi@" not in founding  # the author's address is never published
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="passes once the pipeline stores wording.default_intro as a new draft's intro and fills"
+    " Post.notes only with [attribution] publish_notes = true: then remove this marker",
+)
+def test_demo_publishes_the_editors_intro_and_no_forwarders_note(tmp_path: Path) -> None:
+    site = run_demo(tmp_path)
+    founding = (site / "2007/01/esternalizzazione-del-call-center/index.html").read_text(encoding="utf-8")
+    assert "Grazie ai colleghi di Napoli che ci hanno girato questa lettera di Tommaso." in founding
+    everything = "\n".join(p.read_text(encoding="utf-8") for p in site.rglob("*") if p.is_file())
+    assert "Vi giro questa lettera di un cliente di Roma." not in everything

@@ -13,7 +13,7 @@ import dataclasses
 import json
 import re
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -61,6 +61,7 @@ def _post(
     body: str = "Cari signori,\nvi scrivo per ringraziarvi.\n\nCordiali saluti,\nTommaso",
     letter_date: datetime | None = None,
     slug: str | None = None,
+    lang: str | None = None,
 ) -> Post:
     return Post(
         id=f"20070101-{n:04d}",
@@ -72,6 +73,7 @@ def _post(
         body=body,
         letter_date=letter_date,
         date=when,
+        lang=lang,
     )
 
 
@@ -248,8 +250,10 @@ def test_italian_date_headers_and_attribution(tmp_path: Path) -> None:
     assert 'datetime="2007-01-23T10:15:00+01:00"' in page
     assert "Data della lettera: <time" in page and "20 gennaio 2007" in page
     first = (out / "2006/12/perche-vi-scrivo/index.html").read_text(encoding="utf-8")
-    assert "Grazie ad Anna e a Marco che ci hanno girato questa lettera di Lucia." in first
-    assert '<div class="note">\n<p>Questa ci ha fatto sorridere.<br>\nLeggetela tutta!</p>' in first
+    # The editors' intro stands in for the automatic thanks line: no thanks twice.
+    assert '<div class="intro">\n<p>Questa ci ha fatto sorridere.<br>\nLeggetela tutta!</p>' in first
+    assert "che ci hanno girato" not in first and 'class="attribution"' not in first
+    assert "Inoltrata da: Anna e Marco" in first
     assert "sabato 30 dicembre 2006" in first
     direct = (out / "2007/01/scritta-a-mano/index.html").read_text(encoding="utf-8")
     assert "Una lettera del signor Rossi." in direct
@@ -268,7 +272,8 @@ def test_english_dates_words_and_time_zone(tmp_path: Path) -> None:
     assert "Thanks to our colleagues in Leeds for forwarding this letter from Tom." in page
     assert '<html lang="en">' in page
     first = (out / "2006/12/why-i-am-writing/index.html").read_text(encoding="utf-8")
-    assert "Thanks to Anna and Mark for forwarding this letter from Lucy." in first
+    assert '<div class="intro">\n<p>This one made us smile.</p>' in first
+    assert "for forwarding" not in first
     hand = (out / "2007/01/handwritten/index.html").read_text(encoding="utf-8")
     assert "A letter from Mr Ross." in hand
     assert "Wednesday, January 24, 2007" in hand  # 00:30 UTC is 00:30 GMT in January
@@ -285,7 +290,7 @@ def test_winter_post_in_rome_late_utc_goes_to_next_day(tmp_path: Path) -> None:
 
 def test_unknown_language_falls_back_to_english_words(tmp_path: Path) -> None:
     site = SiteConfig(language="nl", timezone="Europe/Amsterdam")  # no Dutch catalog ships
-    out = _render(tmp_path, english_posts()[:1], site)
+    out = _render(tmp_path, [dataclasses.replace(english_posts()[0], intro=None)], site)
     page = (out / "2006/12/why-i-am-writing/index.html").read_text(encoding="utf-8")
     assert "zaterdag 30 december 2006" in page
     assert "Thanks to Anna en Mark for forwarding this letter from Lucy." in page
@@ -394,7 +399,8 @@ def test_customer_text_is_escaped_everywhere(tmp_path: Path) -> None:
     assert "Una &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co." in page
     assert "Testo con &lt;script&gt;alert(1)&lt;/script&gt; e &amp; commerciale." in page
     assert "Nota con &lt;em&gt;tag&lt;/em&gt; &amp; amp;" in page
-    assert "lettera di Giulia &lt;b&gt;." in page
+    month = (out / "2007/01/index.html").read_text(encoding="utf-8")
+    assert "Una lettera di Giulia &lt;b&gt;." in month
 
 
 def test_control_characters_do_not_break_pages_or_feed(tmp_path: Path) -> None:
@@ -642,11 +648,18 @@ def test_feed_ids_survive_a_slug_change(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------
 
 
-def test_clashing_permalinks_are_refused(tmp_path: Path) -> None:
+def test_clashing_permalinks_leave_out_the_later_post(tmp_path: Path) -> None:
     when = datetime(2007, 1, 5, tzinfo=ROME)
-    posts = [_post(1, "Uguale", when), _post(2, "Uguale", when + timedelta(days=3))]
-    with pytest.raises(PublishError, match="both want the permalink 2007/01/uguale/"):
-        render_site(posts, SITE_IT, tmp_path / "site")
+    posts = [_post(2, "Uguale", when + timedelta(days=3)), _post(1, "Uguale", when)]
+    report = render_site(posts, SITE_IT, tmp_path / "site")
+    assert [post_id for post_id, _ in report.skipped] == ["20070101-0002"]
+    assert "both want the permalink 2007/01/uguale/" in report.skipped[0][1]
+    page = (tmp_path / "site/2007/01/uguale/index.html").read_text(encoding="utf-8")
+    assert "venerdì 5 gennaio 2007" in page  # the first post keeps its permalink
+    twice = [_post(3, "Altro", when), _post(3, "Altro", when)]
+    report = render_site(twice, SITE_IT, tmp_path / "twice")
+    assert report.skipped == [("20070101-0003", "post 20070101-0003 is listed twice; it is published once.")]
+    assert (tmp_path / "twice/2007/01/altro/index.html").is_file()
 
 
 def test_unwritable_output_is_a_publish_error(tmp_path: Path) -> None:
@@ -901,10 +914,15 @@ def test_pictures_are_published_beside_the_post(tmp_path: Path) -> None:
 def test_unsafe_picture_names_are_refused(tmp_path: Path, name: str) -> None:
     source = tmp_path / "p.jpg"
     source.write_bytes(b"x")
-    post = dataclasses.replace(italian_posts()[1], assets=((name, source),))
-    with pytest.raises(PublishError, match="picture"):
-        render_site([post], SITE_IT, tmp_path / "site")
+    posts = italian_posts()
+    posts[1] = dataclasses.replace(posts[1], assets=((name, source),))
+    report = render_site(posts, SITE_IT, tmp_path / "site")
+    assert len(report.skipped) == 1 and report.skipped[0][0] == posts[1].id
+    assert "picture" in report.skipped[0][1]
     assert not (tmp_path / "x.jpg").exists()
+    assert not (tmp_path / "site/2007/01/la-lettera-di-tommaso").exists()
+    assert posts[1].title not in _all_text(tmp_path / "site")
+    assert (tmp_path / "site/2007/01/scritta-a-mano/index.html").is_file()
 
 
 # ---------------------------------------------------------------------------
@@ -986,6 +1004,19 @@ def test_every_page_is_valid_html5_for_the_nu_checker(tmp_path: Path) -> None:
     prepared.write_bytes(b"\x89PNG not really")
     posts = italian_posts()
     posts[1] = dataclasses.replace(posts[1], assets=(("foto.png", prepared),))
+    # Every new part of a post: notes, a language, pictures placed in the letter with alt text.
+    posts[0] = dataclasses.replace(
+        posts[0],
+        notes=("Una nota di Anna.", "E una di Marco <b>."),
+        lang="pt-BR",
+        body="Bom dia,\n[[image:foto-1.png|Uma foto]]\nobrigado.\n\n[[image:foto-2.png]]\n\nLúcia",
+        assets=(
+            ("foto-1.png", prepared, 'Uma foto "boa"'),
+            ("foto-2.png", prepared),
+            ("foto-3.png", prepared),
+        ),
+    )
+    posts[2] = dataclasses.replace(posts[2], lang="fr", intro=None, notes=("Note <i>interne</i>",))
     site = dataclasses.replace(SITE_IT, about="Chi siamo.\n\nIl call center.")
     render_site(posts, site, tmp_path / "it")
     render_site(posts, site, tmp_path / "preview", preview=True)
@@ -1018,3 +1049,471 @@ def test_golden_site(tmp_path: Path, name: str, site: SiteConfig, posts: object)
 def test_a_short_closing_sentence_is_not_a_signoff() -> None:
     assert "signoff" not in render_letter("Gentili signori,\n\nuna lettera breve.", signoff=True)
     assert '<p class="signoff">Lina</p>' in render_letter("Grazie di tutto!\n\nLina", signoff=True)
+
+
+# ---------------------------------------------------------------------------
+# The editors' intro and the forwarders' notes (issue 9, point 1)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("author", "forwarded_by", "language", "expected"),
+    [
+        (
+            "Tommaso",
+            ["i colleghi di Napoli"],
+            "it",
+            "Grazie ai colleghi di Napoli che ci hanno girato questa lettera di Tommaso.",
+        ),
+        ("Tommaso", ["Anna"], "it", "Grazie ad Anna che ci ha girato questa lettera di Tommaso."),
+        (
+            "il signor Rossi",
+            ["le colleghe di Milano", "Piero"],
+            "it-CH",
+            "Grazie alle colleghe di Milano e a Piero che ci hanno girato questa lettera del signor Rossi.",
+        ),
+        ("l'ingegnere", ["lo sportello di Bari"], "it", "Grazie allo sportello di Bari che ci ha girato"),
+        ("", ["Piero"], "it", "Grazie a Piero che ci ha girato questa lettera."),
+        ("Tommaso", [], "it", "Una lettera di Tommaso."),
+        (
+            "Tommaso",
+            ["our colleagues in Naples"],
+            "en",
+            "Thanks to our colleagues in Naples for passing on this letter from Tommaso.",
+        ),
+        ("", ["Anna", "Mark"], "en-GB", "Thanks to Anna and Mark for passing on this letter."),
+        ("Tom", [], "en", "A letter from Tom."),
+        (
+            "Élise",
+            ["les collègues de Lyon"],
+            "fr",
+            "Merci aux collègues de Lyon de nous avoir transmis cette lettre d\u2019Élise.",
+        ),
+        ("Élise", ["Anna"], "de", "Danke an Anna für die Weiterleitung dieses Briefes von Élise."),
+        (
+            "el señor Ruiz",
+            ["Ana", "Marc"],
+            "es",
+            "Gracias a Ana y a Marc por reenviarnos esta carta del señor Ruiz.",
+        ),
+        ("Tom", ["Anna"], "xx-nonsense", "Thanks to Anna for passing on this letter from Tom."),
+        ("  Tom  ", ["", "  "], "en", "A letter from Tom."),
+    ],
+)
+def test_default_intro_in_each_language(
+    author: str, forwarded_by: list[str], language: str, expected: str
+) -> None:
+    from mailbot.wording import default_intro
+
+    intro = default_intro(author, forwarded_by, language)
+    assert intro is not None and intro.startswith(expected), intro
+
+
+def test_default_intro_with_nobody_to_name_is_none() -> None:
+    from mailbot.wording import default_intro
+
+    assert default_intro("", [], "it") is None
+    assert default_intro(" ", ("",), "en") is None
+
+
+def test_default_intro_keeps_names_as_plain_text() -> None:
+    from mailbot.wording import default_intro
+
+    # Plain text, not HTML: the site escapes it; a "%" in a name is not a format directive.
+    assert default_intro("<b>100%</b>", ["%(names)s"], "en") == (
+        "Thanks to %(names)s for passing on this letter from <b>100%</b>."
+    )
+
+
+def test_the_intro_replaces_the_automatic_thanks_and_none_keeps_it(tmp_path: Path) -> None:
+    from mailbot.wording import default_intro
+
+    when = datetime(2007, 1, 23, 10, 15, tzinfo=ROME)
+    intro = default_intro("Tommaso", ["i colleghi di Napoli"], "it")
+    posts = [
+        _post(1, "Con intro", when, intro=intro),
+        _post(2, "Senza intro", when + timedelta(hours=1), intro=None),
+        _post(3, "Intro vuota", when + timedelta(hours=2), intro="  \n"),
+    ]
+    out = _render(tmp_path, posts)
+    thanks = "Grazie ai colleghi di Napoli che ci hanno girato questa lettera di Tommaso."
+    with_intro = (out / "2007/01/con-intro/index.html").read_text(encoding="utf-8")
+    assert with_intro.count(thanks) == 1
+    assert f'<div class="intro">\n<p>{thanks}</p>' in with_intro
+    assert 'class="attribution"' not in with_intro
+    for slug in ("senza-intro", "intro-vuota"):
+        page = (out / f"2007/01/{slug}/index.html").read_text(encoding="utf-8")
+        assert f'<p class="attribution">{thanks}</p>' in page and 'class="intro"' not in page
+    # The front page and the feed show each post once, with one thanks each.
+    assert (out / "index.html").read_text(encoding="utf-8").count(thanks) == 3
+    assert (out / "feed.xml").read_text(encoding="utf-8").count(thanks) == 3
+
+
+NOTE = "Attenzione: nel testo ha messo IBAN e numero di telefono, da togliere prima di pubblicare!"
+
+
+def test_notes_reach_no_page_and_no_feed_unless_the_post_carries_them(tmp_path: Path) -> None:
+    # The pipeline puts forwarders' notes in Post.notes only with publish_notes = true; a post
+    # built without them (the default) must not show a word of a note anywhere.
+    base = _post(1, "Una lettera", datetime(2007, 1, 23, 10, 15, tzinfo=ROME), intro="Dagli editori.")
+    out = _render(tmp_path / "off", [base])
+    assert "Attenzione" not in _all_text(out) and 'class="note"' not in _all_text(out)
+    noted = dataclasses.replace(base, notes=(NOTE, "He said yes when I rang him <b>this</b> morning"))
+    out = _render(tmp_path / "on", [noted])
+    page = (out / "2007/01/una-lettera/index.html").read_text(encoding="utf-8")
+    label = '<p class="note-label">Nota di chi ce l\'ha girata:</p>'
+    assert f'<div class="note">\n{label}\n<p>{NOTE}</p>\n</div>' in page
+    assert "He said yes when I rang him &lt;b&gt;this&lt;/b&gt; morning" in page
+    # Under the intro, above the letter.
+    assert page.index("Dagli editori.") < page.index("Attenzione") < page.index('<blockquote class="letter">')
+    for rel in ("index.html", "feed.xml", "rss.xml"):
+        assert "Attenzione: nel testo" in (out / rel).read_text(encoding="utf-8"), rel
+
+
+def test_changing_the_notes_re_renders_the_post(tmp_path: Path) -> None:
+    post = _post(1, "Una lettera", datetime(2007, 1, 23, 10, 15, tzinfo=ROME))
+    out = tmp_path / "site"
+    render_site([post], SITE_IT, out)
+    report = render_site([dataclasses.replace(post, notes=("Una nota.",))], SITE_IT, out)
+    assert "2007/01/una-lettera/index.html" in report.written and "feed.xml" in report.written
+
+
+# ---------------------------------------------------------------------------
+# One bad post never stops the site (issue 10, point 3)
+# ---------------------------------------------------------------------------
+
+FAR_FUTURE = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-12)))
+FAR_PAST = datetime(1, 1, 1, 0, 0, tzinfo=timezone(timedelta(hours=14)))
+
+
+@pytest.mark.parametrize("impossible", [FAR_FUTURE, FAR_PAST])
+def test_a_letter_date_out_of_range_is_treated_as_missing(
+    tmp_path: Path, impossible: datetime, caplog: pytest.LogCaptureFixture
+) -> None:
+    posts = italian_posts()
+    posts[1] = dataclasses.replace(posts[1], letter_date=impossible)
+    for post_date in ("published", "letter"):
+        site = dataclasses.replace(SITE_IT, post_date=post_date)
+        report = render_site(posts, site, tmp_path / post_date)
+        assert report.skipped == []
+        page = (tmp_path / post_date / "2007/01/la-lettera-di-tommaso/index.html").read_text(encoding="utf-8")
+        assert "Data della lettera" not in page
+        # Dated by its publication instead: 23 January 2007.
+        assert '<time datetime="2007-01-23">martedì 23 gennaio 2007</time>' in page
+        ET.parse(tmp_path / post_date / "feed.xml")
+    assert "20070101-0002: its letter's date cannot be shown" in caplog.text
+
+
+@pytest.mark.parametrize("impossible", [FAR_FUTURE, FAR_PAST])
+def test_a_publication_date_out_of_range_skips_only_that_post(
+    tmp_path: Path, impossible: datetime, caplog: pytest.LogCaptureFixture
+) -> None:
+    posts = italian_posts()
+    posts[1] = dataclasses.replace(posts[1], date=impossible)
+    report = render_site(posts, SITE_IT, tmp_path / "site")
+    assert [post_id for post_id, _ in report.skipped] == ["20070101-0002"]
+    assert "publication date that cannot be shown" in report.skipped[0][1]
+    assert "20070101-0002 left out of the site" in caplog.text
+    text = _all_text(tmp_path / "site")
+    assert "La lettera di Tommaso" not in text
+    assert "Scritta a mano" in (tmp_path / "site/index.html").read_text(encoding="utf-8")
+    with pytest.raises(PublishError, match="publication date"):
+        post_path(posts[1], ROME)
+
+
+def _failing_theme(tmp_path: Path) -> Path:
+    """A theme whose post page raises for one post only (a division by zero in the template)."""
+    custom = tmp_path / "theme"
+    custom.mkdir()
+    builtin = Path(__file__).parent.parent / "templates" / "post.html"
+    source = builtin.read_text(encoding="utf-8")
+    (custom / "post.html").write_text(
+        source.replace(
+            "{% block content %}",
+            '{% block content %}{% if "Tommaso" in post.title %}{{ 1 // 0 }}{% endif %}',
+        )
+    )
+    return custom
+
+
+def test_a_post_whose_page_fails_to_render_is_left_out_and_reported(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    site = dataclasses.replace(SITE_IT, templates=_failing_theme(tmp_path))
+    posts = italian_posts()
+    out = tmp_path / "site"
+    report = render_site(posts, site, out)
+    assert report.skipped == [
+        (
+            "20070101-0002",
+            "its page failed to render (ZeroDivisionError); check the draft and the templates.",
+        )
+    ]
+    assert not (out / "2007/01/la-lettera-di-tommaso").exists()
+    # Left out of every list and feed, so no link leads to a missing page.
+    assert "la-lettera-di-tommaso" not in _all_text(out)
+    for other in ("perche-vi-scrivo", "scritta-a-mano"):
+        assert other in (out / "sitemap.xml").read_text(encoding="utf-8")
+    assert len(ET.parse(out / "feed.xml").getroot().findall(f"{ATOM}entry")) == 3
+    # The letter's text is never part of a reason or the log.
+    assert "Cari signori" not in caplog.text
+    # Once the post no longer fails, it is published and linked.
+    fixed = [
+        dataclasses.replace(p, title="La lettera di Tom") if p.id == "20070101-0002" else p for p in posts
+    ]
+    report = render_site(fixed, site, out)
+    assert report.skipped == [] and "2007/01/la-lettera-di-tommaso/index.html" in report.written
+    assert "la-lettera-di-tommaso" in (out / "2007/01/index.html").read_text(encoding="utf-8")
+    assert "la-lettera-di-tommaso" in (out / "feed.xml").read_text(encoding="utf-8")
+
+
+def test_a_post_that_stops_failing_after_being_published_is_removed_cleanly(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    posts = italian_posts()
+    render_site(posts, SITE_IT, out)
+    assert (out / "2007/01/la-lettera-di-tommaso/index.html").is_file()
+    site = dataclasses.replace(SITE_IT, templates=_failing_theme(tmp_path))
+    report = render_site(posts, site, out)
+    assert [post_id for post_id, _ in report.skipped] == ["20070101-0002"]
+    assert "2007/01/la-lettera-di-tommaso/index.html" in report.removed
+    assert "la-lettera-di-tommaso" not in _all_text(out)
+
+
+# ---------------------------------------------------------------------------
+# [site] post_date = "letter" (issue 9, point 14)
+# ---------------------------------------------------------------------------
+
+
+def _archive_posts() -> list[Post]:
+    imported = datetime(2007, 1, 29, 9, 0, tzinfo=ROME)  # all three imported the same morning
+    return [
+        _post(1, "Dal duemilacinque", imported, letter_date=datetime(2005, 3, 10, 23, 30, tzinfo=UTC)),
+        _post(2, "Dal duemilasei", imported + timedelta(minutes=1), letter_date=datetime(2006, 7, 2, 8, 0)),
+        _post(3, "Senza data", imported + timedelta(minutes=2)),
+    ]
+
+
+def test_posts_dated_by_their_letters(tmp_path: Path) -> None:
+    site = dataclasses.replace(SITE_IT, post_date="letter", posts_per_page=10)
+    out = _render(tmp_path, _archive_posts(), site)
+    # The URL path follows the letter's date in the site time zone (23:30 UTC is the 11th in Rome).
+    assert (out / "2005/03/dal-duemilacinque/index.html").is_file()
+    assert (out / "2006/07/dal-duemilasei/index.html").is_file()  # a naive date is site time
+    assert (out / "2007/01/senza-data/index.html").is_file()  # no letter date: the publication's
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert _titles(out / "index.html") == ["Senza data", "Dal duemilasei", "Dal duemilacinque"]
+    assert '<time datetime="2005-03-11">venerdì 11 marzo 2005</time>' in index
+    assert '<time datetime="2006-07-02">domenica 2 luglio 2006</time>' in index
+    archives = (out / "archives/index.html").read_text(encoding="utf-8")
+    assert "<h2>2005</h2>" in archives and "<h2>2006</h2>" in archives and "<h2>2007</h2>" in archives
+    assert "Dal duemilacinque" in (out / "2005/03/index.html").read_text(encoding="utf-8")
+    page = (out / "2005/03/dal-duemilacinque/index.html").read_text(encoding="utf-8")
+    assert '<p class="date-header"><time datetime="2005-03-11">venerdì 11 marzo 2005</time></p>' in page
+    assert 'Pubblicato: <time datetime="2007-01-29T09:00:00+01:00">29 gennaio 2007, ore 09:00</time>' in page
+    entries = ET.parse(out / "feed.xml").getroot().findall(f"{ATOM}entry")
+    assert [e.findtext(f"{ATOM}published") for e in entries] == [
+        "2007-01-29T09:02:00+01:00",
+        "2006-07-02T08:00:00+02:00",
+        "2005-03-11T00:30:00+01:00",
+    ]
+    assert entries[2].findtext(f"{ATOM}updated") == "2005-03-11T00:30:00+01:00"
+    items = ET.parse(out / "rss.xml").getroot().findall("channel/item")
+    assert items[2].findtext("pubDate") == "Fri, 11 Mar 2005 00:30:00 +0100"
+    assert post_path(_archive_posts()[0], ROME, "letter") == "2005/03/dal-duemilacinque/"
+    # Atom ids keep the publication day: switching the setting never shows a post twice.
+    assert all(",2007-01-29:" in (e.findtext(f"{ATOM}id") or "") for e in entries)
+
+
+def test_posts_dated_by_publication_by_default(tmp_path: Path) -> None:
+    out = _render(tmp_path, _archive_posts(), dataclasses.replace(SITE_IT, posts_per_page=10))
+    assert sorted(p.parent.name for p in (out / "2007/01").glob("*/index.html")) == [
+        "dal-duemilacinque",
+        "dal-duemilasei",
+        "senza-data",
+    ]
+    assert not (out / "2005").exists() and not (out / "2006").exists()
+    assert post_path(_archive_posts()[0], ROME) == "2007/01/dal-duemilacinque/"
+    # Switching to letter dates moves the pages and removes the old ones.
+    report = render_site(_archive_posts(), dataclasses.replace(SITE_IT, post_date="letter"), out)
+    assert "2007/01/dal-duemilacinque/index.html" in report.removed
+    assert "2005/03/dal-duemilacinque/index.html" in report.written
+
+
+# ---------------------------------------------------------------------------
+# Each post's own language (issue 9, point 13)
+# ---------------------------------------------------------------------------
+
+
+def test_a_post_in_another_language_says_so_everywhere(tmp_path: Path) -> None:
+    when = datetime(2007, 1, 23, 10, 15, tzinfo=ROME)
+    posts = [
+        _post(1, "Une lettre", when, lang="fr"),
+        _post(2, "Una lettera", when + timedelta(hours=1), lang="it"),
+        _post(3, "Senza lingua", when + timedelta(hours=2)),
+        _post(4, "Brasil", when + timedelta(hours=3), lang="pt_br"),
+    ]
+    site = dataclasses.replace(SITE_IT, posts_per_page=10)
+    out = _render(tmp_path, posts, site)
+    page = (out / "2007/01/une-lettre/index.html").read_text(encoding="utf-8")
+    assert '<html lang="it">' in page and '<article class="post post-single" lang="fr">' in page
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.count('<article class="post" lang="fr">') == 1
+    assert index.count('<article class="post" lang="pt-BR">') == 1
+    assert index.count('<article class="post">') == 2  # the Italian one and the one with no language
+    month = (out / "2007/01/index.html").read_text(encoding="utf-8")
+    assert '<li lang="fr"><a href="../../2007/01/une-lettre/index.html">Une lettre</a>' in month
+    assert '<li><a href="../../2007/01/una-lettera/index.html">' in month
+    entries = ET.parse(out / "feed.xml").getroot().findall(f"{ATOM}entry")
+    xml_lang = "{http://www.w3.org/XML/1998/namespace}lang"
+    assert [e.get(xml_lang) for e in entries] == ["pt-BR", None, None, "fr"]
+    items = ET.parse(out / "rss.xml").getroot().findall("channel/item")
+    dc = "{http://purl.org/dc/elements/1.1/}language"
+    assert [i.findtext(dc) for i in items] == ["pt-BR", None, None, "fr"]
+
+
+@pytest.mark.parametrize(
+    "lang", ['fr" onmouseover="alert(1)', "fr><script>alert(1)</script>", "javascript:x", "", "it", "IT"]
+)
+def test_a_language_that_is_not_a_valid_tag_or_the_sites_is_dropped(tmp_path: Path, lang: str) -> None:
+    post = _post(1, "Una lettera", datetime(2007, 1, 23, 10, 15, tzinfo=ROME), lang=lang)
+    out = _render(tmp_path, [post], dataclasses.replace(SITE_IT, language="it-CH"))
+    text = _all_text(out)
+    assert "onmouseover" not in text and "<script" not in text and "javascript" not in text
+    assert ' lang="' not in text.replace('<html lang="it-CH">', "")
+    assert "xml:lang" not in (out / "feed.xml").read_text(encoding="utf-8").replace('xml:lang="it-CH"', "")
+    assert "dc:language" not in (out / "rss.xml").read_text(encoding="utf-8")
+
+
+def test_changing_a_posts_language_re_renders_it(tmp_path: Path) -> None:
+    post = _post(1, "Una lettera", datetime(2007, 1, 23, 10, 15, tzinfo=ROME))
+    out = tmp_path / "site"
+    render_site([post], SITE_IT, out)
+    report = render_site([dataclasses.replace(post, lang="en")], SITE_IT, out)
+    assert "2007/01/una-lettera/index.html" in report.written and "feed.xml" in report.written
+
+
+# ---------------------------------------------------------------------------
+# Pictures where they stood in the letter (issue 9, point 12)
+# ---------------------------------------------------------------------------
+
+MARKED_BODY = """Buongiorno,
+ecco il tecnico sotto la pioggia:
+[[image:foto-1.jpg]]
+e questa è la ricevuta.
+
+   [[image:scan_2.png|La ricevuta <firmata> & "timbrata"]]
+
+[[image:../../secret.jpg|x]]
+[[image:foto-9.jpg]]
+[[image:foto-1.jpg" onerror="alert(1)]]
+
+Cordiali saluti,
+Tommaso"""
+
+
+def _pictured_post(tmp_path: Path) -> Post:
+    prepared = tmp_path / "prepared"
+    prepared.mkdir()
+    for name in ("a.jpg", "b.png", "c.gif"):
+        (prepared / name).write_bytes(b"picture " + name.encode())
+    return dataclasses.replace(
+        _post(1, "Il tecnico", datetime(2007, 1, 23, 10, 15, tzinfo=ROME), body=MARKED_BODY),
+        assets=(
+            ("foto-1.jpg", prepared / "a.jpg", "Il tecnico con l'ombrello"),
+            ("scan_2.png", prepared / "b.png", None),
+            ("allegato-3.gif", prepared / "c.gif", 'Un "allegato" <b>'),
+        ),
+    )
+
+
+def test_pictures_stand_where_their_markers_are(tmp_path: Path) -> None:
+    out = _render(tmp_path, [_pictured_post(tmp_path)])
+    page = (out / "2007/01/il-tecnico/index.html").read_text(encoding="utf-8")
+    src = "../../../2007/01/il-tecnico/"
+    letter = page[page.index('<blockquote class="letter">') : page.index("</blockquote>")]
+    assert letter == (
+        '<blockquote class="letter">\n'
+        "<p>Buongiorno,<br>\necco il tecnico sotto la pioggia:</p>\n"
+        f'<figure class="picture"><img src="{src}foto-1.jpg" alt="Il tecnico con l&#39;ombrello"'
+        ' loading="lazy"></figure>\n'
+        "<p>e questa è la ricevuta.</p>\n"
+        f'<figure class="picture"><img src="{src}scan_2.png"'
+        ' alt="La ricevuta &lt;firmata&gt; &amp; &#34;timbrata&#34;" loading="lazy"></figure>\n'
+        '<p class="signoff">Cordiali saluti,<br>\nTommaso</p>\n'
+    )
+    # The picture no marker places is shown after the letter, as before, with its alt text.
+    pictures = page[page.index('<section class="pictures"') :]
+    assert pictures.count("<figure") == 1
+    assert f'<img src="{src}allegato-3.gif" alt="Un &#34;allegato&#34; &lt;b&gt;" loading="lazy">' in pictures
+    # Markers naming anything but the post's pictures are dropped, not shown and not linked.
+    text = _all_text(out)
+    assert "secret" not in text and "foto-9" not in text and "onerror" not in text and "[[image" not in text
+
+
+def test_placed_pictures_are_in_the_lists_and_the_feeds_with_working_links(tmp_path: Path) -> None:
+    post = _pictured_post(tmp_path)
+    older = [_post(n, f"Prima {n}", datetime(2007, 1, 20 + n, 9, 0, tzinfo=ROME)) for n in (3, 2)]
+    out = _render(tmp_path, [post, *older], dataclasses.replace(SITE_IT, posts_per_page=1))
+    # The front shows the newest page (one post) and the one before it: the pictured post is on page 3.
+    for rel, root in (("index.html", ""), ("page/3/index.html", "../../")):
+        html = (out / rel).read_text(encoding="utf-8")
+        image = f'<img src="{root}2007/01/il-tecnico/foto-1.jpg" alt="Il tecnico con l&#39;ombrello"'
+        assert image in html, rel
+        assert (out / rel).parent.joinpath(f"{root}2007/01/il-tecnico/foto-1.jpg").resolve().is_file()
+        assert "allegato-3.gif" not in html  # unplaced pictures stay on the post page
+    absolute = f"{SITE_IT.base_url}2007/01/il-tecnico/"
+    for feed in ("feed.xml", "rss.xml"):
+        root = ET.parse(out / feed).getroot()
+        html = "".join(e.text or "" for e in root.iter() if e.tag in (f"{ATOM}content", "description"))
+        assert f'<img src="{absolute}foto-1.jpg" alt="Il tecnico con l&#39;ombrello"' in html, feed
+        assert f'<img src="{absolute}scan_2.png"' in html and "secret" not in html
+
+
+def test_changing_a_pictures_alt_text_re_renders_the_post(tmp_path: Path) -> None:
+    post = _pictured_post(tmp_path)
+    out = tmp_path / "site"
+    render_site([post], SITE_IT, out)
+    name, path, _ = post.assets[2]
+    changed = dataclasses.replace(post, assets=(*post.assets[:2], (name, path, "Un'altra descrizione")))
+    report = render_site([changed], SITE_IT, out)
+    assert "2007/01/il-tecnico/index.html" in report.written
+    assert "Un&#39;altra descrizione" in (out / "2007/01/il-tecnico/index.html").read_text(encoding="utf-8")
+
+
+def test_markers_without_pictures_are_dropped_from_plain_text() -> None:
+    assert render_letter("Uno\n[[image:x.jpg|alt]]\ndue\n\n[[image:y.png]]") == "<p>Uno</p>\n<p>due</p>"
+    # Not a marker: not on a line of its own, or not closed.
+    assert render_letter("vedi [[image:x.jpg]] qui\n[[image:x.jpg") == (
+        "<p>vedi [[image:x.jpg]] qui<br>\n[[image:x.jpg</p>"
+    )
+
+
+def test_a_post_failing_only_in_the_lists_is_left_out_and_its_page_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A post whose page is unchanged (not rendered this run) but which fails when a list shows
+    it: the run starts its plan again without it, and its old page goes, after the lists."""
+    from mailbot import sitetheme
+
+    out = tmp_path / "site"
+    posts = _many(6)
+    render_site(posts, SITE_IT, out)
+    real_view = sitetheme.Theme._view
+
+    def view(self: sitetheme.Theme, e: sitetheme.Entry) -> sitetheme.PostView:
+        if e.post.id == posts[4].id:
+            raise ValueError("Babel could not format this one")
+        return real_view(self, e)
+
+    monkeypatch.setattr(sitetheme.Theme, "_view", view)
+    changed = [*posts[:5], dataclasses.replace(posts[5], title="Lettera sei, corretta")]
+    report = render_site(changed, SITE_IT, out)
+    assert report.skipped == [
+        (posts[4].id, "its page failed to render (ValueError); check the draft and the templates.")
+    ]
+    assert "2007/01/lettera-numero-5/index.html" in report.removed
+    text = _all_text(out)
+    assert "lettera-numero-5" not in text and "Lettera sei, corretta" in text
+    manifest = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))["files"]
+    assert "2007/01/lettera-numero-5/index.html" not in manifest
+    assert set(manifest) == set(tree(out)) - {MANIFEST_NAME}

@@ -197,3 +197,65 @@ def test_the_checker_catches_what_it_looks_for() -> None:
     assert check_html("<svg><script>1</script></svg>")
     assert not check_html("<p>&lt;script&gt;alert(1)&lt;/script&gt; javascript:alert(1)</p>")
     assert check_feed('<feed><content type="html">&lt;script&gt;x&lt;/script&gt;</content></feed>')
+
+
+def test_no_vector_in_notes_alt_text_markers_or_languages_becomes_markup(tmp_path: Path) -> None:
+    """The parts a post gained (forwarders' notes, pictures' alt text and markers, the language)
+    carry every vector straight into the renderer; nothing may become markup or break a feed."""
+    import dataclasses
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from mailbot.config import SiteConfig
+    from mailbot.models import Post
+    from mailbot.publish import render_site
+
+    picture = tmp_path / "p.jpg"
+    picture.write_bytes(b"\xff\xd8 not really a jpeg")
+    start = datetime(2007, 1, 1, 9, 0, tzinfo=ZoneInfo("Europe/Rome"))
+    posts = []
+    for n, vector in enumerate(vectors()):
+        line = vector.replace("\n", " ").replace("\r", " ")
+        post = Post(
+            id=f"xss-{n}",
+            slug=f"lettera-{n}",
+            title=f"Lettera {n}",
+            author="Tommaso",
+            forwarded_by=("Anna",),
+            intro=None if n % 2 else vector,
+            body=(
+                f"Buongiorno {n},\n[[image:foto-1.jpg|{line}]]\n[[image:{line}]]\n[[image:{line}|{line}]]\n\n"
+                f"{vector}\n\n[[image:foto-2.jpg]]\n\nSaluti"
+            ),
+            letter_date=None,
+            date=start + timedelta(hours=n),
+            assets=(
+                ("foto-1.jpg", picture, vector),
+                ("foto-2.jpg", picture, vector),
+                ("foto-3.jpg", picture, vector),
+            ),
+            notes=(vector, f"nota {n}: {vector}"),
+            lang=vector,
+        )
+        posts.append(post)
+        posts.append(dataclasses.replace(post, id=f"xss-lang-{n}", slug=f"lingua-{n}", lang=f"fr-{line}"))
+    site = SiteConfig(title="XSS", base_url="https://example.org/", language="it", timezone="Europe/Rome")
+    out = tmp_path / "site"
+    report = render_site(posts, site, out)
+    assert report.skipped == []
+    problems = {}
+    for path in sorted(out.rglob("*.html")):
+        found = check_html(path.read_text(encoding="utf-8"))
+        if found:
+            problems[str(path.relative_to(out))] = found[:3]
+    for path in sorted(out.rglob("*.xml")):
+        found = check_feed(path.read_text(encoding="utf-8"))
+        if found:
+            problems[str(path.relative_to(out))] = found[:3]
+    assert not problems
+    # No language attribute other than the site's: none of the vectors is a language tag.
+    text = "\n".join(p.read_text(encoding="utf-8") for p in out.rglob("*.html"))
+    assert text.count(' lang="') == text.count('<html lang="it">')
+    # The notes and the alt text are there, as text.
+    sample = (out / "2007/01/lettera-0/index.html").read_text(encoding="utf-8")
+    assert sample.count('<div class="note">') == 2 and sample.count("<figure") == 3
