@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from . import __version__
+from . import __version__, logguard
 from .config import Config, load_config
 from .drafts import DraftStore, restore_redaction
 from .errors import MailbotError, StoreError, UsageError
@@ -112,8 +112,9 @@ def _setup_logging(verbose: int, quiet: bool, debug: bool) -> None:
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    # Mail libraries log message bytes (imaplib's trace, header values): never at any level.
+    logguard.install()
     if level > logging.DEBUG:
-        # imapclient logs protocol traffic at DEBUG only; keep third parties quiet otherwise.
         logging.getLogger("imapclient").setLevel(logging.WARNING)
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
 

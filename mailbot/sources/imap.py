@@ -35,9 +35,12 @@ from imapclient.exceptions import CapabilityError, LoginError
 
 from ..config import ImapConfig
 from ..errors import AuthenticationError, MailbotError, SourceError, TransientSourceError
+from ..logguard import guard_libraries, quiet_imap_trace
 from ..models import RawMessage
 
 log = logging.getLogger(__name__)
+# imapclient's protocol trace holds whole messages: never let it reach a log (see mailbot.logguard).
+guard_libraries()
 
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
 """Messages larger than this are quarantined without being downloaded."""
@@ -178,10 +181,11 @@ class ImapSource:
                 ssl_context=context,
                 timeout=config.timeout,
             )
+            quiet_imap_trace(client)
             try:
                 if config.security == "starttls":
                     self._starttls(client, context)
-                # imapclient logs commands at DEBUG through a filter that redacts LOGIN's arguments.
+                # LOGIN goes through imaplib's protocol trace, which quiet_imap_trace switched off.
                 client.login(config.username, config.password)
                 self._client = client
                 self._select()
