@@ -283,24 +283,27 @@ def run_cmd(state: State) -> None:
 
     Polls on the schedule ([service] interval) and, for IMAP with
     [imap] idle = true, drafts new mail within seconds using IMAP IDLE.
-    Network failures are retried with backoff; a refused login stops the
-    service with exit status 1. A stop finishes the message in hand.
+    Publishes approved drafts by itself when [service] publish says so.
+    Failures to reach the mailbox, at start-up too, are retried with
+    backoff; a refused login stops the service with exit status 1. Only one
+    service may run on a state folder. A stop finishes the message in hand.
     """
-    from .service import Service
+    from .runlock import service_lock
+    from .service import Service, describe_mailbox
 
     config = state.mailbox_config  # the password is read now: a missing secret stops us at start
-    if not config.senders.allow:
-        log.warning("[senders] allow is empty: anyone who writes to the mailbox can submit letters")
-    with state.pipeline() as pipeline:
-        if config.imap is not None:
-            from .sources.imap import check
-
-            check(config.imap)  # a wrong password or host fails now, with one sentence
+    if logging.getLogger().level == logging.WARNING:  # the default: the service says what it does
+        logging.getLogger("mailbot.service").setLevel(logging.INFO)
+    with service_lock(config.paths.state), state.pipeline() as pipeline:
+        if not config.senders.allow:
+            log.warning("[senders] allow is empty: anyone who writes to the mailbox can submit letters")
         service = Service(
             pipeline,
             lambda: _source(state),
             interval=config.service.interval,
             idle=config.imap is not None and config.imap.idle,
+            publish=config.service.publish,
+            mailbox=describe_mailbox(config),
         )
         code = service.run()
     if code:
@@ -313,47 +316,15 @@ def run_cmd(state: State) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
 @pass_state
 def status_cmd(state: State, as_json: bool) -> None:
-    """Show the last poll, messages handled by outcome, and the last error."""
-    config = state.config
-    with Ledger(config.ledger_path) as ledger:
-        last = ledger.last_run()
-        counts = ledger.counts()
-        error = ledger.last_error()
-    drafts = state.store.all()
-    by_status: dict[str, int] = {}
-    for d in drafts:
-        by_status[d.status.value] = by_status.get(d.status.value, 0) + 1
-    data: dict[str, Any] = {
-        "source": "imap" if config.imap else "maildir",
-        "last_poll": None
-        if last is None
-        else {
-            "source": last[0],
-            "started": last[1],
-            "finished": last[2],
-            "summary": last[3],
-            "error": last[4],
-        },
-        "messages": counts,
-        "drafts": by_status,
-        "last_error": None
-        if error is None
-        else {
-            "source": error.source,
-            "key": error.key,
-            "error": error.error,
-            "at": error.handled_at,
-        },
-    }
+    """Show whether the service runs, the last poll, messages by outcome, drafts and the last error."""
+    from . import status
+
+    data = status.gather(state.config)
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    lp = data["last_poll"]
-    click.echo(f"last poll:  {lp['started'] + ' — ' + (lp['summary'] or 'unfinished') if lp else 'never'}")
-    click.echo("messages:   " + (", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "none"))
-    click.echo("drafts:     " + (", ".join(f"{n} {k}" for k, n in sorted(by_status.items())) or "none"))
-    if error is not None:
-        click.echo(f"last error: {error.handled_at} {error.key}: {error.error}")
+    for line in status.lines(data):
+        click.echo(line)
 
 
 # -- review --------------------------------------------------------------------

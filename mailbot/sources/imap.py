@@ -384,9 +384,9 @@ class ImapSource:
     def quarantine(self, message: RawMessage, reason: str) -> None:
         """Move a message that could not be handled to ``failed_folder`` (the ledger keeps ``reason``)."""
         uid = self._uid_of(message)
-        log.warning("quarantining %s from %s: %s", message.key, self.name, reason)
+        # The pipeline logs the quarantine with its reason, once; this is only the move.
         if self._move(uid, self.config.failed_folder):
-            log.info("moved %s to %s", message.key, self.config.failed_folder)
+            log.debug("moved %s to %s", message.key, self.config.failed_folder)
 
     def close(self) -> None:
         """Move what is queued, then log out; errors of an already-dead connection are swallowed."""
