@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -15,7 +17,13 @@ import pytest
 from imapserver import DovecotServer
 from mailfactory import letter, maildir
 
-from mailbot.service import BACKOFF_CAP, backoff_delay
+from mailbot.config import load_config
+from mailbot.drafts import DraftStore
+from mailbot.ledger import Ledger
+from mailbot.models import Status
+from mailbot.pipeline import Pipeline
+from mailbot.service import BACKOFF_CAP, Service, backoff_delay, publish_period
+from mailbot.sources.local import MaildirInbox
 
 
 def wait_for(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-def]
@@ -246,3 +254,92 @@ def test_run_stops_on_a_refused_login_at_start(dovecot: DovecotServer, tmp_path:
     assert result.stderr.splitlines()[-1].startswith("mailbot: error: the service stopped")
     assert "not-the-password" not in result.stderr and "Traceback" not in result.stderr
     assert "refused the login" in mailbot_cmd(tmp_path, "status").stdout
+
+
+# -- auto-publish ----------------------------------------------------------------------------------
+
+
+def drafts_json(root: Path) -> list[dict[str, object]]:
+    result = mailbot_cmd(root, "drafts", "list", "--json")
+    assert result.returncode == 0, result.stderr
+    items: list[dict[str, object]] = json.loads(result.stdout)
+    return items
+
+
+def test_publish_periods() -> None:
+    assert publish_period("manual", 300) is None
+    assert publish_period("on-approve", 300) == 60  # looks at least every minute
+    assert publish_period("on-approve", 5) == 5
+    assert publish_period("every 1 minute", 300) == 60
+    assert publish_period("every 15 minutes", 300) == 900
+
+
+@pytest.mark.parametrize("mode", ["on-approve", "manual"])
+def test_run_publishes_approved_drafts_by_itself_on_approve(tmp_path: Path, mode: str) -> None:
+    maildir(tmp_path / "inbox", [letter(1), letter(2)])
+    (tmp_path / "mailbot.toml").write_text(f'[service]\ninterval = 1\npublish = "{mode}"\n')
+    proc = start_run(tmp_path)
+    log = tmp_path / "log.txt"
+    try:
+        assert wait_for(lambda: len(list((tmp_path / "drafts").glob("*.md"))) == 2, 20), log.read_text()
+        first, second = (str(d["id"]) for d in drafts_json(tmp_path))
+        approved = mailbot_cmd(tmp_path, "drafts", "approve", first)  # as the review desk or a mail would
+        assert approved.returncode == 0, approved.stderr
+        if mode == "on-approve":
+            assert wait_for(lambda: (tmp_path / "site" / "index.html").is_file(), 20), log.read_text()
+            assert wait_for(lambda: f"published {first}" in log.read_text(), 5)
+        else:
+            time.sleep(3.5)  # three polls and more: nothing may be published by itself
+    finally:
+        assert stop_run(proc) == 0
+    statuses = {d["id"]: d["status"] for d in drafts_json(tmp_path)}
+    if mode == "on-approve":
+        assert statuses == {first: "published", second: "draft"}
+        index = (tmp_path / "site" / "index.html").read_text()
+        assert "Lettera numero 1" in index and "Lettera numero 2" not in index
+        assert "publishing: on-approve" in log.read_text()
+    else:
+        assert statuses == {first: "approved", second: "draft"}
+        assert not (tmp_path / "site").exists()
+        assert "published" not in log.read_text()
+
+
+def in_process_service(root: Path, publish: str) -> tuple[Service, threading.Thread, Ledger]:
+    config = load_config(root / "mailbot.toml")
+    ledger = Ledger(config.ledger_path)
+    service = Service(
+        Pipeline(config, ledger),
+        lambda: MaildirInbox(config.local.maildir),
+        interval=1,
+        publish=publish,
+        publish_every=0.3,  # "every N minutes", sped up
+    )
+    thread = threading.Thread(target=service.run, kwargs={"install_signals": False})
+    thread.start()
+    return service, thread, ledger
+
+
+def test_every_n_minutes_publishes_on_its_schedule_and_a_failure_is_retried(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    maildir(tmp_path / "inbox", [letter(1)])
+    (tmp_path / "site").write_text("a file where the site folder should be\n")  # publishing must fail
+    (tmp_path / "mailbot.toml").write_text('[service]\ninterval = 1\npublish = "every 5 minutes"\n')
+    service, thread, ledger = in_process_service(tmp_path, "every 5 minutes")
+    store = DraftStore(tmp_path / "drafts")
+    try:
+        assert wait_for(lambda: len(store.all()) == 1, 20)
+        (draft,) = store.transition([store.all()[0].id], "approve")
+        assert wait_for(lambda: "publishing failed" in caplog.text, 10)
+        assert thread.is_alive() and not service.stop.is_set()  # the service goes on
+        (tmp_path / "site").unlink()
+        assert wait_for(lambda: store.read(draft.id).status is Status.PUBLISHED, 10), caplog.text
+        assert (tmp_path / "site" / "index.html").is_file()
+    finally:
+        service.stop.set()
+        thread.join(timeout=30)
+        ledger.close()
+    assert not thread.is_alive() and service.exit_code == 0
+    assert "recovered: publishing works again after" in caplog.text
+    assert f"published {draft.id}" in caplog.text
