@@ -7,6 +7,7 @@ traceback only with ``--debug``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -94,8 +95,8 @@ class MailbotGroup(click.Group):
             if state is not None and state.debug:
                 raise
             raise _translate(exc) from exc
-        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
-            raise
+        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt, BrokenPipeError):
+            raise  # BrokenPipeError: the reader went away (`| head`); main() ends quietly
         except Exception as exc:
             state = ctx.find_object(State)
             if state is not None and state.debug:
@@ -504,6 +505,10 @@ def publish_cmd(state: State) -> None:
         newly, report = pipeline.publish()
     for draft_id in newly:
         click.echo(f"published {draft_id}")
+    if not newly:
+        click.echo(
+            "nothing new to publish: no draft is approved (approve one with `mailbot drafts approve ID`)"
+        )
     click.echo(
         f"site: {state.config.paths.site / 'index.html'} "
         f"({len(report.written)} file(s) written, {report.unchanged} unchanged)"
@@ -542,5 +547,16 @@ def preview_cmd(state: State, ids: tuple[str, ...]) -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli(prog_name="mailbot")
+    """Console-script entry point.
+
+    When the reader of the output goes away (``mailbot drafts list | head -1``),
+    the command ends quietly with status 1: no traceback, no error sentence.
+    Click's standalone mode catches the broken pipe of a command (the group lets
+    it through); this catches one from anywhere else, once.
+    """
+    try:
+        cli(prog_name="mailbot")
+    except BrokenPipeError:
+        with contextlib.suppress(OSError, ValueError):  # the interpreter's last flush must not fail again
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)

@@ -147,3 +147,52 @@ def test_review_commands_do_not_need_the_imap_password(tmp_path: Path) -> None:
     # ...but the commands that connect say at once what is missing.
     assert_one_sentence_error(mailbot("poll", "--once", cwd=tmp_path), 2, "MAILBOT_TEST_NO_SUCH_VAR")
     assert_one_sentence_error(mailbot("run", cwd=tmp_path), 2, "MAILBOT_TEST_NO_SUCH_VAR")
+
+
+def _with_reader_gone(*args: str, cwd: Path) -> tuple[int, str]:
+    """Run mailbot with its stdout a real pipe whose reader has already gone (like `| head -1`)."""
+    env = {k: v for k, v in os.environ.items() if k != "MAILBOT_CONFIG"}
+    proc = subprocess.Popen([sys.executable, "-m", "mailbot", *args], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before the first line is written
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    return proc.wait(timeout=60), err
+
+
+def test_output_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    maildir(tmp_path / "inbox", [letter(1), letter(2)])
+    assert mailbot("poll", cwd=tmp_path).returncode == 0
+    for args in (["drafts", "list"], ["drafts", "list", "--json"], ["status"], ["status", "--json"]):
+        code, err = _with_reader_gone(*args, cwd=tmp_path)
+        assert err == "", f"{args}: {err}"  # no BrokenPipeError, no traceback, no error sentence
+        assert code == 1
+    # And through a shell pipe, as a user types it.
+    shell = subprocess.run(
+        f"{sys.executable} -m mailbot status | head -1; {sys.executable} -m mailbot drafts list | head -1",
+        shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert shell.stderr == ""
+    assert shell.stdout.splitlines()[0] == "service:    not running"
+
+
+def test_status_and_poll_speak_the_same_words(tmp_path: Path) -> None:
+    maildir(tmp_path / "inbox", [letter(1), letter(2), letter(3, sender="x@elsewhere.example.com")])
+    (tmp_path / "mailbot.toml").write_text('[senders]\nallow = ["example.org"]\n')
+    polled = mailbot("poll", "--once", cwd=tmp_path)
+    assert polled.stdout.startswith("3 message(s) from maildir:")
+    assert polled.stdout.rstrip().endswith(
+        ": 2 drafted, 0 credited on an existing draft, 0 already known, 0 resumed, 1 quarantined"
+    )
+    status = mailbot("status", cwd=tmp_path).stdout.splitlines()
+    assert "messages:   2 drafted, 1 quarantined" in status
+    assert any(line.startswith("last error: ") and "not in [senders] allow" in line for line in status)
+
+
+def test_publish_with_nothing_approved_says_so(tmp_path: Path) -> None:
+    maildir(tmp_path / "inbox", [letter(1)])
+    assert mailbot("poll", cwd=tmp_path).returncode == 0
+    result = mailbot("publish", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.startswith("nothing new to publish: no draft is approved")
