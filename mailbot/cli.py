@@ -21,7 +21,7 @@ from typing import Any
 import click
 
 from . import __version__, logguard
-from .config import Config, load_config
+from .config import DEFAULT_CONFIG, Config, load_config
 from .drafts import DraftStore, restore_redaction
 from .errors import MailbotError, StoreError, UsageError
 from .ledger import Ledger
@@ -54,25 +54,39 @@ def _translate(exc: MailbotError) -> OperationFailed:
 class State:
     """What the group's options give every command: the config, loaded on first use."""
 
-    def __init__(self, config_path: Path | None, debug: bool) -> None:
+    def __init__(self, config_path: Path | None, debug: bool, quiet: bool = False) -> None:
         self.config_path = config_path
         self.debug = debug
+        self.quiet = quiet
         self._config: Config | None = None
         self._mailbox_config: Config | None = None
+        self._said_defaults = False
 
     @property
     def config(self) -> Config:
         """The configuration without the IMAP password: enough for every command that never connects."""
         if self._config is None:
-            self._config = load_config(self.config_path, read_secrets=False)
+            self._config = self._loaded(load_config(self.config_path, read_secrets=False))
         return self._config
 
     @property
     def mailbox_config(self) -> Config:
         """The configuration with the IMAP password read (an unreadable secret fails here, exit 2)."""
         if self._mailbox_config is None:
-            self._mailbox_config = self._config = load_config(self.config_path)
+            self._mailbox_config = self._config = self._loaded(load_config(self.config_path))
         return self._mailbox_config
+
+    def _loaded(self, config: Config) -> Config:
+        """Say once, on stderr, when no config file was found and the defaults are in use."""
+        if config.path is None and not self._said_defaults and not self.quiet:
+            self._said_defaults = True
+            click.echo(
+                f"mailbot: no config file found (looked for {DEFAULT_CONFIG.absolute()}); using built-in "
+                f"defaults: the local Maildir {config.local.maildir}, and drafts, state and site folders "
+                f"in {config.paths.drafts.parent}. Pass --config or set MAILBOT_CONFIG to use a file.",
+                err=True,
+            )
+        return config
 
     @contextmanager
     def pipeline(self) -> Any:
@@ -145,7 +159,7 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: int, quiet: bool,
       mailbot publish              render approved posts into the site folder
     """
     _setup_logging(verbose, quiet, debug)
-    ctx.obj = State(config_path, debug)
+    ctx.obj = State(config_path, debug, quiet)
 
 
 pass_state = click.make_pass_decorator(State)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .configkeys import first_unknown, unknown_key_message, unknown_section_message
 from .errors import ConfigError
 
 DEFAULT_CONFIG = Path("mailbot.toml")
@@ -254,9 +255,7 @@ class _Section:
     def finish(self) -> None:
         unknown = sorted(set(self.data) - self.used)
         if unknown:
-            raise ConfigError(
-                f"unknown key {self.name}.{unknown[0]}; check its spelling against config.example.toml."
-            )
+            raise ConfigError(unknown_key_message(self.name, unknown[0], self.used))
 
 
 def _read_secret(section: _Section, read: bool) -> str:
@@ -420,8 +419,18 @@ def load_config(
 
     unknown = sorted(set(data) - set(KNOWN_SECTIONS))
     if unknown:
-        raise ConfigError(f"unknown section [{unknown[0]}]; the sections are: {', '.join(KNOWN_SECTIONS)}.")
+        raise ConfigError(unknown_section_message(unknown[0]))
+    try:
+        return _build(path, data, base, read_secrets)
+    except ConfigError as exc:
+        # A misspelt key is the likelier cause (a misspelt password_env reads as "no password source").
+        typo = first_unknown(data)
+        if typo is not None and typo != str(exc):
+            raise ConfigError(typo) from exc
+        raise
 
+
+def _build(path: Path | None, data: dict[str, Any], base: Path, read_secrets: bool) -> Config:
     sections = {name: _Section(name, data.get(name, {}), base) for name in KNOWN_SECTIONS}
     imap = _imap(sections["imap"], read_secrets) if "imap" in data else None
     local = LocalConfig(maildir=sections["local"].path("maildir", "inbox") or base / "inbox")

@@ -163,6 +163,7 @@ def _with_reader_gone(*args: str, cwd: Path) -> tuple[int, str]:
 
 def test_output_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     maildir(tmp_path / "inbox", [letter(1), letter(2)])
+    (tmp_path / "mailbot.toml").write_text("[service]\ninterval = 60\n")
     assert mailbot("poll", cwd=tmp_path).returncode == 0
     for args in (["drafts", "list"], ["drafts", "list", "--json"], ["status"], ["status", "--json"]):
         code, err = _with_reader_gone(*args, cwd=tmp_path)
@@ -196,3 +197,19 @@ def test_publish_with_nothing_approved_says_so(tmp_path: Path) -> None:
     result = mailbot("publish", cwd=tmp_path)
     assert result.returncode == 0
     assert result.stdout.startswith("nothing new to publish: no draft is approved")
+
+
+@pytest.mark.parametrize("args", [["drafts", "list"], ["poll", "--once"], ["status"], ["publish"]])
+def test_without_a_config_file_every_command_says_it_uses_the_defaults_once(
+    tmp_path: Path, args: list[str]
+) -> None:
+    maildir(tmp_path / "inbox", [])
+    result = mailbot(*args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    notes = [line for line in result.stderr.splitlines() if "no config file found" in line]
+    assert len(notes) == 1, result.stderr
+    assert f"(looked for {tmp_path / 'mailbot.toml'})" in notes[0]
+    assert f"using built-in defaults: the local Maildir {tmp_path / 'inbox'}" in notes[0]
+    assert "no config file" not in result.stdout  # stdout stays clean for scripts
+    (tmp_path / "mailbot.toml").write_text("")
+    assert "no config file" not in mailbot(*args, cwd=tmp_path).stderr

@@ -130,6 +130,20 @@ def test_untrusted_certificate_names_ca_file(dovecot: DovecotServer, security: s
     assert "imap.ca_file" in str(info.value)
 
 
+@pytest.mark.parametrize("security", ["ssl", "starttls"])
+def test_a_certificate_for_another_name_says_to_use_that_name(dovecot: DovecotServer, security: str) -> None:
+    # The harness's certificate is for IP 127.0.0.1 only (CN and subjectAltName); "localhost" is not on it.
+    with pytest.raises(SourceError) as info:
+        check(imap_config(dovecot, security, host="localhost"))
+    text = str(info.value)
+    assert not isinstance(info.value, TransientSourceError)
+    assert "not issued for the name 'localhost'" in text
+    assert "set imap.host to the name on the certificate (127.0.0.1)" in text
+    assert "set imap.ca_file" not in text and "does not need to change" in text
+    # ...and with that name it connects.
+    check(imap_config(dovecot, security, host="127.0.0.1"))
+
+
 def test_tls_to_a_plain_port_is_a_clear_error(dovecot: DovecotServer) -> None:
     with pytest.raises(SourceError, match=r"imap\.security"):
         check(imap_config(dovecot, "ssl", port=dovecot.imap_port))

@@ -37,6 +37,7 @@ from ..config import ImapConfig
 from ..errors import AuthenticationError, MailbotError, SourceError, TransientSourceError
 from ..logguard import guard_libraries, quiet_imap_trace
 from ..models import RawMessage
+from .certnames import certificate_names
 
 log = logging.getLogger(__name__)
 # imapclient's protocol trace holds whole messages: never let it reach a log (see mailbot.logguard).
@@ -58,6 +59,11 @@ COPIED_KEYWORD = "$MailbotCopied"
 """Set on a message once it was copied (no-MOVE servers), so a retry never copies it twice."""
 
 _DELETED = b"\\Deleted"
+
+
+# OpenSSL's verify codes for a certificate that is valid but for another name.
+_HOSTNAME_MISMATCH = 62
+_IP_MISMATCH = 64
 
 
 def _is_loopback(host: str) -> bool:
@@ -242,6 +248,14 @@ class ImapSource:
             raise
         except ssl.SSLCertVerificationError as exc:
             self._drop()
+            if exc.verify_code in (_HOSTNAME_MISMATCH, _IP_MISMATCH):
+                names = certificate_names(self.config, self._ssl_context())
+                on_it = f" ({', '.join(names)})" if names else ""
+                raise SourceError(
+                    f"the TLS certificate of the IMAP server {where} is not issued for the name "
+                    f"{self.config.host!r}; set imap.host to the name on the certificate{on_it}. "
+                    "The certificate itself is trusted: imap.ca_file does not need to change."
+                ) from exc
             raise SourceError(
                 f"the TLS certificate of the IMAP server {where} could not be verified "
                 f"({exc.verify_message}); set imap.ca_file to the CA certificate that signed it."
