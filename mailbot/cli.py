@@ -142,7 +142,7 @@ def _setup_logging(verbose: int, quiet: bool, debug: bool) -> None:
     envvar="MAILBOT_CONFIG",
     help="Config file (env MAILBOT_CONFIG; default ./mailbot.toml, or built-in defaults if absent).",
 )
-@click.option("-v", "--verbose", count=True, help="Log what is done (-vv for protocol detail).")
+@click.option("-v", "--verbose", count=True, help="Log what is done (-vv: debug detail; never letter text).")
 @click.option("-q", "--quiet", is_flag=True, help="Only log errors.")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
 @click.version_option(__version__, prog_name="mailbot")
@@ -185,7 +185,14 @@ def _read_input(file: str) -> bytes:
 
 @cli.command("extract")
 @click.argument("file")
-@click.option("--json", "as_json", is_flag=True, help="Print the JSON object described in CONTRACT.md.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON object: forwarded (true/false); letter (author {name, address}, date, "
+    "date_raw, subject, body); forwarders, outermost first (name, address, date, note). "
+    "A value not found is null. The README describes each field.",
+)
 def extract_cmd(file: str, as_json: bool) -> None:
     """Parse one message (FILE, or - for stdin) and print what mailbot sees.
 
@@ -368,7 +375,13 @@ def _draft_json(store: DraftStore, d: Draft) -> dict[str, Any]:
 
 
 @drafts_group.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array (see CONTRACT.md).")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print a JSON array, one object per draft with its id, status, title, author, "
+    "forwarded_by, message_id and path (the draft file), among others; see the README.",
+)
 @click.option("--status", type=click.Choice([s.value for s in Status]), help="Only drafts in this status.")
 @pass_state
 def drafts_list(state: State, as_json: bool, status: str | None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -213,3 +214,58 @@ def test_without_a_config_file_every_command_says_it_uses_the_defaults_once(
     assert "no config file" not in result.stdout  # stdout stays clean for scripts
     (tmp_path / "mailbot.toml").write_text("")
     assert "no config file" not in mailbot(*args, cwd=tmp_path).stderr
+
+
+# -- the README and the help speak to users ------------------------------------------------------
+
+
+def _all_help() -> list[tuple[str, str]]:
+    found = []
+    for name, command in _commands(cli):
+        with click.Context(command, info_name=f"mailbot {name}") as ctx:
+            found.append((name, command.get_help(ctx)))
+    with click.Context(cli, info_name="mailbot") as ctx:
+        found.append(("", cli.get_help(ctx)))
+    return found
+
+
+def test_no_help_text_points_at_a_file_users_do_not_have() -> None:
+    for name, text in _all_help():
+        assert "CONTRACT" not in text and "contract" not in text.lower(), name
+        assert not re.search(r"\bissue\s+\d", text), name
+    extract = dict(_all_help())["extract"]
+    assert "forwarders, outermost first" in " ".join(extract.split())
+
+
+def test_the_readme_has_no_internal_references() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "CONTRACT" not in readme
+    assert not re.search(r"\bthe contract\b", readme, re.IGNORECASE)
+    assert not re.search(r"\bissue\s*#?\d", readme, re.IGNORECASE)
+
+
+def test_the_quick_start_is_exactly_make_demo_and_make_test() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = [line.split("#", 1)[0].strip() for line in block.splitlines() if line.strip()]
+    assert commands == ["make demo", "make test"]
+
+
+def test_the_readme_installs_the_binary_where_the_systemd_unit_expects_it() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    unit = (ROOT / "contrib" / "mailbot.service").read_text(encoding="utf-8")
+    settings = dict(
+        line.split("=", 1) for line in unit.splitlines() if "=" in line and not line.startswith("#")
+    )
+    binary = settings["ExecStart"].split()[0]
+    assert binary == "/usr/local/bin/mailbot"
+    install = readme.split("## Installing for real use", 1)[1].split("\n## ", 1)[0]
+    assert "pipx install ." in install
+    assert f"ln -s /opt/mailbot/bin/mailbot {binary}" in install
+    assert f"PIPX_BIN_DIR={binary.rsplit('/', 1)[0]}" in install
+    # The paths the unit reads are the ones the README tells to create.
+    assert settings["EnvironmentFile"] in readme and settings["Environment"].split("=", 1)[1] in readme
+    assert "MAILBOT_CONFIG=/etc/mailbot/mailbot.toml" in settings["Environment"]
+    assert settings["WorkingDirectory"] in readme
+    assert "RestartPreventExitStatus=1 2" in unit
