@@ -222,8 +222,10 @@ def extract_cmd(file: str, as_json: bool) -> None:
 
 def _echo_report(report: RunReport) -> None:
     click.echo(report.summary())
+    if logging.getLogger("mailbot.pipeline").isEnabledFor(logging.WARNING):
+        return  # each quarantine and its reason is in the log already, once
     for key, reason in report.failed:
-        click.echo(f"  quarantined {key}: {reason}", err=True)
+        click.echo(f"quarantined {key}: {reason}", err=True)
 
 
 def _progress(total: int | None) -> Callable[[RawMessage, str], None] | None:
@@ -244,7 +246,7 @@ def _progress(total: int | None) -> Callable[[RawMessage, str], None] | None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @pass_state
 def import_cmd(state: State, paths: tuple[Path, ...]) -> None:
-    """Ingest local .eml files, Maildir folders or mbox files.
+    """Ingest local .eml files, folders of .eml files, Maildir folders or mbox files.
 
     The messages go through the same pipeline as mail from IMAP; the files are
     only read, never moved. A message already imported is not drafted again.

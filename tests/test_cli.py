@@ -269,3 +269,33 @@ def test_the_readme_installs_the_binary_where_the_systemd_unit_expects_it() -> N
     assert "MAILBOT_CONFIG=/etc/mailbot/mailbot.toml" in settings["Environment"]
     assert settings["WorkingDirectory"] in readme
     assert "RestartPreventExitStatus=1 2" in unit
+
+
+def test_poll_names_each_quarantine_once(tmp_path: Path) -> None:
+    maildir(tmp_path / "inbox", [letter(1), letter(2, sender="x@elsewhere.example.com")])
+    (tmp_path / "mailbot.toml").write_text('[senders]\nallow = ["example.org"]\n')
+    result = mailbot("poll", "--once", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.count("x@elsewhere.example.com is not in [senders] allow") == 1, result.stderr
+    assert result.stderr.splitlines()[-1].startswith("mailbot: error: 1 message(s) were quarantined")
+    maildir(tmp_path / "inbox", [letter(3, sender="y@elsewhere.example.com")])
+    quiet = mailbot("-q", "poll", "--once", cwd=tmp_path)  # no warnings logged: the command says it
+    assert quiet.stderr.count("y@elsewhere.example.com is not in [senders] allow") == 1, quiet.stderr
+
+
+def test_import_takes_a_folder_of_eml_files_sorted_by_name(tmp_path: Path) -> None:
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    for n, name in ((2, "b.eml"), (1, "a.eml"), (3, "c.eml")):
+        (folder / name).write_bytes(letter(n))
+    (folder / "notes.txt").write_text("not a message\n")
+    (tmp_path / "mailbot.toml").write_text("")
+    result = mailbot("import", str(folder), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"3 message(s) from file:{folder}: 3 drafted")
+    drafts = json.loads(mailbot("drafts", "list", "--json", cwd=tmp_path).stdout)
+    assert sorted(d["title"] for d in drafts) == ["Lettera numero 1", "Lettera numero 2", "Lettera numero 3"]
+    again = mailbot("import", str(folder / "a.eml"), cwd=tmp_path)  # the same file alone: already known
+    assert again.returncode == 0 and "0 drafted" in again.stdout and "1 already known" in again.stdout
+    (tmp_path / "empty").mkdir()
+    assert_one_sentence_error(mailbot("import", str(tmp_path / "empty"), cwd=tmp_path), 2, "no .eml files")
