@@ -101,10 +101,14 @@ def service_lock(state: Path) -> Iterator[None]:
         os.lseek(fd, 0, os.SEEK_SET)
         os.write(fd, f"{os.getpid()}\n".encode())
         os.fsync(fd)
-        yield
-        os.ftruncate(fd, 0)  # the file stays (see the module docstring); the lock goes with close
+        try:
+            yield
+        finally:
+            # An orderly end leaves no pid behind; the file stays (see the module docstring).
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
     finally:
-        os.close(fd)
+        os.close(fd)  # releases the lock
 
 
 def holder(state: Path) -> int | None:
