@@ -44,43 +44,26 @@ def _utcnow() -> datetime:
 
 @dataclass
 class RunReport:
-    """What one pass over a source did.
-
-    ``credited`` counts letters that were already a draft and now also credit
-    another forwarder; ``duplicates`` counts messages already known (the same
-    message again). Each message is counted once, under one of the counters.
-    """
+    """What one pass over a source did."""
 
     source: str
     drafted: list[str] = field(default_factory=list)
-    credited: int = 0
     duplicates: int = 0
     resumed: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
-
-    # One vocabulary for `poll`, `status` and the logs, by ledger outcome where there is one.
-    WORDS = (
-        ("drafted", "drafted"),
-        ("credited", "credited on an existing draft"),
-        ("duplicate", "already known"),
-        ("resumed", "resumed"),
-        ("failed", "quarantined"),
-    )
+    # Copies of a known letter from another colleague, credited on its existing draft.
+    credited: int = 0
 
     @property
     def seen(self) -> int:
-        return len(self.drafted) + self.credited + self.duplicates + self.resumed + len(self.failed)
+        return len(self.drafted) + self.duplicates + self.credited + self.resumed + len(self.failed)
 
     def summary(self) -> str:
-        counts = {
-            "drafted": len(self.drafted),
-            "credited": self.credited,
-            "duplicate": self.duplicates,
-            "resumed": self.resumed,
-            "failed": len(self.failed),
-        }
-        words = ", ".join(f"{counts[k]} {word}" for k, word in self.WORDS)
-        return f"{self.seen} message(s) from {self.source}: {words}"
+        return (
+            f"{self.seen} message(s) from {self.source}: {len(self.drafted)} drafted, "
+            f"{self.credited} credited on an existing draft, "
+            f"{self.duplicates} already known, {self.resumed} resumed, {len(self.failed)} quarantined"
+        )
 
 
 def letter_key(found: Extraction) -> str | None:

@@ -1,7 +1,7 @@
 """``mailbot status``: what the service and the ledger say, as data and as text.
 
-The counters use the words of :attr:`mailbot.pipeline.RunReport.WORDS`, the same
-as ``poll`` and the logs. The JSON keeps the ledger's outcome names
+The counters use the words of :mod:`mailbot.outcomes`, the same as ``poll`` and
+the logs. The JSON keeps the ledger's outcome names
 (``drafted``, ``duplicate``, ``failed``) as keys.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 from .config import Config
 from .drafts import DraftStore
 from .ledger import Ledger
-from .pipeline import RunReport
+from .outcomes import describe
 from .runlock import holder
 
 
@@ -50,13 +50,6 @@ def gather(config: Config) -> dict[str, Any]:
     }
 
 
-def _counts(counts: dict[str, int]) -> str:
-    words = dict(RunReport.WORDS)
-    order = list(words)
-    items = sorted(counts.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else 99, kv[0]))
-    return ", ".join(f"{n} {words.get(k, k)}" for k, n in items) or "none"
-
-
 def lines(data: dict[str, Any]) -> list[str]:
     """The status as text, one line per topic."""
     service = data["service"]
@@ -71,7 +64,7 @@ def lines(data: dict[str, Any]) -> list[str]:
         out.append(f"last poll:  {lp['started']} — failed: {lp['error']}")
     else:
         out.append(f"last poll:  {lp['started']} — {lp['summary'] or 'unfinished'}")
-    out.append(f"messages:   {_counts(data['messages'])}")
+    out.append(f"messages:   {describe(data['messages'])}")
     drafts = data["drafts"]
     out.append("drafts:     " + (", ".join(f"{n} {k}" for k, n in sorted(drafts.items())) or "none"))
     error = data["last_error"]

@@ -14,6 +14,8 @@ import pytest
 from mailfactory import letter, maildir
 
 from mailbot.cli import cli
+from mailbot.outcomes import WORDS, describe
+from mailbot.pipeline import RunReport
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -299,3 +301,14 @@ def test_import_takes_a_folder_of_eml_files_sorted_by_name(tmp_path: Path) -> No
     assert again.returncode == 0 and "0 drafted" in again.stdout and "1 already known" in again.stdout
     (tmp_path / "empty").mkdir()
     assert_one_sentence_error(mailbot("import", str(tmp_path / "empty"), cwd=tmp_path), 2, "no .eml files")
+
+
+def test_the_run_summary_speaks_the_one_vocabulary() -> None:
+    report = RunReport("maildir:/x", drafted=["a", "b"], duplicates=3, resumed=4, failed=[("k", "r")] * 5)
+    report.credited = 6
+    expected = ", ".join(f"{n} {word}" for n, (_, word) in zip([2, 6, 3, 4, 5], WORDS, strict=True))
+    assert report.summary() == f"20 message(s) from maildir:/x: {expected}"
+    assert expected == "2 drafted, 6 credited on an existing draft, 3 already known, 4 resumed, 5 quarantined"
+    assert (
+        describe({"failed": 1, "drafted": 2, "duplicate": 3}) == "2 drafted, 3 already known, 1 quarantined"
+    )
