@@ -7,6 +7,7 @@ traceback only with ``--debug``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -19,8 +20,8 @@ from typing import Any
 
 import click
 
-from . import __version__
-from .config import Config, load_config
+from . import __version__, logguard
+from .config import DEFAULT_CONFIG, Config, load_config
 from .drafts import DraftStore, restore_redaction
 from .errors import MailbotError, StoreError, UsageError
 from .ledger import Ledger
@@ -53,25 +54,39 @@ def _translate(exc: MailbotError) -> OperationFailed:
 class State:
     """What the group's options give every command: the config, loaded on first use."""
 
-    def __init__(self, config_path: Path | None, debug: bool) -> None:
+    def __init__(self, config_path: Path | None, debug: bool, quiet: bool = False) -> None:
         self.config_path = config_path
         self.debug = debug
+        self.quiet = quiet
         self._config: Config | None = None
         self._mailbox_config: Config | None = None
+        self._said_defaults = False
 
     @property
     def config(self) -> Config:
         """The configuration without the IMAP password: enough for every command that never connects."""
         if self._config is None:
-            self._config = load_config(self.config_path, read_secrets=False)
+            self._config = self._loaded(load_config(self.config_path, read_secrets=False))
         return self._config
 
     @property
     def mailbox_config(self) -> Config:
         """The configuration with the IMAP password read (an unreadable secret fails here, exit 2)."""
         if self._mailbox_config is None:
-            self._mailbox_config = self._config = load_config(self.config_path)
+            self._mailbox_config = self._config = self._loaded(load_config(self.config_path))
         return self._mailbox_config
+
+    def _loaded(self, config: Config) -> Config:
+        """Say once, on stderr, when no config file was found and the defaults are in use."""
+        if config.path is None and not self._said_defaults and not self.quiet:
+            self._said_defaults = True
+            click.echo(
+                f"mailbot: no config file found (looked for {DEFAULT_CONFIG.absolute()}); using built-in "
+                f"defaults: the local Maildir {config.local.maildir}, and drafts, state and site folders "
+                f"in {config.paths.drafts.parent}. Pass --config or set MAILBOT_CONFIG to use a file.",
+                err=True,
+            )
+        return config
 
     @contextmanager
     def pipeline(self) -> Any:
@@ -94,8 +109,8 @@ class MailbotGroup(click.Group):
             if state is not None and state.debug:
                 raise
             raise _translate(exc) from exc
-        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
-            raise
+        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt, BrokenPipeError):
+            raise  # BrokenPipeError: the reader went away (`| head`); main() ends quietly
         except Exception as exc:
             state = ctx.find_object(State)
             if state is not None and state.debug:
@@ -112,8 +127,9 @@ def _setup_logging(verbose: int, quiet: bool, debug: bool) -> None:
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    # Mail libraries log message bytes (imaplib's trace, header values): never at any level.
+    logguard.install()
     if level > logging.DEBUG:
-        # imapclient logs protocol traffic at DEBUG only; keep third parties quiet otherwise.
         logging.getLogger("imapclient").setLevel(logging.WARNING)
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
@@ -126,7 +142,7 @@ def _setup_logging(verbose: int, quiet: bool, debug: bool) -> None:
     envvar="MAILBOT_CONFIG",
     help="Config file (env MAILBOT_CONFIG; default ./mailbot.toml, or built-in defaults if absent).",
 )
-@click.option("-v", "--verbose", count=True, help="Log what is done (-vv for protocol detail).")
+@click.option("-v", "--verbose", count=True, help="Log what is done (-vv: debug detail; never letter text).")
 @click.option("-q", "--quiet", is_flag=True, help="Only log errors.")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
 @click.version_option(__version__, prog_name="mailbot")
@@ -143,7 +159,7 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: int, quiet: bool,
       mailbot publish              render approved posts into the site folder
     """
     _setup_logging(verbose, quiet, debug)
-    ctx.obj = State(config_path, debug)
+    ctx.obj = State(config_path, debug, quiet)
 
 
 pass_state = click.make_pass_decorator(State)
@@ -169,7 +185,14 @@ def _read_input(file: str) -> bytes:
 
 @cli.command("extract")
 @click.argument("file")
-@click.option("--json", "as_json", is_flag=True, help="Print the JSON object described in CONTRACT.md.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON object: forwarded (true/false); letter (author {name, address}, date, "
+    "date_raw, subject, body); forwarders, outermost first (name, address, date, note). "
+    "A value not found is null. The README describes each field.",
+)
 def extract_cmd(file: str, as_json: bool) -> None:
     """Parse one message (FILE, or - for stdin) and print what mailbot sees.
 
@@ -199,8 +222,10 @@ def extract_cmd(file: str, as_json: bool) -> None:
 
 def _echo_report(report: RunReport) -> None:
     click.echo(report.summary())
+    if logging.getLogger("mailbot.pipeline").isEnabledFor(logging.WARNING):
+        return  # each quarantine and its reason is in the log already, once
     for key, reason in report.failed:
-        click.echo(f"  quarantined {key}: {reason}", err=True)
+        click.echo(f"quarantined {key}: {reason}", err=True)
 
 
 def _progress(total: int | None) -> Callable[[RawMessage, str], None] | None:
@@ -221,7 +246,7 @@ def _progress(total: int | None) -> Callable[[RawMessage, str], None] | None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @pass_state
 def import_cmd(state: State, paths: tuple[Path, ...]) -> None:
-    """Ingest local .eml files, Maildir folders or mbox files.
+    """Ingest local .eml files, folders of .eml files, Maildir folders or mbox files.
 
     The messages go through the same pipeline as mail from IMAP; the files are
     only read, never moved. A message already imported is not drafted again.
@@ -282,24 +307,27 @@ def run_cmd(state: State) -> None:
 
     Polls on the schedule ([service] interval) and, for IMAP with
     [imap] idle = true, drafts new mail within seconds using IMAP IDLE.
-    Network failures are retried with backoff; a refused login stops the
-    service with exit status 1. A stop finishes the message in hand.
+    Publishes approved drafts by itself when [service] publish says so.
+    Failures to reach the mailbox, at start-up too, are retried with
+    backoff; a refused login stops the service with exit status 1. Only one
+    service may run on a state folder. A stop finishes the message in hand.
     """
-    from .service import Service
+    from .runlock import service_lock
+    from .service import Service, describe_mailbox
 
     config = state.mailbox_config  # the password is read now: a missing secret stops us at start
-    if not config.senders.allow:
-        log.warning("[senders] allow is empty: anyone who writes to the mailbox can submit letters")
-    with state.pipeline() as pipeline:
-        if config.imap is not None:
-            from .sources.imap import check
-
-            check(config.imap)  # a wrong password or host fails now, with one sentence
+    if logging.getLogger().level == logging.WARNING:  # the default: the service says what it does
+        logging.getLogger("mailbot.service").setLevel(logging.INFO)
+    with service_lock(config.paths.state), state.pipeline() as pipeline:
+        if not config.senders.allow:
+            log.warning("[senders] allow is empty: anyone who writes to the mailbox can submit letters")
         service = Service(
             pipeline,
             lambda: _source(state),
             interval=config.service.interval,
             idle=config.imap is not None and config.imap.idle,
+            publish=config.service.publish,
+            mailbox=describe_mailbox(config),
         )
         code = service.run()
     if code:
@@ -312,47 +340,15 @@ def run_cmd(state: State) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
 @pass_state
 def status_cmd(state: State, as_json: bool) -> None:
-    """Show the last poll, messages handled by outcome, and the last error."""
-    config = state.config
-    with Ledger(config.ledger_path) as ledger:
-        last = ledger.last_run()
-        counts = ledger.counts()
-        error = ledger.last_error()
-    drafts = state.store.all()
-    by_status: dict[str, int] = {}
-    for d in drafts:
-        by_status[d.status.value] = by_status.get(d.status.value, 0) + 1
-    data: dict[str, Any] = {
-        "source": "imap" if config.imap else "maildir",
-        "last_poll": None
-        if last is None
-        else {
-            "source": last[0],
-            "started": last[1],
-            "finished": last[2],
-            "summary": last[3],
-            "error": last[4],
-        },
-        "messages": counts,
-        "drafts": by_status,
-        "last_error": None
-        if error is None
-        else {
-            "source": error.source,
-            "key": error.key,
-            "error": error.error,
-            "at": error.handled_at,
-        },
-    }
+    """Show whether the service runs, the last poll, messages by outcome, drafts and the last error."""
+    from . import status
+
+    data = status.gather(state.config)
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    lp = data["last_poll"]
-    click.echo(f"last poll:  {lp['started'] + ' — ' + (lp['summary'] or 'unfinished') if lp else 'never'}")
-    click.echo("messages:   " + (", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "none"))
-    click.echo("drafts:     " + (", ".join(f"{n} {k}" for k, n in sorted(by_status.items())) or "none"))
-    if error is not None:
-        click.echo(f"last error: {error.handled_at} {error.key}: {error.error}")
+    for line in status.lines(data):
+        click.echo(line)
 
 
 # -- review --------------------------------------------------------------------
@@ -381,7 +377,13 @@ def _draft_json(store: DraftStore, d: Draft) -> dict[str, Any]:
 
 
 @drafts_group.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array (see CONTRACT.md).")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print a JSON array, one object per draft with its id, status, title, author, "
+    "forwarded_by, message_id and path (the draft file), among others; see the README.",
+)
 @click.option("--status", type=click.Choice([s.value for s in Status]), help="Only drafts in this status.")
 @pass_state
 def drafts_list(state: State, as_json: bool, status: str | None) -> None:
@@ -532,6 +534,10 @@ def publish_cmd(state: State) -> None:
         newly, report = pipeline.publish()
     for draft_id in newly:
         click.echo(f"published {draft_id}")
+    if not newly:
+        click.echo(
+            "nothing new to publish: no draft is approved (approve one with `mailbot drafts approve ID`)"
+        )
     click.echo(
         f"site: {state.config.paths.site / 'index.html'} "
         f"({len(report.written)} file(s) written, {report.unchanged} unchanged)"
@@ -570,5 +576,16 @@ def preview_cmd(state: State, ids: tuple[str, ...]) -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli(prog_name="mailbot")
+    """Console-script entry point.
+
+    When the reader of the output goes away (``mailbot drafts list | head -1``),
+    the command ends quietly with status 1: no traceback, no error sentence.
+    Click's standalone mode catches the broken pipe of a command (the group lets
+    it through); this catches one from anywhere else, once.
+    """
+    try:
+        cli(prog_name="mailbot")
+    except BrokenPipeError:
+        with contextlib.suppress(OSError, ValueError):  # the interpreter's last flush must not fail again
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .configkeys import Section as _Section
+from .configkeys import first_unknown, unknown_section_message
 from .errors import ConfigError
 
 DEFAULT_CONFIG = Path("mailbot.toml")
@@ -152,111 +154,6 @@ def _publish_mode(section: _Section) -> str:
             f'service.publish = {mode!r} is not valid; use "manual", "on-approve" or "every N minutes".'
         )
     return mode
-
-
-class _Section:
-    """Typed reads from one TOML table, remembering which keys were used."""
-
-    def __init__(self, name: str, data: Any, base: Path) -> None:
-        if not isinstance(data, dict):
-            raise ConfigError(f"[{name}] must be a table; write it as a [{name}] section.")
-        self.name = name
-        self.data: dict[str, Any] = data
-        self.base = base
-        self.used: set[str] = set()
-
-    def _get(self, key: str, kind: type | tuple[type, ...], hint: str) -> Any:
-        self.used.add(key)
-        value = self.data.get(key)
-        if value is None:
-            return None
-        # bool is an int in Python; do not let `true` pass as a number.
-        if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
-            raise ConfigError(f"{self.name}.{key} must be {hint}, not a boolean; fix it in the config.")
-        if not isinstance(value, kind):
-            raise ConfigError(
-                f"{self.name}.{key} must be {hint}, not {type(value).__name__} {value!r}; "
-                "fix it in the config."
-            )
-        return value
-
-    def text(self, key: str, default: str | None = None, *, required: bool = False) -> str | None:
-        value = self._get(key, str, "a string")
-        if value is None:
-            if required:
-                raise ConfigError(f'{self.name}.{key} is required; add {key} = "..." to [{self.name}].')
-            return default
-        if required and not value.strip():
-            raise ConfigError(f"{self.name}.{key} is empty; give it a value in [{self.name}].")
-        return str(value)
-
-    def integer(self, key: str, default: int, *, minimum: int = 0) -> int:
-        value = self._get(key, int, "a whole number")
-        if value is None:
-            return default
-        if value < minimum:
-            raise ConfigError(
-                f"{self.name}.{key} must be at least {minimum}, not {value}; fix it in the config."
-            )
-        return int(value)
-
-    def number(self, key: str, default: float) -> float:
-        value = self._get(key, (int, float), "a number")
-        if value is None:
-            return default
-        if value <= 0:
-            raise ConfigError(f"{self.name}.{key} must be positive, not {value}; fix it in the config.")
-        return float(value)
-
-    def boolean(self, key: str, default: bool) -> bool:
-        value = self._get(key, bool, "true or false")
-        return default if value is None else bool(value)
-
-    def path(self, key: str, default: str | None) -> Path | None:
-        value = self.text(key, default)
-        if value is None:
-            return None
-        path = Path(value).expanduser()
-        return path if path.is_absolute() else (self.base / path)
-
-    def choice(self, key: str, default: str, choices: tuple[str, ...]) -> str:
-        value = self.text(key, default)
-        assert value is not None
-        if value not in choices:
-            raise ConfigError(
-                f"{self.name}.{key} = {value!r} is not valid; use one of: {', '.join(choices)}."
-            )
-        return value
-
-    def str_list(self, key: str) -> tuple[str, ...]:
-        value = self._get(key, list, "a list of strings")
-        if value is None:
-            return ()
-        if not all(isinstance(v, str) and v.strip() for v in value):
-            raise ConfigError(f"{self.name}.{key} must be a list of non-empty strings; fix it in the config.")
-        return tuple(value)
-
-    def regex_list(self, key: str) -> tuple[re.Pattern[str], ...]:
-        return tuple(self.regex(f"{key}[{i}]", p) for i, p in enumerate(self.str_list(key)))
-
-    def regex(self, key: str, pattern: str) -> re.Pattern[str]:
-        try:
-            return re.compile(pattern, re.IGNORECASE | re.MULTILINE)
-        except re.error as exc:
-            raise ConfigError(
-                f"{self.name}.{key} is not a valid regular expression ({exc}); fix the pattern."
-            ) from exc
-
-    def table(self, key: str) -> dict[str, Any]:
-        value = self._get(key, dict, "a table")
-        return dict(value or {})
-
-    def finish(self) -> None:
-        unknown = sorted(set(self.data) - self.used)
-        if unknown:
-            raise ConfigError(
-                f"unknown key {self.name}.{unknown[0]}; check its spelling against config.example.toml."
-            )
 
 
 def _read_secret(section: _Section, read: bool) -> str:
@@ -420,8 +317,18 @@ def load_config(
 
     unknown = sorted(set(data) - set(KNOWN_SECTIONS))
     if unknown:
-        raise ConfigError(f"unknown section [{unknown[0]}]; the sections are: {', '.join(KNOWN_SECTIONS)}.")
+        raise ConfigError(unknown_section_message(unknown[0]))
+    try:
+        return _build(path, data, base, read_secrets)
+    except ConfigError as exc:
+        # A misspelt key is the likelier cause (a misspelt password_env reads as "no password source").
+        typo = first_unknown(data)
+        if typo is not None and typo != str(exc):
+            raise ConfigError(typo) from exc
+        raise
 
+
+def _build(path: Path | None, data: dict[str, Any], base: Path, read_secrets: bool) -> Config:
     sections = {name: _Section(name, data.get(name, {}), base) for name in KNOWN_SECTIONS}
     imap = _imap(sections["imap"], read_secrets) if "imap" in data else None
     local = LocalConfig(maildir=sections["local"].path("maildir", "inbox") or base / "inbox")

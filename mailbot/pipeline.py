@@ -51,14 +51,17 @@ class RunReport:
     duplicates: int = 0
     resumed: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    # Copies of a known letter from another colleague, credited on its existing draft.
+    credited: int = 0
 
     @property
     def seen(self) -> int:
-        return len(self.drafted) + self.duplicates + self.resumed + len(self.failed)
+        return len(self.drafted) + self.duplicates + self.credited + self.resumed + len(self.failed)
 
     def summary(self) -> str:
         return (
             f"{self.seen} message(s) from {self.source}: {len(self.drafted)} drafted, "
+            f"{self.credited} credited on an existing draft, "
             f"{self.duplicates} already known, {self.resumed} resumed, {len(self.failed)} quarantined"
         )
 

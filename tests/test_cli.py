@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,8 @@ import pytest
 from mailfactory import letter, maildir
 
 from mailbot.cli import cli
+from mailbot.outcomes import WORDS, describe
+from mailbot.pipeline import RunReport
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -147,3 +150,165 @@ def test_review_commands_do_not_need_the_imap_password(tmp_path: Path) -> None:
     # ...but the commands that connect say at once what is missing.
     assert_one_sentence_error(mailbot("poll", "--once", cwd=tmp_path), 2, "MAILBOT_TEST_NO_SUCH_VAR")
     assert_one_sentence_error(mailbot("run", cwd=tmp_path), 2, "MAILBOT_TEST_NO_SUCH_VAR")
+
+
+def _with_reader_gone(*args: str, cwd: Path) -> tuple[int, str]:
+    """Run mailbot with its stdout a real pipe whose reader has already gone (like `| head -1`)."""
+    env = {k: v for k, v in os.environ.items() if k != "MAILBOT_CONFIG"}
+    proc = subprocess.Popen([sys.executable, "-m", "mailbot", *args], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before the first line is written
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    return proc.wait(timeout=60), err
+
+
+def test_output_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    maildir(tmp_path / "inbox", [letter(1), letter(2)])
+    (tmp_path / "mailbot.toml").write_text("[service]\ninterval = 60\n")
+    assert mailbot("poll", cwd=tmp_path).returncode == 0
+    for args in (["drafts", "list"], ["drafts", "list", "--json"], ["status"], ["status", "--json"]):
+        code, err = _with_reader_gone(*args, cwd=tmp_path)
+        assert err == "", f"{args}: {err}"  # no BrokenPipeError, no traceback, no error sentence
+        assert code == 1
+    # And through a shell pipe, as a user types it.
+    shell = subprocess.run(
+        f"{sys.executable} -m mailbot status | head -1; {sys.executable} -m mailbot drafts list | head -1",
+        shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert shell.stderr == ""
+    assert shell.stdout.splitlines()[0] == "service:    not running"
+
+
+def test_status_and_poll_speak_the_same_words(tmp_path: Path) -> None:
+    maildir(tmp_path / "inbox", [letter(1), letter(2), letter(3, sender="x@elsewhere.example.com")])
+    (tmp_path / "mailbot.toml").write_text('[senders]\nallow = ["example.org"]\n')
+    polled = mailbot("poll", "--once", cwd=tmp_path)
+    assert polled.stdout.startswith("3 message(s) from maildir:")
+    assert polled.stdout.rstrip().endswith(
+        ": 2 drafted, 0 credited on an existing draft, 0 already known, 0 resumed, 1 quarantined"
+    )
+    status = mailbot("status", cwd=tmp_path).stdout.splitlines()
+    assert "messages:   2 drafted, 1 quarantined" in status
+    assert any(line.startswith("last error: ") and "not in [senders] allow" in line for line in status)
+
+
+def test_publish_with_nothing_approved_says_so(tmp_path: Path) -> None:
+    maildir(tmp_path / "inbox", [letter(1)])
+    assert mailbot("poll", cwd=tmp_path).returncode == 0
+    result = mailbot("publish", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.startswith("nothing new to publish: no draft is approved")
+
+
+@pytest.mark.parametrize("args", [["drafts", "list"], ["poll", "--once"], ["status"], ["publish"]])
+def test_without_a_config_file_every_command_says_it_uses_the_defaults_once(
+    tmp_path: Path, args: list[str]
+) -> None:
+    maildir(tmp_path / "inbox", [])
+    result = mailbot(*args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    notes = [line for line in result.stderr.splitlines() if "no config file found" in line]
+    assert len(notes) == 1, result.stderr
+    assert f"(looked for {tmp_path / 'mailbot.toml'})" in notes[0]
+    assert f"using built-in defaults: the local Maildir {tmp_path / 'inbox'}" in notes[0]
+    assert "no config file" not in result.stdout  # stdout stays clean for scripts
+    (tmp_path / "mailbot.toml").write_text("")
+    assert "no config file" not in mailbot(*args, cwd=tmp_path).stderr
+
+
+# -- the README and the help speak to users ------------------------------------------------------
+
+
+def _all_help() -> list[tuple[str, str]]:
+    found = []
+    for name, command in _commands(cli):
+        with click.Context(command, info_name=f"mailbot {name}") as ctx:
+            found.append((name, command.get_help(ctx)))
+    with click.Context(cli, info_name="mailbot") as ctx:
+        found.append(("", cli.get_help(ctx)))
+    return found
+
+
+def test_no_help_text_points_at_a_file_users_do_not_have() -> None:
+    for name, text in _all_help():
+        assert "CONTRACT" not in text and "contract" not in text.lower(), name
+        assert not re.search(r"\bissue\s+\d", text), name
+    extract = dict(_all_help())["extract"]
+    assert "forwarders, outermost first" in " ".join(extract.split())
+
+
+def test_the_readme_has_no_internal_references() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "CONTRACT" not in readme
+    assert not re.search(r"\bthe contract\b", readme, re.IGNORECASE)
+    assert not re.search(r"\bissue\s*#?\d", readme, re.IGNORECASE)
+
+
+def test_the_quick_start_is_exactly_make_demo_and_make_test() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = [line.split("#", 1)[0].strip() for line in block.splitlines() if line.strip()]
+    assert commands == ["make demo", "make test"]
+
+
+def test_the_readme_installs_the_binary_where_the_systemd_unit_expects_it() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    unit = (ROOT / "contrib" / "mailbot.service").read_text(encoding="utf-8")
+    settings = dict(
+        line.split("=", 1) for line in unit.splitlines() if "=" in line and not line.startswith("#")
+    )
+    binary = settings["ExecStart"].split()[0]
+    assert binary == "/usr/local/bin/mailbot"
+    install = readme.split("## Installing for real use", 1)[1].split("\n## ", 1)[0]
+    assert "pipx install ." in install
+    assert f"ln -s /opt/mailbot/bin/mailbot {binary}" in install
+    assert f"PIPX_BIN_DIR={binary.rsplit('/', 1)[0]}" in install
+    # The paths the unit reads are the ones the README tells to create.
+    assert settings["EnvironmentFile"] in readme and settings["Environment"].split("=", 1)[1] in readme
+    assert "MAILBOT_CONFIG=/etc/mailbot/mailbot.toml" in settings["Environment"]
+    assert settings["WorkingDirectory"] in readme
+    assert "RestartPreventExitStatus=1 2" in unit
+
+
+def test_poll_names_each_quarantine_once(tmp_path: Path) -> None:
+    maildir(tmp_path / "inbox", [letter(1), letter(2, sender="x@elsewhere.example.com")])
+    (tmp_path / "mailbot.toml").write_text('[senders]\nallow = ["example.org"]\n')
+    result = mailbot("poll", "--once", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.count("x@elsewhere.example.com is not in [senders] allow") == 1, result.stderr
+    assert result.stderr.splitlines()[-1].startswith("mailbot: error: 1 message(s) were quarantined")
+    maildir(tmp_path / "inbox", [letter(3, sender="y@elsewhere.example.com")])
+    quiet = mailbot("-q", "poll", "--once", cwd=tmp_path)  # no warnings logged: the command says it
+    assert quiet.stderr.count("y@elsewhere.example.com is not in [senders] allow") == 1, quiet.stderr
+
+
+def test_import_takes_a_folder_of_eml_files_sorted_by_name(tmp_path: Path) -> None:
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    for n, name in ((2, "b.eml"), (1, "a.eml"), (3, "c.eml")):
+        (folder / name).write_bytes(letter(n))
+    (folder / "notes.txt").write_text("not a message\n")
+    (tmp_path / "mailbot.toml").write_text("")
+    result = mailbot("import", str(folder), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"3 message(s) from file:{folder}: 3 drafted")
+    drafts = json.loads(mailbot("drafts", "list", "--json", cwd=tmp_path).stdout)
+    assert sorted(d["title"] for d in drafts) == ["Lettera numero 1", "Lettera numero 2", "Lettera numero 3"]
+    again = mailbot("import", str(folder / "a.eml"), cwd=tmp_path)  # the same file alone: already known
+    assert again.returncode == 0 and "0 drafted" in again.stdout and "1 already known" in again.stdout
+    (tmp_path / "empty").mkdir()
+    assert_one_sentence_error(mailbot("import", str(tmp_path / "empty"), cwd=tmp_path), 2, "no .eml files")
+
+
+def test_the_run_summary_speaks_the_one_vocabulary() -> None:
+    report = RunReport("maildir:/x", drafted=["a", "b"], duplicates=3, resumed=4, failed=[("k", "r")] * 5)
+    report.credited = 6
+    expected = ", ".join(f"{n} {word}" for n, (_, word) in zip([2, 6, 3, 4, 5], WORDS, strict=True))
+    assert report.summary() == f"20 message(s) from maildir:/x: {expected}"
+    assert expected == "2 drafted, 6 credited on an existing draft, 3 already known, 4 resumed, 5 quarantined"
+    assert (
+        describe({"failed": 1, "drafted": 2, "duplicate": 3}) == "2 drafted, 3 already known, 1 quarantined"
+    )

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from mailbot.config import load_config
+from mailbot.config import (
+    KNOWN_SECTIONS,
+    AttributionConfig,
+    CleanupConfig,
+    PathsConfig,
+    RedactionConfig,
+    SendersConfig,
+    ServiceConfig,
+    SiteConfig,
+    load_config,
+)
+from mailbot.configkeys import KNOWN_KEYS
 from mailbot.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -152,3 +164,107 @@ def test_secrets_need_not_be_read(tmp_path: Path) -> None:
     assert config.imap is not None and config.imap.password == ""
     with pytest.raises(ConfigError, match="no password source"):
         load_config(write(tmp_path, '[imap]\nhost = "h"\nusername = "u"\n'), read_secrets=False)
+
+
+# -- the example's "defaults" are the real defaults --------------------------------------------------
+
+EXAMPLE = ROOT / "config.example.toml"
+KEY_LINE = re.compile(r'^(\s*)("[^"]*"|[A-Za-z0-9_]+)\s*=')
+# Values the example writes that are deliberately not defaults: what a real setup has to write.
+# Each is marked "example" on its line in config.example.toml, which names the default.
+NOT_DEFAULTS = {
+    ("imap", "host"), ("imap", "username"), ("imap", "password_env"),
+    ("senders", "allow"), ("site", "title"), ("site", "language"), ("site", "timezone"),
+    ("attribution", "labels"),
+}  # fmt: skip
+MINIMAL_IMAP = {"host": "h.example.org", "username": "u", "password_env": "MAILBOT_TEST_PW"}
+
+
+def test_the_example_with_every_key_commented_out_is_the_defaults(tmp_path: Path) -> None:
+    lines = []
+    for line in EXAMPLE.read_text(encoding="utf-8").splitlines():
+        # [imap] is the one section whose mere presence changes things (IMAP instead of the
+        # local Maildir, and host, username and a password source become required).
+        if KEY_LINE.match(line) or line.strip() == "[imap]":
+            line = "# " + line
+        lines.append(line)
+    commented = load_config(write(tmp_path, "\n".join(lines) + "\n"))
+    empty = load_config(write(tmp_path, ""))
+    assert commented == empty
+    # ...and the loader's defaults are the dataclasses' own.
+    assert commented.imap is None
+    assert commented.local.maildir == tmp_path / "inbox"
+    assert commented.paths == PathsConfig(tmp_path / "drafts", tmp_path / "state", tmp_path / "site",
+                                          tmp_path / "preview")  # fmt: skip
+    assert commented.senders == SendersConfig()
+    assert commented.site == SiteConfig()
+    assert commented.attribution == AttributionConfig()
+    assert commented.service == ServiceConfig()
+    assert commented.cleanup == CleanupConfig() and commented.redaction == RedactionConfig()
+
+
+def _example_values() -> list[tuple[str, str, object]]:
+    data = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
+    return [(section, key, value) for section, table in data.items() for key, value in table.items()]
+
+
+@pytest.mark.parametrize(("section", "key", "value"), _example_values(), ids=lambda x: str(x)[:30])
+def test_each_value_in_the_example_is_the_default_unless_marked(
+    tmp_path: Path, section: str, key: str, value: object
+) -> None:
+    path = write(tmp_path, "")
+    if section == "imap" and key in MINIMAL_IMAP:  # required: there is no default to compare with
+        assert (section, key) in NOT_DEFAULTS
+        assert re.search(rf"^{key} = .*#\s*example\b", EXAMPLE.read_text(encoding="utf-8"), re.M)
+        return
+    base: dict[str, dict[str, object]] = {"imap": dict(MINIMAL_IMAP)} if section == "imap" else {}
+    with_value = {name: dict(table) for name, table in base.items()}
+    with_value.setdefault(section, {})[key] = value
+    without = {
+        name: {k: v for k, v in table.items() if (name, k) != (section, key)} for name, table in base.items()
+    }
+    is_default = load_config(path, with_value, read_secrets=False) == load_config(
+        path, without, read_secrets=False
+    )
+    marked = any(
+        (m := KEY_LINE.match(line)) and m.group(2).strip('"') == key and re.search(r"#\s*example\b", line)
+        for line in EXAMPLE.read_text(encoding="utf-8").splitlines()
+    )
+    if (section, key) in NOT_DEFAULTS:
+        assert not is_default, f"{section}.{key} is listed as not a default, but it is one"
+        if key != "labels":  # a table: its entries carry the mark
+            assert marked, f"{section}.{key} is not marked 'example' in config.example.toml"
+    else:
+        assert is_default, f"config.example.toml gives {section}.{key} = {value!r}, which is not the default"
+
+
+def test_every_known_key_is_in_the_example_and_nothing_else() -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    documented: dict[str, set[str]] = {}
+    section, table = "", ""
+    for line in text.splitlines():
+        bare = line.lstrip("# ").rstrip()
+        if re.fullmatch(r"\[[a-z_.]+\]", bare):
+            section, _, table = bare[1:-1].partition(".")
+            if table:  # [attribution.labels]: one key of [attribution], its entries are the user's
+                documented.setdefault(section, set()).add(table)
+        elif (m := KEY_LINE.match(bare)) and section and not table:
+            documented.setdefault(section, set()).add(m.group(2))
+    assert {s: set(keys) for s, keys in KNOWN_KEYS.items()} == documented
+    assert tuple(KNOWN_KEYS) == KNOWN_SECTIONS
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[imap]\nhost = "h"\nusername = "u"\npasword_env = "X"\n',
+         "unknown key imap.pasword_env; did you mean password_env?"),
+        ('[site]\nlanguag = "it"\n', "unknown key site.languag; did you mean language?"),
+        ("[servce]\ninterval = 60\n", "unknown section [servce]; did you mean [service]?"),
+        ('[paths]\nzzz = "d"\n', "unknown key paths.zzz; check its spelling against config.example.toml."),
+    ],
+)  # fmt: skip
+def test_a_misspelt_key_is_named_with_the_likely_one(tmp_path: Path, text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text))
+    assert str(info.value) == expected

@@ -91,7 +91,8 @@ def test_connects_with_each_security_mode_and_never_logs_the_password(
     assert source.uidvalidity is not None
     source.close()
     check(imap_config(dovecot, security))
-    assert "LOGIN" in caplog.text  # the login was logged at DEBUG, redacted
+    assert "Logged in as" in caplog.text  # the login was logged at DEBUG, without its arguments
+    assert not [r for r in caplog.records if r.name == "imapclient.imaplib"]  # no protocol trace
     assert dovecot.password not in caplog.text
     # Loopback: no warning about plain text for security = "none".
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
@@ -127,6 +128,20 @@ def test_untrusted_certificate_names_ca_file(dovecot: DovecotServer, security: s
         check(imap_config(dovecot, security, ca_file=None))
     assert not isinstance(info.value, TransientSourceError)
     assert "imap.ca_file" in str(info.value)
+
+
+@pytest.mark.parametrize("security", ["ssl", "starttls"])
+def test_a_certificate_for_another_name_says_to_use_that_name(dovecot: DovecotServer, security: str) -> None:
+    # The harness's certificate is for IP 127.0.0.1 only (CN and subjectAltName); "localhost" is not on it.
+    with pytest.raises(SourceError) as info:
+        check(imap_config(dovecot, security, host="localhost"))
+    text = str(info.value)
+    assert not isinstance(info.value, TransientSourceError)
+    assert "not issued for the name 'localhost'" in text
+    assert "set imap.host to the name on the certificate (127.0.0.1)" in text
+    assert "set imap.ca_file" not in text and "does not need to change" in text
+    # ...and with that name it connects.
+    check(imap_config(dovecot, security, host="127.0.0.1"))
 
 
 def test_tls_to_a_plain_port_is_a_clear_error(dovecot: DovecotServer) -> None:

@@ -35,9 +35,13 @@ from imapclient.exceptions import CapabilityError, LoginError
 
 from ..config import ImapConfig
 from ..errors import AuthenticationError, MailbotError, SourceError, TransientSourceError
+from ..logguard import guard_libraries, quiet_imap_trace
 from ..models import RawMessage
+from .certnames import certificate_names
 
 log = logging.getLogger(__name__)
+# imapclient's protocol trace holds whole messages: never let it reach a log (see mailbot.logguard).
+guard_libraries()
 
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
 """Messages larger than this are quarantined without being downloaded."""
@@ -55,6 +59,11 @@ COPIED_KEYWORD = "$MailbotCopied"
 """Set on a message once it was copied (no-MOVE servers), so a retry never copies it twice."""
 
 _DELETED = b"\\Deleted"
+
+
+# OpenSSL's verify codes for a certificate that is valid but for another name.
+_HOSTNAME_MISMATCH = 62
+_IP_MISMATCH = 64
 
 
 def _is_loopback(host: str) -> bool:
@@ -178,10 +187,11 @@ class ImapSource:
                 ssl_context=context,
                 timeout=config.timeout,
             )
+            quiet_imap_trace(client)
             try:
                 if config.security == "starttls":
                     self._starttls(client, context)
-                # imapclient logs commands at DEBUG through a filter that redacts LOGIN's arguments.
+                # LOGIN goes through imaplib's protocol trace, which quiet_imap_trace switched off.
                 client.login(config.username, config.password)
                 self._client = client
                 self._select()
@@ -238,6 +248,14 @@ class ImapSource:
             raise
         except ssl.SSLCertVerificationError as exc:
             self._drop()
+            if exc.verify_code in (_HOSTNAME_MISMATCH, _IP_MISMATCH):
+                names = certificate_names(self.config, self._ssl_context())
+                on_it = f" ({', '.join(names)})" if names else ""
+                raise SourceError(
+                    f"the TLS certificate of the IMAP server {where} is not issued for the name "
+                    f"{self.config.host!r}; set imap.host to the name on the certificate{on_it}. "
+                    "The certificate itself is trusted: imap.ca_file does not need to change."
+                ) from exc
             raise SourceError(
                 f"the TLS certificate of the IMAP server {where} could not be verified "
                 f"({exc.verify_message}); set imap.ca_file to the CA certificate that signed it."
@@ -380,9 +398,9 @@ class ImapSource:
     def quarantine(self, message: RawMessage, reason: str) -> None:
         """Move a message that could not be handled to ``failed_folder`` (the ledger keeps ``reason``)."""
         uid = self._uid_of(message)
-        log.warning("quarantining %s from %s: %s", message.key, self.name, reason)
+        # The pipeline logs the quarantine with its reason, once; this is only the move.
         if self._move(uid, self.config.failed_folder):
-            log.info("moved %s to %s", message.key, self.config.failed_folder)
+            log.debug("moved %s to %s", message.key, self.config.failed_folder)
 
     def close(self) -> None:
         """Move what is queued, then log out; errors of an already-dead connection are swallowed."""

@@ -134,7 +134,7 @@ def _looks_like_mbox(path: Path) -> bool:
 
 
 def import_sources(paths: list[Path]) -> list[ReadOnlySource]:
-    """Read-only sources for ``mailbot import``: files, Maildir folders, mbox files."""
+    """Read-only sources for ``mailbot import``: files, folders of .eml files, Maildirs, mbox files."""
     sources: list[ReadOnlySource] = []
     for path in paths:
         path = path.absolute()
@@ -145,10 +145,14 @@ def import_sources(paths: list[Path]) -> list[ReadOnlySource]:
             )
             sources.append(ReadOnlySource(f"maildir:{path}", [(p.name, partial(_read, p)) for p in files]))
         elif path.is_dir():
-            raise UsageError(
-                f"{path} is a folder but not a Maildir (no new/ and cur/); "
-                "give .eml files, a Maildir or an mbox."
-            )
+            # A folder of .eml files: every *.eml in it, sorted by name (named as when given one by one).
+            emls = sorted((p for p in path.glob("*.eml") if p.is_file()), key=lambda p: p.name)
+            if not emls:
+                raise UsageError(
+                    f"{path} is a folder with no .eml files and not a Maildir (no new/ and cur/); "
+                    "give .eml files, a folder of them, a Maildir or an mbox."
+                )
+            sources.append(ReadOnlySource(f"file:{path}", [(p.name, partial(_read, p)) for p in emls]))
         elif not path.exists():
             raise UsageError(f"{path} does not exist; check the path.")
         elif _looks_like_mbox(path):
