@@ -270,7 +270,8 @@ class Pipeline:
 
     def _write_draft(self, draft: Draft, text: str, images: Sequence[assets.Prepared]) -> None:
         for image in images:
-            atomic_write(self.store.asset_path(draft.id, image.name), image.data, sync_dir=False)
+            path = self.store.asset_path(draft.id, image.name)
+            atomic_write(path, image.data, sync_dir=False, root=self.store.folder)
         self.store.write(draft, text=text, sync_dir=False)
 
     def _commit_group(self, source: Source, report: RunReport) -> None:
