@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,7 +14,7 @@ from mailbot.drafts import DraftStore
 from mailbot.errors import PublishError, StoreError
 from mailbot.fsutil import PUBLIC, atomic_write, exclusive_lock, make_dirs, remove
 from mailbot.ledger import Ledger
-from mailbot.models import Post
+from mailbot.models import Draft, Person, Post, Status
 from mailbot.publish import render_site
 
 ROME = ZoneInfo("Europe/Rome")
@@ -190,3 +191,73 @@ def test_make_dirs_refuses_a_link_on_the_way(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="a: it is a symbolic link"):
         make_dirs(root / "a" / "b", root=root, modes=PUBLIC)
     assert list((tmp_path / "elsewhere").iterdir()) == []
+
+
+# -- modes ------------------------------------------------------------------------------------
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o000])
+def test_private_files_are_0600_in_0700_folders_whatever_the_umask(tmp_path: Path, umask: int) -> None:
+    old = os.umask(umask)
+    try:
+        store = DraftStore(tmp_path / "drafts")
+        draft = Draft("20070101-x", Status.DRAFT, "Lettera", Person("Tommaso", None), (), "Grazie.")
+        store.write(draft)
+        atomic_write(store.asset_path(draft.id, "20070101-x-1.jpg"), b"\xff\xd8", root=store.folder)
+        store.all()  # writes the index
+        with Ledger(tmp_path / "state" / "ledger.sqlite3") as ledger:
+            ledger.record("maildir", "k", "0" * 64, None, "drafted", draft_id=draft.id)
+            wal = tmp_path / "state" / "ledger.sqlite3-wal"
+            assert not wal.exists() or _mode(wal) == 0o600
+        with store.lock():
+            pass
+    finally:
+        os.umask(old)
+    assert _mode(store.folder) == 0o700
+    assert _mode(store.path(draft.id)) == 0o600
+    assert _mode(store.assets_dir(draft.id)) == 0o700
+    assert _mode(store.assets_dir(draft.id) / "20070101-x-1.jpg") == 0o600
+    assert _mode(store.folder / ".index.json") == 0o600
+    assert _mode(store.folder / ".lock") == 0o600
+    assert _mode(tmp_path / "state") == 0o700
+    assert _mode(tmp_path / "state" / "ledger.sqlite3") == 0o600
+
+
+def test_an_old_world_readable_ledger_becomes_private(tmp_path: Path) -> None:
+    (tmp_path / "ledger.sqlite3").touch(mode=0o644)
+    (tmp_path / "ledger.sqlite3").chmod(0o644)
+    Ledger(tmp_path / "ledger.sqlite3").close()
+    assert _mode(tmp_path / "ledger.sqlite3") == 0o600
+
+
+def test_a_rewritten_draft_loses_its_old_mode(tmp_path: Path) -> None:
+    folder = tmp_path / "drafts"
+    folder.mkdir()
+    (folder / "a.md").write_text("old")
+    (folder / "a.md").chmod(0o644)
+    atomic_write(folder / "a.md", "new", root=folder)
+    assert _mode(folder / "a.md") == 0o600
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_the_public_site_is_world_readable_whatever_the_umask(tmp_path: Path, umask: int) -> None:
+    out = tmp_path / "site"
+    old = os.umask(umask)
+    try:
+        render_site(_posts(), SITE, out)
+        render_site(_posts(), SITE, tmp_path / "preview", preview=True)
+    finally:
+        os.umask(old)
+    assert _mode(out) == 0o755
+    for path in out.rglob("*"):
+        assert _mode(path) == (0o755 if path.is_dir() else 0o644), path
+    assert _mode(out / "2007/01/lettera-1/index.html") == 0o644
+    assert _mode(out / "static") == 0o755
+    # A preview shows drafts nobody approved yet: private like them.
+    assert _mode(tmp_path / "preview") == 0o700
+    for path in (tmp_path / "preview").rglob("*"):
+        assert _mode(path) == (0o700 if path.is_dir() else 0o600), path
