@@ -29,6 +29,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .textutil import clean_text
+
 EMAIL = "email"
 PHONE = "phone"
 IBAN = "iban"
@@ -290,15 +292,6 @@ def mask(kind: str, original: str) -> str:
     return "".join(out)
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def scrub(text: str) -> str:
-    """Text safe to store and show: no lone surrogates, no NUL or other control characters.
-
-    ``\\t`` and ``\\n`` stay; ``\\r`` becomes ``\\n``.
-    """
-    text = _SURROGATE.sub("\ufffd", text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROLS.sub("", text)
+def scrub(text: str, *, multiline: bool = True) -> str:
+    """Text safe to store and show: :func:`mailbot.textutil.clean_text`, the one rule for it."""
+    return clean_text(text, multiline=multiline)
