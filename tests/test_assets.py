@@ -58,7 +58,7 @@ def make_jpeg() -> bytes:
         + jpeg_segment(0xFE, SECRET)
         + jpeg_segment(0xDB, b"\0" + bytes(range(64)))
         + jpeg_segment(0xC0, b"\x08\0\x01\0\x01\x01\x01\x11\0")
-        + jpeg_segment(0xC4, b"\0" + bytes(16) + b"\0")
+        + jpeg_segment(0xC4, b"\0\x01" + bytes(15) + b"\0")  # one code of length 1
         + jpeg_segment(0xDA, b"\x01\x01\0\0\x3f\0")
         + b"\x12\xff\x00\x34\xff\xd0\x56\x78"  # scan data with a stuffed byte and a restart marker
         + b"\xff\xd9"
