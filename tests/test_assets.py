@@ -15,6 +15,7 @@ from mailfactory import maildir
 from mailbot import assets
 from mailbot.config import Config, load_config
 from mailbot.drafts import INDEX_NAME, LOCK_NAME, DraftStore
+from mailbot.errors import StoreError
 from mailbot.ledger import Ledger
 from mailbot.pipeline import Pipeline
 from mailbot.sources.local import MaildirInbox
@@ -319,3 +320,18 @@ def test_no_name_from_an_email_can_write_outside_its_folder(config: Config, tmp_
         if path.suffix == ".png":
             assert allowed.fullmatch(path.name), rel
     assert len(list((root / "drafts" / f"{draft_id}.assets").iterdir())) == len(HOSTILE_NAMES)
+
+
+def test_a_linked_assets_folder_stops_the_run_and_receives_nothing(config: Config, tmp_path: Path) -> None:
+    """A link planted where a draft's images go: the run stops with the reason, the mail stays."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    drafts = config.paths.drafts
+    drafts.mkdir(parents=True)
+    (drafts / "20070122-foto-1.assets").symlink_to(elsewhere)
+    maildir(config.local.maildir, [message(1, [part("image/png", make_png(), cid="foto1@x")])])
+    with Ledger(config.ledger_path) as ledger, pytest.raises(StoreError, match="symbolic link") as info:
+        Pipeline(config, ledger).run(MaildirInbox(config.local.maildir))
+    assert "20070122-foto-1.assets" in str(info.value)
+    assert list(elsewhere.iterdir()) == []
+    assert len(list((config.local.maildir / "new").iterdir())) == 1  # not moved: retried once fixed
