@@ -166,6 +166,7 @@ _NUMBER_RE = re.compile(rf"(?<![\w+/])(?:\+{_SEP}?)?\(?\d(?:(?:{_SEP}\(?|\){_SEP
 _GROUP_RE = re.compile(r"\d+")
 _SPACES = " \u00a0\u2007\u2009\u202f\u3000"
 _DATE_RE = re.compile(r"\d{1,4}([.\-/ ])\d{1,2}\1\d{1,4}")
+_SLASH_YEAR_RE = re.compile(r"/(?:19|20)\d\d(?!\d)")
 _CURRENCY_RE = re.compile(r"(?:[€$£]|(?<![^\W\d_])(?:eur|euro|usd|chf|gbp))\W{0,2}$", re.IGNORECASE)
 _MAX_DIGITS = 19  # the longest number worth hiding: a card (an international phone has 17 with 00)
 # How many digits a number without "+" can have, by its first digit: Italian mobiles (3) and
@@ -198,8 +199,8 @@ def _is_phone(raw: str, digits: str) -> bool:
         if number.startswith("39"):
             return _is_italian(number[2:])
         return 8 <= len(number) <= 15 and number[0] != "0"
-    if _DATE_RE.fullmatch(raw):
-        return False
+    if _DATE_RE.fullmatch(raw) or _SLASH_YEAR_RE.search(raw):
+        return False  # a date, or a file number with its year ("protocollo 0123/2007")
     return _is_italian(digits)
 
 

@@ -113,6 +113,7 @@ def test_cards_grouped_unusually(value: str) -> None:
         "ordine 12345678 del 22/01/2007", "ordine n° 1234567890", "ticket #123456789",
         "1990 2007 2008 2009 2010", "anni 1999/2000", "tel. 144", "ore 18.03.22", "fattura 2007/123456",
         "Monsieur Dupont", "v. 1.2.3.4.5.6", "12/29", "alle 9.30 o alle 10.30",
+        "protocollo n. 0123/2007", "pratica 0456/2023", "prot. 0123/2007/456", "fattura 3456789/2024",
     ],
 )  # fmt: skip
 def test_what_must_stay(text: str) -> None:
