@@ -15,6 +15,7 @@ import struct
 from dataclasses import dataclass
 
 from .images import AssetError, strip_gif, strip_jpeg, strip_png, strip_webp
+from .textutil import clean_text
 
 __all__ = [
     "GIF", "IMAGE_TYPES", "JPEG", "PNG", "WEBP", "AssetError", "Kind", "Prepared", "clean", "prepare",
@@ -107,5 +108,6 @@ def prepare(
 
 
 def _short(text: str, limit: int = 200) -> str:
-    text = "".join(ch if ch.isprintable() else "\ufffd" for ch in text[:limit])
-    return text.encode("utf-8", "replace").decode("utf-8")
+    # The storable-text rule, then anything else invisible (zero-width, format characters) shown.
+    text = clean_text(text[:limit], multiline=False)
+    return "".join(ch if ch.isprintable() else "\ufffd" for ch in text)
