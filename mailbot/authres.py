@@ -4,20 +4,22 @@ Pure: header values in, a verdict out.
 
 **The trust rule.** Anyone can write an ``Authentication-Results`` header into a message, so
 mailbot believes only headers that its *own* mail server added on the last hop, and a server adds
-its headers at the *top* of the header block. mailbot therefore reads the headers top down and:
-
-1. skips everything above the first ``Authentication-Results`` header whose authserv-id is in
-   ``[senders] trusted_authserv_ids`` (what is above was added later, by our own side);
-2. takes that header and every further trusted ``Authentication-Results`` header *until the first
-   ``Received`` header*: a ``Received`` header marks an earlier hop, and whatever lies below it was
-   already in the message when it reached our server, so it may be forged. Headers claiming a
-   trusted authserv-id below that point are ignored.
+its headers at the *top* of the header block, above the ``Received`` header of the hop it checked.
+mailbot therefore reads the headers top down, *only until the first* ``Received`` *header*, and
+takes the ``Authentication-Results`` headers there whose authserv-id is in ``[senders]
+trusted_authserv_ids`` (several, when e.g. OpenDKIM and OpenDMARC each add one). A ``Received``
+header marks an earlier hop: whatever lies below it was already in the message when it reached
+our server, so it may be forged, and a message with no trusted header above the first
+``Received`` is not authenticated (our server did not vouch for it; a trusted-looking header
+further down is the sender's own work).
 
 Within that topmost block the message passes when
 
-* ``dkim=pass`` for a signing domain aligned with the ``From`` domain (``header.d``/``header.i``
-  equal to it, or one a parent of the other), **or** ``spf=pass`` for an aligned
-  ``smtp.mailfrom`` domain (when the header names no domain, the result is taken as it is);
+* ``dkim=pass`` for a signing domain (``header.d``, else ``header.i``) aligned with the ``From``
+  domain, **or** ``spf=pass`` for an aligned ``smtp.mailfrom`` domain. Aligned is DMARC's relaxed
+  alignment (RFC 7489 3.1): both have the same organizational domain, the registrable domain
+  found with the Public Suffix List (``napoli.example.org`` and ``example.org`` are aligned;
+  ``org``, a public suffix, is aligned with nothing). A pass that names no domain is not aligned;
 * no ``spf=`` result in the block says anything but ``pass`` when an SPF pass is what is relied
   on (one hop has one SPF check: two different answers mean tampering);
 * every ``dmarc=`` result in the block, where present, is ``pass``.
@@ -34,6 +36,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+
+# The Public Suffix List as packaged by ``publicsuffixlist``: the list ships inside the wheel (its
+# version carries the list's date, and new releases follow the list), it is read from there and
+# never fetched at run time. publicsuffix2 bundles a list last updated in 2019; tldextract fetches
+# the list over the network unless told not to; Python has no list of its own.
+from publicsuffixlist import PublicSuffixList
 
 HEADER = "authentication-results"
 
@@ -175,15 +184,16 @@ def parse(value: str) -> AuthResults | None:
 
 
 def trusted_block(headers: Iterable[tuple[str, str]], trusted: Sequence[str]) -> list[AuthResults]:
-    """The topmost ``Authentication-Results`` headers added by a trusted server (see the module doc)."""
+    """The ``Authentication-Results`` headers of a trusted server above the first ``Received`` one.
+
+    Empty when there is none there (see the module doc): the message is then not authenticated.
+    """
     ids = {t.strip().lower().rstrip(".") for t in trusted}
     block: list[AuthResults] = []
     for name, value in headers:
         lname = name.strip().lower()
         if lname == "received":
-            if block:
-                break
-            continue
+            break
         if lname != HEADER:
             continue
         parsed = parse(value)
@@ -201,11 +211,29 @@ def _domain(value: str | None) -> str | None:
     return domain or None
 
 
+@cache
+def _public_suffixes() -> PublicSuffixList:
+    return PublicSuffixList()  # about 0.15 s to read the packaged list: once per process
+
+
+def organizational_domain(domain: str) -> str | None:
+    """The registrable domain of ``domain`` (``napoli.example.org`` → ``example.org``).
+
+    None for a public suffix itself (``org``, ``co.uk``) or something that is not a domain name.
+    """
+    domain = domain.strip().lower().rstrip(".")
+    if not domain or ".." in domain or domain.startswith("."):
+        return None
+    found: str | None = _public_suffixes().privatesuffix(domain)
+    return found
+
+
 def _aligned(signer: str | None, from_domain: str | None) -> bool:
-    """Relaxed alignment: same domain, or one a subdomain of the other; unknown sides are not checked."""
-    if signer is None or from_domain is None:
-        return True
-    return signer == from_domain or signer.endswith("." + from_domain) or from_domain.endswith("." + signer)
+    """DMARC relaxed alignment: the same organizational domain; an unknown side is not aligned."""
+    if not signer or not from_domain:
+        return False
+    org = organizational_domain(signer)
+    return org is not None and org == organizational_domain(from_domain)
 
 
 def evaluate(

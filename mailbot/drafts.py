@@ -41,7 +41,7 @@ import tomli_w
 
 from . import redact
 from .errors import StoreError, UsageError
-from .fsutil import atomic_write, exclusive_lock, safe_join
+from .fsutil import atomic_write, check_inside, exclusive_lock
 from .models import Draft, Forwarder, Person, Status
 
 log = logging.getLogger(__name__)
@@ -344,7 +344,7 @@ class DraftStore:
         """Where the prepared image ``name`` of a draft lives; never outside its folder."""
         if not ASSET_NAME.fullmatch(name):
             raise StoreError(f"draft {draft_id}: asset name {name!r} is not a plain file name.")
-        return safe_join(self.assets_dir(draft_id), name)
+        return check_inside(self.assets_dir(draft_id) / name, root=self.folder)
 
     def exists(self, draft_id: str) -> bool:
         return self.path(draft_id).is_file()

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import StoreError
+from .fsutil import make_root, private_file
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (
@@ -81,7 +82,12 @@ class Ledger:
 
     def __init__(self, path: Path) -> None:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            # The ledger names every message and draft: 0600 in a 0700 state folder. SQLite
+            # gives its -wal and -shm files the database file's mode.
+            make_root(path.parent)
+            private_file(path)
+            for suffix in ("-wal", "-shm", "-journal"):  # left by an older mailbot, maybe 0644
+                private_file(path.with_name(path.name + suffix), only_existing=True)
             # The service's poll job runs in a scheduler thread, never two at once
             # (max_instances=1); the lock keeps any other use safe too.
             self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)

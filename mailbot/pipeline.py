@@ -100,14 +100,17 @@ def _attachments(parsed: ParsedMessage) -> list[Attachment]:
 
 def _remote_images(parsed: ParsedMessage) -> list[str]:
     """Remote image URLs in a message and its attached ones, for the reviewer (never published)."""
-    urls = (scrub(u)[:2000] for m in _messages(parsed) for u in m.remote_images)
+    urls = (scrub(u, multiline=False)[:2000] for m in _messages(parsed) for u in m.remote_images)
     return list(dict.fromkeys(urls))[:100]
 
 
 def _scrubbed(found: Extraction) -> Extraction:
     """The extraction with every text storable: no lone surrogates, no control characters."""
 
-    def text(value: str | None) -> str | None:
+    def text(value: str | None) -> str | None:  # one line: names, addresses, subject, ids
+        return None if value is None else scrub(value, multiline=False)
+
+    def lines(value: str | None) -> str | None:  # a letter or a note keeps its lines
         return None if value is None else scrub(value)
 
     def person(p: Person) -> Person:
@@ -124,7 +127,7 @@ def _scrubbed(found: Extraction) -> Extraction:
             body=scrub(letter.body),
         ),
         forwarders=tuple(
-            replace(f, name=text(f.name), address=text(f.address), note=text(f.note))
+            replace(f, name=text(f.name), address=text(f.address), note=lines(f.note))
             for f in found.forwarders
         ),
         message_id=text(found.message_id),
@@ -273,7 +276,8 @@ class Pipeline:
 
     def _write_draft(self, draft: Draft, text: str, images: Sequence[assets.Prepared]) -> None:
         for image in images:
-            atomic_write(self.store.asset_path(draft.id, image.name), image.data, sync_dir=False)
+            path = self.store.asset_path(draft.id, image.name)
+            atomic_write(path, image.data, sync_dir=False, root=self.store.folder)
         self.store.write(draft, text=text, sync_dir=False)
 
     def _commit_group(self, source: Source, report: RunReport) -> None:

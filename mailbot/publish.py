@@ -47,8 +47,8 @@ from typing import Any, cast
 from xml.sax.saxutils import escape as xml_escape
 
 from .config import SiteConfig
-from .errors import MailbotError, PublishError
-from .fsutil import atomic_write, safe_join
+from .errors import PublishError
+from .fsutil import PRIVATE, PUBLIC, Modes, atomic_write, make_root, read_inside, remove
 from .letterhtml import render_letter
 from .models import Post
 from .sitetheme import Entry as _Entry
@@ -216,8 +216,6 @@ class _Job:
     produce: Callable[[], bytes]
     # What the file is (static, assets, posts, months, pages...): for readers of the plan.
     group: str
-    # Paths built from post data are checked against symbolic links leading out of the site.
-    untrusted: bool = False
     # The post whose page this is (post pages only).
     post_id: str | None = None
 
@@ -298,7 +296,6 @@ def _plan(entries: list[_Entry], theme: _Theme, made: dict[str, PostView]) -> li
                     _digest("asset", str(source), str(size), str(mtime)),
                     functools.partial(_read_file, source),
                     "assets",
-                    untrusted=True,
                 )
             )
     for i in range(len(entries) - 1, -1, -1):
@@ -309,7 +306,6 @@ def _plan(entries: list[_Entry], theme: _Theme, made: dict[str, PostView]) -> li
                 _digest(fp, "post", e.fingerprint),
                 lambda i=i: theme.render("post.html", "../../../", post=views[i]),  # type: ignore[misc]
                 "posts",
-                untrusted=True,
                 post_id=e.post.id,
             )
         )
@@ -445,46 +441,6 @@ def _sitemap_order(rel: str) -> tuple[int, str]:
 # ---------------------------------------------------------------------------
 
 
-def _target(root: Path, rel: str) -> Path:
-    try:
-        return safe_join(root, *rel.split("/"))
-    except MailbotError as exc:
-        raise PublishError(f"refusing to touch {rel!r}: it would be outside the site folder {root}.") from exc
-
-
-class _Folders:
-    """Checks that the folders of paths made from post data stay inside the site folder.
-
-    The components are already validated (no ``..``, no ``/``), so only a symbolic link
-    planted in the tree could lead outside: each folder is looked at once per run with
-    one ``lstat``, instead of resolving every path from the root (``safe_join``), which
-    costs a dozen system calls per file.
-    """
-
-    def __init__(self, root: Path) -> None:
-        self.root = str(root)
-        self._ok: set[str] = {""}
-
-    def target(self, rel: str) -> Path:
-        folder = rel.rpartition("/")[0]
-        if folder not in self._ok:
-            self._check(folder)
-        return Path(self.root + os.sep + rel.replace("/", os.sep))
-
-    def _check(self, folder: str) -> None:
-        parent = folder.rpartition("/")[0]
-        if parent not in self._ok:
-            self._check(parent)
-        path = self.root + os.sep + folder.replace("/", os.sep)
-        if os.path.islink(path):
-            real = os.path.realpath(path)
-            if not real.startswith(self.root + os.sep):
-                raise PublishError(
-                    f"refusing to write under {folder!r}: it leads outside the site folder {self.root}."
-                )
-        self._ok.add(folder)
-
-
 # rel -> [fingerprint, size]; version 1 manifests (a plain list) have no fingerprints.
 _Manifest = dict[str, list[Any]]
 
@@ -522,13 +478,15 @@ def _manifest_bytes(files: _Manifest) -> bytes:
     return f'{{"version":{_MANIFEST_VERSION},"files":{body}}}\n'.encode()
 
 
-def _write_if_changed(path: Path, data: bytes, *, durable: bool = False) -> bool:
-    """Write ``data`` unless ``path`` already holds exactly it; True when written."""
+def _write_if_changed(path: Path, data: bytes, *, root: Path, modes: Modes, durable: bool = False) -> bool:
+    """Write ``data`` unless ``path`` already holds exactly it; True when written.
+
+    ``path`` lies under the site folder ``root``: nothing is read or written through a
+    symbolic link below it (see :mod:`mailbot.fsutil`), whatever the file is.
+    """
     try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
+        if read_inside(path, root=root, error=PublishError, limit=len(data)) == data:
             return False
-    except FileNotFoundError:
-        pass
     except OSError as exc:
         raise PublishError(
             f"{path} cannot be read ({exc.strerror}); check the site folder's permissions."
@@ -536,7 +494,7 @@ def _write_if_changed(path: Path, data: bytes, *, durable: bool = False) -> bool
     try:
         # Pages need not be fsynced one by one: a page lost in a crash differs from
         # what the next run renders, so that run rewrites it.
-        atomic_write(path, data, durable=durable)
+        atomic_write(path, data, durable=durable, root=root, modes=modes, error=PublishError)
     except OSError as exc:
         raise PublishError(
             f"{path} cannot be written ({exc.strerror}); check the site folder's permissions."
@@ -545,23 +503,13 @@ def _write_if_changed(path: Path, data: bytes, *, durable: bool = False) -> bool
 
 
 def _remove(root: Path, rel: str) -> bool:
-    path = _target(root, rel)
+    path = Path(str(root) + os.sep + rel.replace("/", os.sep))
     try:
-        path.unlink()
-    except FileNotFoundError:
-        return False
+        return remove(path, root=root, error=PublishError)
     except OSError as exc:
         raise PublishError(
             f"stale file {path} cannot be removed ({exc.strerror}); check its permissions."
         ) from exc
-    parent = path.parent
-    while parent != root and root in parent.parents:
-        try:
-            parent.rmdir()
-        except OSError:
-            break  # not empty (or not ours to judge): keep it
-        parent = parent.parent
-    return True
 
 
 def _size(path: str) -> int:
@@ -668,8 +616,10 @@ def render_site(
     theme = _Theme(site, preview)
     report = PublishReport()
     entries = _entries(posts, site, theme.tz, report.skipped)
+    # The public site is world-readable; a preview shows unreviewed drafts: private.
+    modes = PRIVATE if preview else PUBLIC
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        make_root(out, modes)
         root = out.resolve()
     except OSError as exc:
         raise PublishError(f"site folder {out} cannot be created ({exc.strerror}); check the path.") from exc
@@ -705,10 +655,11 @@ def render_site(
         _write_if_changed(
             manifest_path,
             _manifest_bytes({**{rel: ["", -1] for rel in planned}, **previous}),
+            root=root,
+            modes=modes,
             durable=True,
         )
 
-    folders = _Folders(root)
     current: _Manifest = {}
     position = 0
     # One file after the other, in plan order: that order is what keeps links working while
@@ -741,8 +692,7 @@ def render_site(
                 position = 0
                 continue
         report.rendered += 1
-        path = folders.target(job.rel) if job.untrusted else Path(local_path)
-        if _write_if_changed(path, data):
+        if _write_if_changed(Path(local_path), data, root=root, modes=modes):
             report.written.append(job.rel)
         else:
             report.unchanged += 1
@@ -752,7 +702,7 @@ def render_site(
         if rel != MANIFEST_NAME and _remove(root, rel):
             report.removed.append(rel)
     final = {rel: current[rel] for rel in planned if rel in current}
-    _write_if_changed(manifest_path, _manifest_bytes(final), durable=True)
+    _write_if_changed(manifest_path, _manifest_bytes(final), root=root, modes=modes, durable=True)
     for post_id, reason in report.skipped:
         log.warning("post %s left out of the site: %s", post_id, reason)
     return report

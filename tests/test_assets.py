@@ -15,6 +15,7 @@ from mailfactory import maildir
 from mailbot import assets
 from mailbot.config import Config, load_config
 from mailbot.drafts import INDEX_NAME, LOCK_NAME, DraftStore
+from mailbot.errors import StoreError
 from mailbot.ledger import Ledger
 from mailbot.pipeline import Pipeline
 from mailbot.sources.local import MaildirInbox
@@ -58,7 +59,7 @@ def make_jpeg() -> bytes:
         + jpeg_segment(0xFE, SECRET)
         + jpeg_segment(0xDB, b"\0" + bytes(range(64)))
         + jpeg_segment(0xC0, b"\x08\0\x01\0\x01\x01\x01\x11\0")
-        + jpeg_segment(0xC4, b"\0" + bytes(16) + b"\0")
+        + jpeg_segment(0xC4, b"\0\x01" + bytes(15) + b"\0")  # one code of length 1
         + jpeg_segment(0xDA, b"\x01\x01\0\0\x3f\0")
         + b"\x12\xff\x00\x34\xff\xd0\x56\x78"  # scan data with a stuffed byte and a restart marker
         + b"\xff\xd9"
@@ -319,3 +320,18 @@ def test_no_name_from_an_email_can_write_outside_its_folder(config: Config, tmp_
         if path.suffix == ".png":
             assert allowed.fullmatch(path.name), rel
     assert len(list((root / "drafts" / f"{draft_id}.assets").iterdir())) == len(HOSTILE_NAMES)
+
+
+def test_a_linked_assets_folder_stops_the_run_and_receives_nothing(config: Config, tmp_path: Path) -> None:
+    """A link planted where a draft's images go: the run stops with the reason, the mail stays."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    drafts = config.paths.drafts
+    drafts.mkdir(parents=True)
+    (drafts / "20070122-foto-1.assets").symlink_to(elsewhere)
+    maildir(config.local.maildir, [message(1, [part("image/png", make_png(), cid="foto1@x")])])
+    with Ledger(config.ledger_path) as ledger, pytest.raises(StoreError, match="symbolic link") as info:
+        Pipeline(config, ledger).run(MaildirInbox(config.local.maildir))
+    assert "20070122-foto-1.assets" in str(info.value)
+    assert list(elsewhere.iterdir()) == []
+    assert len(list((config.local.maildir / "new").iterdir())) == 1  # not moved: retried once fixed

@@ -175,3 +175,90 @@ def test_authentication_is_not_checked_unless_required(tmp_path: Path) -> None:
     with Ledger(config.ledger_path) as ledger:
         report = Pipeline(config, ledger).run(MaildirInbox(config.local.maildir))
     assert len(report.drafted) == 1
+
+
+# -- issue 10: only what our server wrote above the first Received header; real alignment --------
+
+
+def test_a_forged_header_below_a_received_header_is_not_trusted() -> None:
+    # Our server added no header at all (its Received is on top); the sender wrote the rest.
+    forged = ar(f"{MX}; dkim=pass header.d=napoli.example.org; spf=pass smtp.mailfrom={FROM}; dmarc=pass")
+    refused = verdict(RECEIVED, forged)
+    assert not refused.ok
+    assert refused.reason == (
+        "no passing DKIM/SPF result from a trusted server (mx.example.org): "
+        "no Authentication-Results header from it"
+    )
+    # The same header above the Received header is our server's own: it counts.
+    assert verdict(forged, RECEIVED).ok
+
+
+def test_only_the_headers_above_the_first_received_count() -> None:
+    ours = ar(f"{MX}; dkim=pass header.d=napoli.example.org")
+    assert not verdict(("Received", "by mx.example.org with LMTP"), ours, RECEIVED).ok
+    # Below the first Received, even a failing header of ours changes nothing (it is not ours).
+    assert verdict(ours, RECEIVED, ar(f"{MX}; dkim=fail; dmarc=fail")).ok
+
+
+def test_a_pass_without_a_domain_is_not_aligned() -> None:
+    assert not verdict(ar(f"{MX}; dkim=pass"), RECEIVED).ok
+    assert not verdict(ar(f"{MX}; dkim=pass header.s=sel"), RECEIVED).ok
+    assert not verdict(ar(f"{MX}; spf=pass"), RECEIVED).ok
+    assert not verdict(ar(f"{MX}; spf=pass smtp.helo=mail.napoli.example.org"), RECEIVED).ok
+    # header.i names the domain when header.d is missing.
+    assert verdict(ar(f"{MX}; dkim=pass header.i=@napoli.example.org"), RECEIVED).ok
+    # No From address: nothing to align with.
+    assert not verdict(ar(f"{MX}; dkim=pass header.d=napoli.example.org"), RECEIVED, sender="").ok
+
+
+@pytest.mark.parametrize(
+    ("signer", "aligned"),
+    [
+        ("napoli.example.org", True),
+        ("example.org", True),  # the organizational domain itself
+        ("mail.example.org", True),  # a sibling under the same organizational domain
+        ("Napoli.Example.ORG.", True),
+        ("org", False),  # a public suffix is aligned with nothing
+        ("example.net", False),
+        ("evil-example.org", False),
+        ("napoli.example.org.evil.example", False),
+    ],
+)
+def test_alignment_uses_the_public_suffix_list(signer: str, aligned: bool) -> None:
+    assert verdict(ar(f"{MX}; dkim=pass header.d={signer}"), RECEIVED).ok is aligned
+    assert verdict(ar(f"{MX}; spf=pass smtp.mailfrom=bounce@{signer}"), RECEIVED).ok is aligned
+
+
+def test_multi_label_and_private_suffixes() -> None:
+    uk = "anna@napoli.example.co.uk"
+    assert verdict(ar(f"{MX}; dkim=pass header.d=example.co.uk"), RECEIVED, sender=uk).ok
+    assert not verdict(ar(f"{MX}; dkim=pass header.d=co.uk"), RECEIVED, sender=uk).ok
+    # blogspot.com is a (private) public suffix: two blogs are two organizations.
+    blog = "anna@anna.blogspot.com"
+    assert not verdict(ar(f"{MX}; dkim=pass header.d=blogspot.com"), RECEIVED, sender=blog).ok
+    assert not verdict(ar(f"{MX}; dkim=pass header.d=mallory.blogspot.com"), RECEIVED, sender=blog).ok
+
+
+@pytest.mark.parametrize(
+    ("domain", "organization"),
+    [("napoli.example.org", "example.org"), ("example.org", "example.org"), ("org", None), ("co.uk", None),
+     ("a.b.example.co.uk", "example.co.uk"), ("", None), ("a..b.org", None)],
+)  # fmt: skip
+def test_organizational_domain(domain: str, organization: str | None) -> None:
+    assert authres.organizational_domain(domain) == organization
+
+
+def test_the_pipeline_quarantines_a_forged_header_below_our_received(config: Config) -> None:
+    forged = with_headers(
+        letter(1),
+        "Received: from mail.evil.example by mx.example.org",
+        f"Authentication-Results: {MX}; dkim=pass header.d=napoli.example.org; dmarc=pass",
+    )
+    maildir(config.local.maildir, [forged])
+    with Ledger(config.ledger_path) as ledger:
+        report = Pipeline(config, ledger).run(MaildirInbox(config.local.maildir))
+    assert report.drafted == []
+    assert [reason for _, reason in report.failed] == [
+        "no passing DKIM/SPF result from a trusted server (mx.example.org): "
+        "no Authentication-Results header from it"
+    ]

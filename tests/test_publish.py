@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -832,8 +833,8 @@ def test_readers_never_follow_a_link_to_a_missing_page(
     reader = _Reader(out.resolve())
     real_write, real_remove = publish.atomic_write, publish._remove
 
-    def write(path: Path, data: bytes | str, *, durable: bool = True) -> None:
-        real_write(path, data, durable=durable)
+    def write(path: Path, data: bytes | str, **options: Any) -> None:
+        real_write(path, data, **options)
         reader.check()
 
     def remove(root: Path, rel: str) -> bool:
