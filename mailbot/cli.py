@@ -368,9 +368,9 @@ def _draft_json(store: DraftStore, d: Draft) -> dict[str, Any]:
         "id": d.id,
         "status": d.status.value,
         "title": d.title,
-        "author": d.extra.get("author_display") or d.author.name,
+        "author": d.author_display or d.author.name,
         "author_name": d.author.name,
-        "forwarded_by": list(d.extra.get("forwarded_by", [])),
+        "forwarded_by": list(d.forwarded_by),
         "forwarders": [f.name or f.address for f in d.forwarders],
         "message_id": d.message_id,
         "letter_date": d.letter_date.isoformat() if d.letter_date else None,
@@ -396,8 +396,8 @@ def drafts_list(state: State, as_json: bool, status: str | None) -> None:
         return
     width = max(len(d.id) for d in drafts)
     for d in drafts:
-        by = ", ".join(d.extra.get("forwarded_by", [])) or "-"
-        author = d.extra.get("author_display") or d.author.name or "-"
+        by = ", ".join(d.forwarded_by) or "-"
+        author = d.author_display or d.author.name or "-"
         click.echo(f"{d.id:<{width}}  {d.status.value:<9}  {author[:20]:<20}  {by[:24]:<24}  {d.title}")
 
 
@@ -412,8 +412,8 @@ def drafts_show(state: State, draft_id: str) -> None:
         ("id", d.id),
         ("status", d.status.value),
         ("title", d.title),
-        ("author", f"{d.author.name or '?'} (shown as: {d.extra.get('author_display') or 'a customer'})"),
-        ("forwarded by", ", ".join(d.extra.get("forwarded_by", [])) or "-"),
+        ("author", f"{d.author.name or '?'} (shown as: {d.author_display or 'a customer'})"),
+        ("forwarded by", ", ".join(d.forwarded_by) or "-"),
         ("letter date", d.letter_date.isoformat() if d.letter_date else (d.letter_date_raw or "-")),
         ("received", d.received.isoformat() if d.received else "-"),
         ("message-id", d.message_id or "-"),
@@ -431,25 +431,23 @@ def drafts_show(state: State, draft_id: str) -> None:
 
 def _show_safety(store: DraftStore, d: Draft) -> None:
     """The private side of a draft: hidden values (masked), images, left-out attachments."""
-    redactions = d.extra.get("redactions", [])
+    redactions = d.redactions
     if redactions:
         click.echo(
             f"\nhidden private data ({len(redactions)}; `mailbot drafts restore {d.id} N` puts one back):"
         )
         for n, r in enumerate(redactions, 1):
-            state = "  (restored)" if r.get("restored") else ""
-            click.echo(f"  {n:>3}. {r['kind']:<10} {r['field']:<20} {mask(r['kind'], r['original'])}{state}")
-    images = d.extra.get("assets", [])
-    if images:
+            state = "  (restored)" if r.restored else ""
+            click.echo(f"  {n:>3}. {r.kind:<10} {r.field:<20} {mask(r.kind, r.original)}{state}")
+    if d.assets:
         click.echo(f"\nimages ({store.assets_dir(d.id)}):")
-        for a in images:
-            click.echo(f"  {a['name']}  {a['content_type']}  sha256 {a['sha256'][:12]}")
-    skipped = d.extra.get("skipped_attachments", [])
-    if skipped:
+        for a in d.assets:
+            click.echo(f"  {a.name}  {a.content_type}  sha256 {a.sha256[:12]}")
+    if d.skipped_attachments:
         click.echo("\nattachments left out (never published):")
-        for a in skipped:
-            click.echo(f"  {a.get('content_type', '?')}  {a.get('size', '?')} bytes  {a['reason']}")
-    remote = d.extra.get("remote_images", [])
+        for s in d.skipped_attachments:
+            click.echo(f"  {s.content_type or '?'}  {s.size or '?'} bytes  {s.reason}")
+    remote = d.remote_images
     if remote:
         click.echo("\nremote images in the message (not loaded, not published):")
         for url in remote:
@@ -470,7 +468,7 @@ def drafts_restore(state: State, draft_id: str, number: int) -> None:
         d = store.read(draft_id)
         record = restore_redaction(d, number)
         store.write(d)
-    click.echo(f"restored {record['kind']} in {record['field']} of {d.id}; it will be published if approved")
+    click.echo(f"restored {record.kind} in {record.field} of {d.id}; it will be published if approved")
 
 
 @drafts_group.command("approve")

@@ -24,7 +24,19 @@ from .drafts import DraftStore, dumps, public_fields, redact_fields
 from .errors import MailbotError, MessageError, SenderNotAllowed, UsageError
 from .fsutil import atomic_write, fsync_dir
 from .ledger import DRAFTED, DUPLICATE, FAILED, Ledger
-from .models import Attachment, Draft, Extraction, ParsedMessage, Person, Post, RawMessage, Source, Status
+from .models import (
+    Asset,
+    Attachment,
+    Draft,
+    Extraction,
+    ParsedMessage,
+    Person,
+    Post,
+    RawMessage,
+    SkippedAttachment,
+    Source,
+    Status,
+)
 from .publish import PublishReport
 from .redact import scrub
 from .senders import is_allowed
@@ -325,12 +337,12 @@ class Pipeline:
             return
         first_new = len(draft.forwarders)
         draft.forwarders = draft.forwarders + new
-        labels = list(draft.extra.get("forwarded_by", []))
+        labels = list(draft.forwarded_by)
         first_label = len(labels)
         for label in attribution.forwarded_by(new, self.config.attribution):
             if label not in labels:
                 labels.append(label)
-        draft.extra["forwarded_by"] = labels
+        draft.forwarded_by = tuple(labels)
         fields = [f"forwarders[{i}].note" for i in range(first_new, len(draft.forwarders))]
         fields += [f"forwarded_by[{i}]" for i in range(first_label, len(labels))]
         if draft.intro is None:
@@ -414,10 +426,8 @@ class Pipeline:
             source=source_name,
             sha256=sha,
             created=now,
-            extra={
-                "author_display": attribution.author_display(letter.author, policy.author_style),
-                "forwarded_by": list(attribution.forwarded_by(found.forwarders, policy)),
-            },
+            author_display=attribution.author_display(letter.author, policy.author_style),
+            forwarded_by=attribution.forwarded_by(found.forwarders, policy),
         )
         # Hidden before the id is chosen: the id (and the image names made from it) are public.
         self._redact(draft, public_fields(draft))
@@ -425,15 +435,12 @@ class Pipeline:
         draft.id = self._free_id(prefix + slugify(draft.title, max_length=40), sha)
         parts = [(a.filename, a.content_type, a.data) for a in _attachments(parsed)]
         images, skipped = assets.prepare(parts, draft.id)
-        if images:
-            draft.extra["assets"] = [
-                {"name": i.name, "content_type": i.content_type, "sha256": i.sha256} for i in images
-            ]
-        if skipped:
-            draft.extra["skipped_attachments"] = skipped
-        remote = _remote_images(parsed)
-        if remote:
-            draft.extra["remote_images"] = remote
+        draft.assets = tuple(Asset(i.name, i.content_type, i.sha256) for i in images)
+        draft.skipped_attachments = tuple(
+            SkippedAttachment(s["reason"], s.get("filename"), s.get("content_type"), s.get("size"))
+            for s in skipped
+        )
+        draft.remote_images = tuple(_remote_images(parsed))
         return draft, images
 
     def _redact(self, draft: Draft, fields: list[str]) -> None:
@@ -475,10 +482,10 @@ class Pipeline:
     def _post(self, draft: Draft, slug: str | None = None) -> Post:
         return Post(
             id=draft.id,
-            slug=slug or draft.extra["slug"],
+            slug=slug or draft.slug or "",
             title=draft.title,
-            author=draft.extra.get("author_display", ""),
-            forwarded_by=tuple(draft.extra.get("forwarded_by", ())),
+            author=draft.author_display or "",
+            forwarded_by=draft.forwarded_by,
             intro=draft.intro,
             body=draft.body,
             letter_date=draft.letter_date,
@@ -489,12 +496,12 @@ class Pipeline:
     def _assets(self, draft: Draft) -> tuple[tuple[str, Path], ...]:
         """The draft's prepared images that are on disk: (public name, path)."""
         found = []
-        for item in draft.extra.get("assets", []):
-            path = self.store.asset_path(draft.id, item["name"])
+        for item in draft.assets:
+            path = self.store.asset_path(draft.id, item.name)
             if path.is_file():
-                found.append((item["name"], path))
+                found.append((item.name, path))
             else:
-                log.warning("draft %s: image %s is missing from %s", draft.id, item["name"], path.parent)
+                log.warning("draft %s: image %s is missing from %s", draft.id, item.name, path.parent)
         return tuple(found)
 
     def publish(self) -> tuple[list[str], PublishReport]:
@@ -511,11 +518,11 @@ class Pipeline:
         drafts = self.store.all()
         wanted = (Status.APPROVED, Status.PUBLISHED) if promote else (Status.PUBLISHED,)
         live = [d for d in drafts if d.status in wanted]
-        taken = {d.extra["slug"] for d in live if d.extra.get("slug")}
+        taken = {d.slug for d in live if d.slug}
         for d in live:
-            if not d.extra.get("slug") or d.published is None:
-                d.extra["slug"] = d.extra.get("slug") or slugify(d.title, taken)
-                taken.add(d.extra["slug"])
+            if not d.slug or d.published is None:
+                d.slug = d.slug or slugify(d.title, taken)
+                taken.add(d.slug)
                 d.published = d.published or self.clock()
                 self.store.write(d)
         report = publish.render_site([self._post(d) for d in live], self.config.site, self.config.paths.site)
@@ -560,7 +567,7 @@ class Pipeline:
         taken: set[str] = set()
         posts = []
         for d in drafts:
-            slug = d.extra.get("slug") or slugify(d.title, taken)
+            slug = d.slug or slugify(d.title, taken)
             taken.add(slug)
             posts.append(self._post(d, slug))
         return publish.render_site(posts, self.config.site, self.config.paths.preview, preview=True)

@@ -42,8 +42,8 @@ def test_poll_drafts_each_letter_and_moves_it(config: Config) -> None:
     assert {d.title for d in drafts} == {"Lettera numero 0", "Lettera numero 1", "Lettera numero 2"}
     first = drafts[0]
     assert first.status is Status.DRAFT
-    assert first.extra["forwarded_by"] == ["i colleghi di Napoli"]
-    assert first.extra["author_display"] == "Cliente"
+    assert first.forwarded_by == ("i colleghi di Napoli",)
+    assert first.author_display == "Cliente"
     assert first.intro is not None and first.intro.startswith("Vi giro la lettera")
     # a second run changes nothing
     again = poll(config)
@@ -148,13 +148,13 @@ def test_publish_marks_approved_drafts_published_and_keeps_slugs(config: Config)
         newly, _ = Pipeline(config, ledger).publish()
     assert newly == [first.id]
     published = store.read(first.id)
-    assert published.status is Status.PUBLISHED and published.extra["slug"] == "lettera-numero-0"
+    assert published.status is Status.PUBLISHED and published.slug == "lettera-numero-0"
     assert store.read(second.id).status is Status.DRAFT
     assert "Lettera numero 0" in (config.paths.site / "index.html").read_text()
     assert "Lettera numero 1" not in (config.paths.site / "index.html").read_text()
     with Ledger(config.ledger_path) as ledger:
         again, _ = Pipeline(config, ledger).publish()
-    assert again == [] and store.read(first.id).extra["slug"] == "lettera-numero-0"
+    assert again == [] and store.read(first.id).slug == "lettera-numero-0"
 
 
 def test_the_same_letter_forwarded_by_two_colleagues_is_one_draft_crediting_both(config: Config) -> None:
@@ -172,7 +172,7 @@ def test_the_same_letter_forwarded_by_two_colleagues_is_one_draft_crediting_both
         "anna.bianchi@napoli.example.org",
         "marco.verdi@milano.example.org",
     ]
-    assert draft.extra["forwarded_by"] == ["i colleghi di Napoli", "Marco"]
+    assert draft.forwarded_by == ("i colleghi di Napoli", "Marco")
     assert draft.intro is not None and draft.intro.startswith("Vi giro la lettera numero 5")
     # A third copy from Anna again adds nobody.
     maildir(config.local.maildir, [letter(5, message_id="<again@napoli.example.org>")])
