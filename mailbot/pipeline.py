@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import assets, attribution, authres, forwards, parse, publish
+from . import assets, attribution, audit, authres, forwards, parse, publish, review
 from .config import Config
 from .drafts import DraftStore, dumps, public_fields, redact_fields
 from .errors import MailbotError, MessageError, SenderNotAllowed, UsageError
@@ -50,6 +50,14 @@ Clock = Callable[[], datetime]
 GROUP_SIZE = 32
 
 
+# The warning a draft carries when private values were hidden (placeholders like [IBAN]).
+REDACTED = "redacted"
+
+
+def _with(items: tuple[str, ...], item: str) -> tuple[str, ...]:
+    return items if item in items else (*items, item)
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
@@ -63,14 +71,17 @@ class RunReport:
     duplicates: int = 0
     resumed: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    # Copies of a known letter from another colleague, credited on its existing draft.
+    credited: int = 0
 
     @property
     def seen(self) -> int:
-        return len(self.drafted) + self.duplicates + self.resumed + len(self.failed)
+        return len(self.drafted) + self.duplicates + self.credited + self.resumed + len(self.failed)
 
     def summary(self) -> str:
         return (
             f"{self.seen} message(s) from {self.source}: {len(self.drafted)} drafted, "
+            f"{self.credited} credited on an existing draft, "
             f"{self.duplicates} already known, {self.resumed} resumed, {len(self.failed)} quarantined"
         )
 
@@ -245,14 +256,17 @@ class Pipeline:
         if key is not None:
             twin = self.ledger.by_letter(key)
             if twin is not None and twin.draft_id and self.store.exists(twin.draft_id):
+                credited = False
                 try:
-                    self._credit(twin.draft_id, found)
+                    credited = self._credit(twin.draft_id, found)
                 except MailbotError as exc:
                     # e.g. a reviewer left the draft's front matter broken: the letter is known
                     # all the same; only the extra credit is missed, and the run goes on.
                     log.warning("draft %s could not credit another forwarder (%s)", twin.draft_id,
                                 type(exc).__name__)  # fmt: skip
-                return self._already_drafted(source, message, sha, twin.draft_id, report, resumed=False)
+                return self._already_drafted(
+                    source, message, sha, twin.draft_id, report, resumed=False, credited=credited
+                )
         try:
             # Everything between the parser and the disk is in memory; whatever text reached
             # this point, a failure here quarantines the message instead of stopping the run.
@@ -299,6 +313,13 @@ class Pipeline:
         self.ledger.record_drafted(
             [(source.name, m.key, sha, d.message_id, d.id, key) for m, sha, d, key, _, _ in group]
         )
+        audit.record(
+            self.ledger.path,
+            [
+                (d.id, audit.PIPELINE, "create", f"{d.kind or 'draft'} from {source.name}")
+                for _, _, d, *_ in group
+            ],
+        )
         for message, _sha, draft, _key, _, _ in group:
             source.done(message)
             report.drafted.append(draft.id)
@@ -313,44 +334,71 @@ class Pipeline:
         report: RunReport,
         *,
         resumed: bool,
+        credited: bool = False,
     ) -> str:
         if resumed:
             # A crash came after the draft was recorded but before the move.
             report.resumed += 1
         else:
-            report.duplicates += 1
+            if credited:
+                report.credited += 1
+            else:
+                report.duplicates += 1
             self.ledger.record(source.name, message.key, sha, None, DUPLICATE, draft_id=draft_id)
         source.done(message)
         log.info("%s %s is already draft %s", source.name, message.key, draft_id)
         return DRAFTED if resumed else DUPLICATE
 
-    def _credit(self, draft_id: str, found: Extraction) -> None:
-        """Add the forwarders of another copy of a letter to its existing draft.
+    def _credit(self, draft_id: str, found: Extraction) -> bool:
+        """Credit the forwarders of another copy of a letter on its existing draft; True if any is new.
 
-        Idempotent (a forwarder already credited is not added twice), so a crash
-        between this write and the ledger record is harmless.
+        A draft still in status ``draft`` is credited directly (a reviewer reads it before
+        approving). Any other draft may be public or decided: the new forwarders wait in
+        ``pending_forwarders`` for a reviewer (``mailbot drafts accept`` or ``discard``) and
+        nothing public changes. Idempotent (a forwarder already credited or pending is not
+        added twice), so a crash between this write and the ledger record is harmless.
         """
         draft = self.store.read(draft_id)
-        known = {(f.address or f.name or "").lower() for f in draft.forwarders}
+        known = {(f.address or f.name or "").lower() for f in draft.forwarders + draft.pending_forwarders}
         new = tuple(f for f in found.forwarders if (f.address or f.name or "").lower() not in known)
         if not new:
-            return
-        first_new = len(draft.forwarders)
-        draft.forwarders = draft.forwarders + new
-        labels = list(draft.forwarded_by)
-        first_label = len(labels)
-        for label in attribution.forwarded_by(new, self.config.attribution):
-            if label not in labels:
-                labels.append(label)
-        draft.forwarded_by = tuple(labels)
-        fields = [f"forwarders[{i}].note" for i in range(first_new, len(draft.forwarders))]
-        fields += [f"forwarded_by[{i}]" for i in range(first_label, len(labels))]
-        if draft.intro is None:
-            draft.intro = next((f.note for f in new if f.note), None)
-            fields.append("intro")
-        self._redact(draft, fields)
+            return False
+        names = ", ".join(f.address or f.name or "?" for f in new)
+        if draft.status is Status.DRAFT:
+            draft.pending_forwarders = new
+            labels = attribution.forwarded_by(new, self.config.attribution)
+            if self._redact(draft, review.apply_pending(draft, labels)):
+                draft.warnings = _with(draft.warnings, REDACTED)
+            action = "credit"
+        else:
+            draft.pending_forwarders = draft.pending_forwarders + new
+            action = "credit-pending"
         self.store.write(draft)
-        log.info("draft %s now also credits %s", draft_id, ", ".join(f.name or f.address or "?" for f in new))
+        audit.record(self.ledger.path, [(draft.id, audit.PIPELINE, action, f"forwarders {names}")])
+        log.info("draft %s: another colleague forwarded its letter (%s)", draft_id, action)
+        return True
+
+    def accept(self, ids: Sequence[str], who: str) -> list[Draft]:
+        """Accept drafts' pending amendments (see :func:`mailbot.review.apply_pending`).
+
+        The new forwarders are credited with the configured labels and their notes are
+        redacted like any other; a published post goes back to ``approved``.
+        """
+        with self.store.lock():
+            drafts = [self.store.read(i) for i in ids]
+            for d in drafts:
+                if not d.pending_forwarders:
+                    raise UsageError(f"draft {d.id} has no pending amendment to accept.")
+            rows = []
+            for d in drafts:
+                detail = f"{review.pending_summary(d)}; was {d.status.value}"
+                labels = attribution.forwarded_by(d.pending_forwarders, self.config.attribution)
+                if self._redact(d, review.apply_pending(d, labels)):
+                    d.warnings = _with(d.warnings, REDACTED)
+                self.store.write(d)
+                rows.append((d.id, who, "accept", f"{detail}, now {d.status.value}"))
+            audit.record(self.ledger.path, rows)
+        return drafts
 
     def _quarantine(
         self, source: Source, message: RawMessage, sha: str, reason: str, report: RunReport
@@ -443,8 +491,8 @@ class Pipeline:
         draft.remote_images = tuple(_remote_images(parsed))
         return draft, images
 
-    def _redact(self, draft: Draft, fields: list[str]) -> None:
-        redact_fields(draft, fields, self.config.redaction.patterns, self.config.site.language)
+    def _redact(self, draft: Draft, fields: list[str]) -> int:
+        return redact_fields(draft, fields, self.config.redaction.patterns, self.config.site.language)
 
     def _free_id(self, base: str, sha: str) -> str:
         """The draft id for a new letter: ``base``, else ``base-2``, ``base-3``...

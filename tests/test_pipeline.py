@@ -166,7 +166,7 @@ def test_the_same_letter_forwarded_by_two_colleagues_is_one_draft_crediting_both
     )
     maildir(config.local.maildir, [from_anna, from_marco])
     report = poll(config)
-    assert len(report.drafted) == 1 and report.duplicates == 1
+    assert (len(report.drafted), report.credited, report.duplicates) == (1, 1, 0)
     (draft,) = DraftStore(config.paths.drafts).all()
     assert [f.address for f in draft.forwarders] == [
         "anna.bianchi@napoli.example.org",
@@ -295,3 +295,108 @@ def test_two_processes_never_pick_the_same_new_id(config: Config, tmp_path: Path
         service.run(MaildirInbox(config.local.maildir))
     bodies = sorted(d.body.split("lettera ")[1][0] for d in DraftStore(config.paths.drafts).all())
     assert bodies == ["1", "2", "3"]
+
+
+def evil_twin(n: int) -> bytes:
+    """Letter ``n`` forwarded again by an allowed colleague whose display name is an advert."""
+    return (
+        letter(n, sender="visita@roma.example.org", message_id=f"<evil{n}@roma.example.org>")
+        .replace(b"Anna Bianchi", b"Visita-www.evil.example")
+        .replace(f"Vi giro la lettera numero {n}.".encode(), b"ACQUISTA ORA su www.evil.example, sconto 90%!")
+    )
+
+
+def deliver(config: Config, data: bytes, name: str) -> None:
+    """One more message in the Maildir's new/, under a key of its own."""
+    (config.local.maildir / "new" / f"{name}.M1P1.test").write_bytes(data)
+
+
+def site_text(config: Config) -> str:
+    if not config.paths.site.exists():
+        return ""
+    return "\n".join(
+        p.read_text(errors="replace") for p in sorted(config.paths.site.rglob("*")) if p.is_file()
+    )
+
+
+@pytest.mark.parametrize("status", [s.value for s in Status])
+def test_a_letter_forwarded_again_never_changes_what_a_reviewer_decided(config: Config, status: str) -> None:
+    from mailbot.audit import Audit
+
+    maildir(config.local.maildir, [letter(5)])
+    poll(config)
+    store = DraftStore(config.paths.drafts)
+    (draft,) = store.all()
+    with Ledger(config.ledger_path) as ledger:
+        pipeline = Pipeline(config, ledger)
+        if status in ("approved", "published", "retracted"):
+            store.transition([draft.id], "approve")
+        if status in ("published", "retracted"):
+            pipeline.publish()
+        if status == "retracted":
+            pipeline.retract([draft.id])
+        if status == "rejected":
+            store.transition([draft.id], "reject", "not for the blog")
+    before = store.read(draft.id)
+    site_before = site_text(config)
+    deliver(config, evil_twin(5), "2000000001")
+    report = poll(config)
+    assert (report.credited, report.duplicates, len(report.drafted)) == (1, 0, 0)
+    assert "1 credited on an existing draft" in report.summary()
+    after = store.read(draft.id)
+    with Audit(config.ledger_path) as trail:
+        actions = [e.action for e in trail.history(draft.id)]
+    if status == "draft":
+        # Nobody decided anything yet: credited at once; the reviewer reads it before approving.
+        assert [f.address for f in after.forwarders][-1] == "visita@roma.example.org"
+        assert after.forwarded_by == ("i colleghi di Napoli", "Visita-www.evil.example")
+        assert after.pending_forwarders == () and after.status is Status.DRAFT
+        assert actions == ["create", "credit"]
+        return
+    # Anything else: the draft's public side is as the reviewer left it; the change waits.
+    assert (after.status, after.forwarders, after.forwarded_by, after.intro, after.body) == (
+        before.status, before.forwarders, before.forwarded_by, before.intro, before.body
+    )  # fmt: skip
+    (pending,) = after.pending_forwarders
+    assert pending.name == "Visita-www.evil.example"
+    assert pending.note == "ACQUISTA ORA su www.evil.example, sconto 90%!"
+    assert actions[0] == "create" and actions[-1] == "credit-pending"
+    with Ledger(config.ledger_path) as ledger:
+        Pipeline(config, ledger).publish()  # the next publish, with nobody approving anything
+    assert "evil" not in site_text(config) and "ACQUISTA" not in site_text(config)
+    if status == "published":
+        assert site_text(config) == site_before
+    # A second copy from the same colleague is not pending twice.
+    deliver(config, evil_twin(5).replace(b"<evil5@", b"<evil5b@"), "2000000002")
+    assert poll(config).duplicates == 1
+    assert len(store.read(draft.id).pending_forwarders) == 1
+
+
+def test_an_accepted_amendment_reaches_the_site_only_through_publish(config: Config) -> None:
+    maildir(config.local.maildir, [letter(5), letter(6)])
+    poll(config)
+    store = DraftStore(config.paths.drafts)
+    five, six = store.all()
+    store.transition([five.id, six.id], "approve")
+    with Ledger(config.ledger_path) as ledger:
+        Pipeline(config, ledger).publish()
+    deliver(config, evil_twin(5), "2000000001")
+    deliver(config, evil_twin(6), "2000000002")
+    poll(config)
+    with Ledger(config.ledger_path) as ledger:
+        pipeline = Pipeline(config, ledger)
+        (accepted,) = pipeline.accept([five.id], "rita")
+        assert accepted.status is Status.APPROVED and accepted.pending_forwarders == ()
+        assert accepted.forwarded_by == ("i colleghi di Napoli", "Visita-www.evil.example")
+        assert "Visita-www.evil.example" not in site_text(config)  # not before publish
+        newly, _ = pipeline.publish()
+        assert newly == [five.id]
+        with pytest.raises(UsageError, match="no pending amendment"):
+            pipeline.accept([five.id], "rita")
+    assert store.read(five.id).status is Status.PUBLISHED
+    assert "Visita-www.evil.example" in site_text(config)
+    from mailbot import review
+
+    (dropped,) = review.discard_pending(store, config.ledger_path, [six.id], who="rita")
+    assert dropped.pending_forwarders == () and store.read(six.id).pending_forwarders == ()
+    assert len(store.read(six.id).forwarders) == 1
