@@ -457,7 +457,6 @@ class Pipeline:
         title = letter.subject or (letter.body.strip().split("\n", 1)[0][:60] if letter.body.strip() else "")
         title = title or "(untitled)"
         day = letter.date or found.received
-        notes = [f.note for f in found.forwarders if f.note]
         policy = self.config.attribution
         draft = Draft(
             id="",
@@ -466,7 +465,6 @@ class Pipeline:
             author=letter.author,
             forwarders=found.forwarders,
             body=letter.body,
-            intro=notes[0] if notes else None,
             letter_date=letter.date,
             letter_date_raw=letter.date_raw,
             received=found.received,
@@ -479,6 +477,9 @@ class Pipeline:
         )
         # Hidden before the id is chosen: the id (and the image names made from it) are public.
         self._redact(draft, public_fields(draft))
+        # Forwarders' notes are internal (they stay in forwarders[].note for the reviewer); the
+        # public intro is editorial: a default sentence from the attribution, or nothing.
+        draft.intro = self._default_intro(draft)
         prefix = f"{day:%Y%m%d}-" if day else "undated-"  # never the clock: a rerun finds the same id
         draft.id = self._free_id(prefix + slugify(draft.title, max_length=40), sha)
         parts = [(a.filename, a.content_type, a.data) for a in _attachments(parsed)]
@@ -490,6 +491,16 @@ class Pipeline:
         )
         draft.remote_images = tuple(_remote_images(parsed))
         return draft, images
+
+    def _default_intro(self, draft: Draft) -> str | None:
+        """The editorial intro a new draft starts with, which the reviewer edits.
+
+        None for now: the localized sentence ("Grazie ai colleghi di Napoli che ci hanno
+        girato questa lettera di Tommaso.") comes from mailbot.wording, connected here. It is
+        built from the draft's public names (``author_display``, ``forwarded_by``), already
+        redacted; never from a forwarder's note.
+        """
+        return None
 
     def _redact(self, draft: Draft, fields: list[str]) -> int:
         return redact_fields(draft, fields, self.config.redaction.patterns, self.config.site.language)

@@ -44,7 +44,9 @@ def test_poll_drafts_each_letter_and_moves_it(config: Config) -> None:
     assert first.status is Status.DRAFT
     assert first.forwarded_by == ("i colleghi di Napoli",)
     assert first.author_display == "Cliente"
-    assert first.intro is not None and first.intro.startswith("Vi giro la lettera")
+    # The forwarder's note is internal: kept for the reviewer, never the public intro.
+    assert first.intro is None
+    assert first.forwarders[0].note is not None and first.forwarders[0].note.startswith("Vi giro la lettera")
     # a second run changes nothing
     again = poll(config)
     assert again.seen == 0
@@ -173,7 +175,9 @@ def test_the_same_letter_forwarded_by_two_colleagues_is_one_draft_crediting_both
         "marco.verdi@milano.example.org",
     ]
     assert draft.forwarded_by == ("i colleghi di Napoli", "Marco")
-    assert draft.intro is not None and draft.intro.startswith("Vi giro la lettera numero 5")
+    assert draft.intro is None  # neither note became public
+    notes = ["Vi giro la lettera numero 5.", "Anche a Milano e' arrivata questa."]
+    assert [f.note for f in draft.forwarders] == notes
     # A third copy from Anna again adds nobody.
     maildir(config.local.maildir, [letter(5, message_id="<again@napoli.example.org>")])
     poll(config)
@@ -400,3 +404,21 @@ def test_an_accepted_amendment_reaches_the_site_only_through_publish(config: Con
     (dropped,) = review.discard_pending(store, config.ledger_path, [six.id], who="rita")
     assert dropped.pending_forwarders == () and store.read(six.id).pending_forwarders == ()
     assert len(store.read(six.id).forwarders) == 1
+
+
+def test_forwarders_notes_stay_internal_on_the_site(config: Config) -> None:
+    from_marco = (
+        letter(5, sender="marco.verdi@milano.example.org")
+        .replace(b"Anna Bianchi", b"Marco Verdi")
+        .replace(b"Vi giro la lettera numero 5.", b"He said yes when I rang him this morning")
+    )
+    maildir(config.local.maildir, [letter(5), from_marco])
+    poll(config)
+    store = DraftStore(config.paths.drafts)
+    (draft,) = store.all()
+    store.transition([draft.id], "approve")
+    with Ledger(config.ledger_path) as ledger:
+        Pipeline(config, ledger).publish()
+    published = site_text(config)
+    assert "Buongiorno, questa è la lettera 5" in published
+    assert "Vi giro la lettera" not in published and "He said yes" not in published

@@ -215,7 +215,7 @@ def test_planted_private_data_never_reaches_the_public_fields_or_the_site(config
         assert {r.field for r in records} >= {
             "title",
             "body",
-            "intro",
+            "forwarders[0].note",
             "author_display",
             "forwarded_by[0]",
         }
