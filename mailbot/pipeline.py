@@ -58,6 +58,15 @@ def _with(items: tuple[str, ...], item: str) -> tuple[str, ...]:
     return items if item in items else (*items, item)
 
 
+def _kind(found: Extraction) -> tuple[str, str]:
+    """What a message is for the reviewer (``kind``) and why (``kind_reason``)."""
+    if found.forwarded:
+        return "forward", (f"rule {found.rule}" if found.rule != "none" else "a forwarded letter was found")
+    default = "no forwarded letter in it: a reply, or a colleague's own?"
+    reason = found.rule if found.rule != "none" else default
+    return "not-forward", reason
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
@@ -246,6 +255,9 @@ class Pipeline:
             parsed, found = self._accept(source, message)
         except MessageError as exc:
             return self._quarantine(source, message, sha, str(exc), report)
+        if self.config.senders.require_forward and not found.forwarded:
+            reason = f"not a forward ({_kind(found)[1]}) and [senders] require_forward = true"
+            return self._quarantine(source, message, sha, reason, report)
         key = letter_key(found)
         if found.message_id in self._group_keys or key in self._group_keys:
             self._commit_group(source, report)
@@ -475,8 +487,10 @@ class Pipeline:
             author_display=attribution.author_display(letter.author, policy.author_style),
             forwarded_by=attribution.forwarded_by(found.forwarders, policy),
         )
+        draft.kind, draft.kind_reason = _kind(found)
         # Hidden before the id is chosen: the id (and the image names made from it) are public.
-        self._redact(draft, public_fields(draft))
+        hidden = self._redact(draft, public_fields(draft))
+        draft.warnings = tuple(dict.fromkeys(found.flags)) + ((REDACTED,) if hidden else ())
         # Forwarders' notes are internal (they stay in forwarders[].note for the reviewer); the
         # public intro is editorial: a default sentence from the attribution, or nothing.
         draft.intro = self._default_intro(draft)

@@ -1,0 +1,112 @@
+"""The review commands through the CLI (click's CliRunner): kinds, warnings, hidden values, history."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from mailfactory import letter, maildir
+
+from mailbot import cli_drafts
+from mailbot.cli import cli
+from mailbot.config import Config, load_config
+from mailbot.drafts import DraftStore
+from mailbot.ledger import Ledger
+from mailbot.models import Status
+from mailbot.pipeline import Pipeline
+from mailbot.sources.local import MaildirInbox
+
+IBAN = "IT60X0542811101000000123456"  # the standard example of a valid Italian IBAN
+
+
+def plain(n: int) -> bytes:
+    """A colleague's own message, not a forward."""
+    return (
+        f"From: Anna Bianchi <anna.bianchi@napoli.example.org>\nTo: blog@example.org\n"
+        f"Subject: Una mia idea {n}\nMessage-ID: <plain{n}@napoli.example.org>\n"
+        "Date: Tue, 23 Jan 2007 10:00:00 +0100\n\nScrivo io, non un cliente.\n"
+    ).encode()
+
+
+def with_iban(n: int) -> bytes:
+    return letter(n).replace(b"Saluti.", f"Rimborsate sul mio conto {IBAN} per favore. Saluti.".encode())
+
+
+def make_config(tmp_path: Path, extra: str = "") -> Config:
+    (tmp_path / "mailbot.toml").write_text(
+        '[senders]\nallow = ["*@*.example.org"]\n' + extra + "[paths]\n"
+        f'drafts = "{tmp_path}/drafts"\nstate = "{tmp_path}/state"\nsite = "{tmp_path}/site"\n'
+        f'[local]\nmaildir = "{tmp_path}/inbox"\n'
+    )
+    return load_config(tmp_path / "mailbot.toml")
+
+
+def poll(config: Config, messages: list[bytes]) -> None:
+    maildir(config.local.maildir, messages)
+    with Ledger(config.ledger_path) as ledger:
+        Pipeline(config, ledger).run(MaildirInbox(config.local.maildir))
+
+
+def mailbot(config: Config, *args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(cli, ["--config", str(config.path), *args], input=input)
+
+
+def test_drafts_record_their_kind_and_the_list_shows_it(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    poll(config, [letter(1), plain(2)])
+    listed = json.loads(mailbot(config, "drafts", "list", "--json").output)
+    kinds = {item["title"]: (item["kind"], item["warnings"]) for item in listed}
+    assert kinds == {"Lettera numero 1": ("forward", []), "Una mia idea 2": ("not-forward", [])}
+    text = mailbot(config, "drafts", "list").output.splitlines()
+    assert text[0].split() == ["ID", "STATUS", "KIND", "MARKS", "AUTHOR", "FORWARDED", "BY", "TITLE"]
+    assert any("not-forward" in line and "Una mia idea 2" in line for line in text[1:])
+    shown = mailbot(config, "drafts", "show", listed[1]["id"]).output
+    assert "kind:         not-forward (no forwarded letter in it" in shown
+
+
+def test_require_forward_quarantines_the_rest_with_the_reason(tmp_path: Path) -> None:
+    config = make_config(tmp_path, "require_forward = true\n")
+    maildir(config.local.maildir, [letter(1), plain(2)])
+    with Ledger(config.ledger_path) as ledger:
+        report = Pipeline(config, ledger).run(MaildirInbox(config.local.maildir))
+    assert len(report.drafted) == 1
+    ((_, reason),) = report.failed
+    assert reason.startswith("not a forward (") and "require_forward" in reason
+    assert [d.kind for d in DraftStore(config.paths.drafts).all()] == ["forward"]
+
+
+def test_approving_hidden_values_asks_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = make_config(tmp_path)
+    poll(config, [with_iban(1), letter(2)])
+    store = DraftStore(config.paths.drafts)
+    flagged, clean = store.all()
+    assert flagged.warnings == ("redacted",) and clean.warnings == ()
+    assert IBAN not in flagged.body and "[IBAN]" in flagged.body
+    rows = {
+        line.split()[0]: line.split()[3] for line in mailbot(config, "drafts", "list").output.splitlines()[1:]
+    }
+    assert rows == {flagged.id: "H", clean.id: "-"}
+    # No terminal to ask on: nothing is approved, and the sentence says what to do.
+    refused = mailbot(config, "drafts", "approve", "--all")
+    assert refused.exit_code == 2
+    assert "placeholders like [IBAN]" in refused.output and "--yes" in refused.output
+    assert {d.status for d in store.all()} == {Status.DRAFT}
+    # At a terminal the reviewer is asked; "no" changes nothing.
+    monkeypatch.setattr(cli_drafts, "_interactive", lambda: True)
+    assert mailbot(config, "drafts", "approve", flagged.id, input="n\n").exit_code == 1
+    assert store.read(flagged.id).status is Status.DRAFT
+    assert mailbot(config, "drafts", "approve", flagged.id, input="y\n").exit_code == 0
+    assert store.read(flagged.id).status is Status.APPROVED
+    # A draft with nothing hidden is approved without a question; --yes skips it for the rest.
+    monkeypatch.setattr(cli_drafts, "_interactive", lambda: False)
+    assert mailbot(config, "drafts", "approve", clean.id).exit_code == 0
+    store.transition([flagged.id], "unapprove")
+    assert mailbot(config, "drafts", "approve", "--all", "--yes").exit_code == 0
+    assert {d.status for d in store.all()} == {Status.APPROVED}
+
+
+def test_the_demo_approves_with_yes() -> None:
+    makefile = (Path(__file__).parent.parent / "Makefile").read_text()
+    assert "drafts approve --all --yes" in makefile
