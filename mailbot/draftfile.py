@@ -28,7 +28,7 @@ PERSON_KEYS = ("name", "address")
 FORWARDER_KEYS = ("name", "address", "date", "note")
 ASSET_KEYS = ("name", "content_type", "sha256")
 SKIPPED_KEYS = ("reason", "filename", "content_type", "size")
-REDACTION_KEYS = ("kind", "field", "placeholder", "original", "restored")
+REDACTION_KEYS = ("kind", "field", "placeholder", "original", "restored", "occurrence")
 TABLES: dict[str, tuple[str, ...]] = {
     "forwarders": FORWARDER_KEYS,
     "pending_forwarders": FORWARDER_KEYS,
@@ -94,6 +94,7 @@ def _records(draft: Draft) -> dict[str, list[dict[str, Any]]]:
                     "placeholder": r.placeholder,
                     "original": r.original,
                     "restored": r.restored,
+                    "occurrence": r.occurrence,
                 }
             )
             for r in draft.redactions
@@ -250,6 +251,11 @@ def _forwarders(meta: dict[str, Any], key: str) -> tuple[tuple[Forwarder, ...], 
     return found, unknown
 
 
+def _redaction(r: dict[str, Any]) -> Redaction:
+    restored = r.get("restored", False)
+    return Redaction(r["kind"], r["field"], r["placeholder"], r["original"], restored, r.get("occurrence"))
+
+
 def _draft(meta: dict[str, Any], body: str, where: str) -> Draft:
     unknown: dict[str, Any] = {k: v for k, v in meta.items() if k not in KNOWN}
     try:
@@ -278,6 +284,9 @@ def _draft(meta: dict[str, Any], body: str, where: str) -> Draft:
         _needs(r, "redactions", i, REDACTION_KEYS[:4])
         if not isinstance(r.get("restored", False), bool):
             raise _Invalid("redactions", f"[[redactions]] number {i} needs restored as true or false.")
+        occurrence = r.get("occurrence")
+        if occurrence is not None and (type(occurrence) is not int or occurrence < 0):
+            raise _Invalid("redactions", f"[[redactions]] number {i} needs occurrence as a number from 0.")
     for key, extras in (
         ("forwarders", fw_unknown),
         ("pending_forwarders", pending_unknown),
@@ -318,10 +327,7 @@ def _draft(meta: dict[str, Any], body: str, where: str) -> Draft:
             SkippedAttachment(s["reason"], s.get("filename"), s.get("content_type"), s.get("size"))
             for s in skipped
         ),
-        redactions=tuple(
-            Redaction(r["kind"], r["field"], r["placeholder"], r["original"], r.get("restored", False))
-            for r in redactions
-        ),
+        redactions=tuple(_redaction(r) for r in redactions),
         remote_images=_strings(meta.get("remote_images"), "remote_images"),
         unknown=unknown,
     )

@@ -132,12 +132,21 @@ def restore_redaction(draft: Draft, number: int) -> Redaction:
     record = records[number - 1]
     if record.restored:
         raise UsageError(f"redaction {number} of draft {draft.id} is already restored.")
-    # Earlier, still hidden values with the same placeholder in the same field come first in the text.
-    occurrence = sum(
-        1
-        for r in records[: number - 1]
-        if not r.restored and r.field == record.field and r.placeholder == record.placeholder
-    )
+    if record.occurrence is not None:
+        # Its place among all the places its text stands, less what earlier restores took away.
+        mark = record.placeholder
+        occurrence = record.occurrence - sum(
+            r.placeholder.count(mark) - r.original.count(mark)
+            for r in records[: number - 1]
+            if r.restored and r.field == record.field and r.occurrence is not None
+        )
+    else:
+        # Earlier, still hidden values with the same placeholder in the same field come first.
+        occurrence = sum(
+            1
+            for r in records[: number - 1]
+            if not r.restored and r.field == record.field and r.placeholder == record.placeholder
+        )
     text = get_field(draft, record.field) or ""
     new = redact.restore(text, record.placeholder, occurrence, record.original)
     if new is None:

@@ -151,6 +151,9 @@ class Redaction:
     placeholder: str
     original: str
     restored: bool = False
+    # Where the placeholder stands: its occurrence (from 0) among every place its text stands
+    # in the field, when that text can also occur naturally (kind "surname": "Tommaso").
+    occurrence: int | None = None
 
 
 # What a draft is, for the reviewer: a colleague's forward of a customer letter, or not.

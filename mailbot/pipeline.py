@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import assets, attribution, audit, authres, forwards, parse, publish, review
 from .config import Config
-from .drafts import DraftStore, dumps, public_fields, redact_fields
+from .drafts import DraftStore, dumps, get_field, public_fields, redact_fields, set_field
 from .errors import MailbotError, MessageError, SenderNotAllowed, UsageError
 from .fsutil import atomic_write, fsync_dir
 from .ledger import DRAFTED, DUPLICATE, FAILED, Ledger
@@ -33,6 +33,7 @@ from .models import (
     Person,
     Post,
     RawMessage,
+    Redaction,
     SkippedAttachment,
     Source,
     Status,
@@ -52,6 +53,8 @@ GROUP_SIZE = 32
 
 # The warning a draft carries when private values were hidden (placeholders like [IBAN]).
 REDACTED = "redacted"
+# The kind of redaction record that stands for the author's name shown by author_style.
+SURNAME = "surname"
 
 
 def _with(items: tuple[str, ...], item: str) -> tuple[str, ...]:
@@ -517,7 +520,23 @@ class Pipeline:
         return None
 
     def _redact(self, draft: Draft, fields: list[str]) -> int:
-        return redact_fields(draft, fields, self.config.redaction.patterns, self.config.site.language)
+        """Hide private values in ``fields``, then show the author's name there as the policy says.
+
+        Returns how many private values were hidden (the surname replacements, recorded among
+        the redactions with kind "surname" so ``drafts restore`` can undo them, do not count).
+        """
+        hidden = redact_fields(draft, fields, self.config.redaction.patterns, self.config.site.language)
+        style = self.config.attribution.author_style
+        records = list(draft.redactions)
+        for name in fields:
+            if name == "author_display" or name.startswith("forwarded_by["):
+                continue  # already chosen by the policy
+            new, done = attribution.apply_author_style(get_field(draft, name) or "", draft.author, style)
+            if done:
+                set_field(draft, name, new)
+                records += [Redaction(SURNAME, name, repl, orig, occurrence=n) for orig, repl, n in done]
+        draft.redactions = tuple(records)
+        return hidden
 
     def _free_id(self, base: str, sha: str) -> str:
         """The draft id for a new letter: ``base``, else ``base-2``, ``base-3``...

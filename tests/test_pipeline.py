@@ -422,3 +422,41 @@ def test_forwarders_notes_stay_internal_on_the_site(config: Config) -> None:
     published = site_text(config)
     assert "Buongiorno, questa è la lettera 5" in published
     assert "Vi giro la lettera" not in published and "He said yes" not in published
+
+
+def test_the_authors_surname_follows_author_style_and_can_be_restored(config: Config) -> None:
+    from mailbot.drafts import restore_redaction
+
+    raw = (
+        letter(5)
+        .replace(b"Vi giro la lettera numero 5.", b"Il signor Russo aspetta una risposta.")
+        .replace(b"Lettera numero 5", b"Reclamo di Tommaso Russo")
+        .replace(b"Saluti.", b"Tommaso vi saluta; il signor Russo ringrazia.")
+        .replace(b"Cliente 5", b"Tommaso Russo")
+    )
+    maildir(config.local.maildir, [raw])
+    poll(config)  # author_style is first_name by default
+    store = DraftStore(config.paths.drafts)
+    (draft,) = store.all()
+    assert draft.author.name == "Tommaso Russo" and draft.author_display == "Tommaso"
+    assert draft.title == "Reclamo di Tommaso"
+    assert draft.body.endswith("Tommaso vi saluta; il signor R. ringrazia.\n\nTommaso")
+    assert "Russo" not in draft.body and "Russo" not in draft.id
+    assert draft.forwarders[0].note == "Il signor R. aspetta una risposta."
+    surnames = [r for r in draft.redactions if r.kind == "surname"]
+    assert {(r.field, r.original, r.placeholder) for r in surnames} == {
+        ("title", "Tommaso Russo", "Tommaso"),
+        ("body", "Russo", "R."),
+        ("body", "Tommaso Russo", "Tommaso"),
+        ("forwarders[0].note", "Russo", "R."),
+    }
+    assert draft.warnings == ()  # nothing private hidden behind a placeholder
+    # Restoring the sign-off puts the surname back there, not after the first "Tommaso".
+    number = next(
+        i for i, r in enumerate(draft.redactions, 1) if r.original == "Tommaso Russo" and r.field == "body"
+    )
+    restore_redaction(draft, number)
+    assert draft.body.endswith("Tommaso vi saluta; il signor R. ringrazia.\n\nTommaso Russo")
+    number = next(i for i, r in enumerate(draft.redactions, 1) if r.original == "Russo" and r.field == "body")
+    restore_redaction(draft, number)
+    assert draft.body.endswith("Tommaso vi saluta; il signor Russo ringrazia.\n\nTommaso Russo")

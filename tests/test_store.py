@@ -231,7 +231,7 @@ front_matter = st.fixed_dictionaries(
         "redactions": st.lists(
             table(
                 {"kind": words, "field": words, "placeholder": words, "original": words},
-                {"restored": st.just(True)},
+                {"restored": st.just(True), "occurrence": st.integers(0, 99)},
             ),
             min_size=1,
             max_size=2,
