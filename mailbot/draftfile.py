@@ -158,8 +158,10 @@ def split(text: str, where: str) -> tuple[dict[str, Any], str]:
     except tomllib.TOMLDecodeError as exc:
         # tomllib counts from the first line of the front matter; the file has the fence above it.
         m = re.search(r"at line (\d+), column (\d+)", str(exc))
-        line = int(m.group(1)) + 1 if m else None
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc)) or "invalid TOML"
+        front = head[len(FENCE) + 1 :]
+        # "at end of document": the last line of the front matter.
+        line = int(m.group(1)) + 1 if m else front.count("\n") + 2
+        reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc)) or "invalid TOML"
         at = f" at line {line}" if line else ""
         raise DraftFileError(
             f"{where} has invalid front matter{at} ({reason}); fix the TOML above the body.", line=line

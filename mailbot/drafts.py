@@ -307,11 +307,13 @@ class DraftStore:
     def scan(self) -> tuple[list[Draft], list[Broken]]:
         """Every draft, oldest first, and every ``.md`` file with front matter that is not valid.
 
-        A ``.md`` file that does not start with a ``+++`` line (a README, notes) is not a draft:
-        ignored with a warning. Parsed front matter is kept in an index file in the drafts
-        folder (:data:`INDEX_NAME`), keyed by each file's inode, modification time and size, so
-        only new or edited files are parsed again: reading 10,000 drafts takes a fraction of a
-        second instead of seconds. The index is a cache: deleting it is always safe.
+        A ``.md`` file with no ``+++`` line at all (a README, notes) is not a draft: ignored with
+        a warning; one with fences but damaged front matter is listed as broken.
+
+        Parsed front matter is kept in an index file in the drafts folder (:data:`INDEX_NAME`),
+        keyed by each file's inode, modification time and size, so only new or edited files are
+        parsed again: reading 10,000 drafts takes a fraction of a second instead of seconds.
+        The index is a cache: deleting it is always safe.
         """
         if not self.folder.is_dir():
             return [], []
@@ -336,7 +338,7 @@ class DraftStore:
                         drafts.append(loads(Path(entry.path).read_text(encoding="utf-8"), entry.path))
                     continue
                 text = Path(entry.path).read_text(encoding="utf-8")
-                if not text.startswith(FENCE + "\n"):
+                if FENCE not in text.split("\n"):
                     log.warning("ignoring %s: not a mailbot draft (no +++ front matter)", entry.path)
                     continue
                 meta, body = split(text, entry.path)

@@ -110,3 +110,31 @@ def test_approving_hidden_values_asks_first(tmp_path: Path, monkeypatch: pytest.
 def test_the_demo_approves_with_yes() -> None:
     makefile = (Path(__file__).parent.parent / "Makefile").read_text()
     assert "drafts approve --all --yes" in makefile
+
+
+def test_one_broken_draft_stops_no_command(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    poll(config, [letter(1), letter(2)])
+    store = DraftStore(config.paths.drafts)
+    good, bad = store.all()
+    store.transition([good.id, bad.id], "approve")
+    path = store.path(bad.id)
+    text = path.read_text()
+    assert text.split("\n")[3] == 'title = "Lettera numero 2"'  # line 4
+    path.write_text(text.replace('title = "Lettera numero 2"', 'title = "Lettera numero 2'))
+    (config.paths.drafts / "README.md").write_text("Notes about this folder.\n")
+    listed = mailbot(config, "drafts", "list")
+    assert listed.exit_code == 0, listed.output
+    row = next(line for line in listed.output.splitlines() if line.startswith(bad.id))
+    assert row.split()[1] == "broken" and "line 4" in row
+    items = {i["id"]: i for i in json.loads(mailbot(config, "drafts", "list", "--json").output)}
+    assert items[bad.id]["status"] == "broken" and items[bad.id]["line"] == 4
+    assert items[good.id]["status"] == "approved" and "README" not in items
+    assert mailbot(config, "status").exit_code == 0
+    assert mailbot(config, "preview").exit_code == 0
+    published = mailbot(config, "publish")
+    assert published.exit_code == 0, published.output
+    assert f"published {good.id}" in published.output and bad.id not in published.output
+    assert store.read(good.id).status is Status.PUBLISHED
+    shown = mailbot(config, "drafts", "show", bad.id)
+    assert shown.exit_code == 1 and f"{bad.id}.md has invalid front matter at line 4" in shown.output

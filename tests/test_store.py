@@ -263,3 +263,62 @@ def test_a_reviewers_own_keys_survive_approve_and_the_index(tmp_path: Path) -> N
     again = tomllib.loads(path.read_text().split("\n+++\n")[0][4:])
     assert again["tags"] == ["grazie", "roma"] and again["author"]["city"] == "Roma"
     assert again["status"] == "approved"
+
+
+# -- one bad file never stops the rest (issue 9, point 6; issue 10, point 9) ---------------------
+
+
+def test_a_broken_draft_is_skipped_with_its_file_and_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = DraftStore(tmp_path)
+    store.write(sample("a"))
+    path = store.write(sample("b"))
+    lines = path.read_text().split("\n")
+    assert lines[2] == 'status = "draft"'  # line 3 of the file
+    lines[2] = "status = draft"  # a reviewer forgot the quotes
+    path.write_text("\n".join(lines))
+    with caplog.at_level("WARNING", logger="mailbot.drafts"):
+        assert [d.id for d in store.all()] == ["a"]
+    assert str(path) in caplog.text and "at line 3" in caplog.text
+    drafts, broken = store.scan()
+    assert [d.id for d in drafts] == ["a"] and [(b.id, b.path, b.line) for b in broken] == [("b", path, 3)]
+    # A wrong value (not a TOML error) is located too, at every listing.
+    path.write_text(dumps(sample("b")).replace('status = "draft"', 'status = "mabye"'))
+    for _ in range(2):
+        (b,) = store.scan()[1]
+        assert b.line == 3 and "status must be one of" in b.error
+    with pytest.raises(StoreError, match=r"b\.md, line 3: status"):
+        store.read("b")
+
+
+def test_a_foreign_markdown_file_is_ignored_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = DraftStore(tmp_path)
+    store.write(sample("a"))
+    (tmp_path / "README.md").write_text("# Drafts\n\nThis folder holds the drafts.\n")
+    with caplog.at_level("WARNING", logger="mailbot.drafts"):
+        drafts, broken = store.scan()
+    assert [d.id for d in drafts] == ["a"] and broken == []
+    assert "README.md" in caplog.text and "not a mailbot draft" in caplog.text
+
+
+def test_ids_may_be_given_by_an_unambiguous_prefix(tmp_path: Path) -> None:
+    store = DraftStore(tmp_path)
+    for name in ("20070122-grazie", "20070122-grazie-2", "20070123-reclamo"):
+        store.write(sample(name))
+    assert store.resolve("20070123") == "20070123-reclamo"
+    assert store.read("20070123").id == "20070123-reclamo"
+    assert store.resolve("20070122-grazie") == "20070122-grazie"  # an exact id is never ambiguous
+    with pytest.raises(UsageError, match="could be any of 20070122-grazie, 20070122-grazie-2"):
+        store.resolve("20070122")
+    with pytest.raises(UsageError, match="no draft '2008'"):
+        store.resolve("2008")
+
+
+def test_an_error_at_the_end_of_the_front_matter_names_its_last_line() -> None:
+    text = '+++\nid = "a"\ntags = ["grazie",\n+++\n\nCiao.\n'
+    with pytest.raises(StoreError, match="at line 3") as info:
+        loads(text, "a.md")
+    assert getattr(info.value, "line", None) == 3
