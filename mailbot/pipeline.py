@@ -70,6 +70,18 @@ def _kind(found: Extraction) -> tuple[str, str]:
     return "not-forward", reason
 
 
+ID_WORDS = 40
+
+
+def _id_words(title: str) -> str:
+    """The title part of a new draft id: its slug, cut between words to at most 40 characters."""
+    slug = slugify(title, max_length=1000)
+    if len(slug) <= ID_WORDS:
+        return slug
+    boundary = slug.rfind("-", 0, ID_WORDS + 1)
+    return slug[:boundary] if boundary > 0 else slug[:ID_WORDS]
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
@@ -270,10 +282,11 @@ class Pipeline:
                 return self._already_drafted(source, message, sha, twin.draft_id, report, resumed=False)
         if key is not None:
             twin = self.ledger.by_letter(key)
-            if twin is not None and twin.draft_id and self.store.exists(twin.draft_id):
+            if twin is not None and twin.draft_id:
                 credited = False
                 try:
-                    credited = self._credit(twin.draft_id, found)
+                    # A deleted draft stays deleted: the letter is known, nobody is credited.
+                    credited = self.store.exists(twin.draft_id) and self._credit(twin.draft_id, found)
                 except MailbotError as exc:
                     # e.g. a reviewer left the draft's front matter broken: the letter is known
                     # all the same; only the extra credit is missed, and the run goes on.
@@ -498,7 +511,7 @@ class Pipeline:
         # public intro is editorial: a default sentence from the attribution, or nothing.
         draft.intro = self._default_intro(draft)
         prefix = f"{day:%Y%m%d}-" if day else "undated-"  # never the clock: a rerun finds the same id
-        draft.id = self._free_id(prefix + slugify(draft.title, max_length=40), sha)
+        draft.id = self._free_id(prefix + _id_words(draft.title), sha)
         parts = [(a.filename, a.content_type, a.data) for a in _attachments(parsed)]
         images, skipped = assets.prepare(parts, draft.id)
         draft.assets = tuple(Asset(i.name, i.content_type, i.sha256) for i in images)

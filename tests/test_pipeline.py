@@ -460,3 +460,12 @@ def test_the_authors_surname_follows_author_style_and_can_be_restored(config: Co
     number = next(i for i, r in enumerate(draft.redactions, 1) if r.original == "Russo" and r.field == "body")
     restore_redaction(draft, number)
     assert draft.body.endswith("Tommaso vi saluta; il signor Russo ringrazia.\n\nTommaso Russo")
+
+
+def test_new_draft_ids_are_cut_between_words(config: Config) -> None:
+    subject = "Esternalizzazione del call center e qualita del servizio"
+    maildir(config.local.maildir, [letter(1, subject=subject)])
+    poll(config)
+    (draft,) = DraftStore(config.paths.drafts).all()
+    # The title part is at most 40 characters and ends with a whole word.
+    assert draft.id == "20070122-esternalizzazione-del-call-center-e"

@@ -138,3 +138,78 @@ def test_one_broken_draft_stops_no_command(tmp_path: Path) -> None:
     assert store.read(good.id).status is Status.PUBLISHED
     shown = mailbot(config, "drafts", "show", bad.id)
     assert shown.exit_code == 1 and f"{bad.id}.md has invalid front matter at line 4" in shown.output
+
+
+def test_review_transitions_are_checked_and_recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOGNAME", "rita")
+    monkeypatch.setenv("USER", "rita")
+    config = make_config(tmp_path)
+    poll(config, [letter(1), letter(2), letter(3)])
+    store = DraftStore(config.paths.drafts)
+    one, two, three = (d.id for d in store.all())
+    assert (one, two, three) == (
+        "20070122-lettera-numero-1",
+        "20070122-lettera-numero-2",
+        "20070122-lettera-numero-3",
+    )
+    ambiguous = mailbot(config, "drafts", "approve", "20070122-lettera")
+    assert ambiguous.exit_code == 2 and f"could be any of {one}, {two}, {three}" in ambiguous.output
+    # Rejected, then approved only with --force; the rejection stays in the history.
+    assert mailbot(config, "drafts", "reject", two, "--reason", "già pubblicata").exit_code == 0
+    refused = mailbot(config, "drafts", "approve", two)
+    assert (
+        refused.exit_code == 2
+        and "was rejected (già pubblicata)" in refused.output
+        and "--force" in refused.output
+    )
+    assert store.read(two).status is Status.REJECTED
+    assert mailbot(config, "drafts", "approve", two, "--force").exit_code == 0
+    # Unapprove moves an approved draft back; a draft cannot be unapproved.
+    assert mailbot(config, "drafts", "approve", one).exit_code == 0
+    assert mailbot(config, "drafts", "unapprove", one).output == f"{one} is a draft again\n"
+    assert store.read(one).status is Status.DRAFT
+    assert mailbot(config, "drafts", "unapprove", one).exit_code == 2
+    history = json.loads(mailbot(config, "drafts", "history", two, "--json").output)
+    assert [(h["who"], h["action"]) for h in history] == [
+        ("mailbot", "create"),
+        ("rita", "reject"),
+        ("rita", "approve"),
+    ]
+    assert history[1]["detail"] == "draft → rejected; reason: già pubblicata"
+    assert history[2]["detail"] == "rejected → approved"
+    text = mailbot(config, "drafts", "history", two[:-1] + "2").output.splitlines()
+    assert len(text) == 3 and text[1].split()[1:3] == ["rita", "reject"]
+
+
+def test_delete_removes_the_file_and_images_but_not_the_ledger_row(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    poll(config, [letter(1), letter(2)])
+    store = DraftStore(config.paths.drafts)
+    one, two = (d.id for d in store.all())
+    (config.paths.drafts / f"{one}.assets").mkdir()
+    (config.paths.drafts / f"{one}.assets" / f"{one}-1.jpg").write_bytes(b"\xff\xd8")
+    assert mailbot(config, "drafts", "delete", one).exit_code == 2  # no terminal to confirm on
+    assert store.exists(one)
+    assert mailbot(config, "drafts", "delete", one, "--yes").exit_code == 0
+    assert not store.exists(one) and not (config.paths.drafts / f"{one}.assets").exists()
+    # The same message again, and the same letter from another colleague: never drafted again.
+    again = tmp_path / "again"
+    twin = letter(1, sender="marco@milano.example.org", message_id="<other@milano.example.org>")
+    maildir(again, [letter(1), twin])
+    with Ledger(config.ledger_path) as ledger:
+        report = Pipeline(config, ledger).run(MaildirInbox(again))
+    assert (report.drafted, report.duplicates, report.credited) == ([], 2, 0)
+    assert [d.id for d in store.all()] == [two]
+    actions = [h["action"] for h in json.loads(mailbot(config, "drafts", "history", one, "--json").output)]
+    assert actions == ["create", "delete"]
+    # A post on the site is retracted before it can be deleted.
+    store.transition([two], "approve")
+    assert mailbot(config, "publish").exit_code == 0
+    refused = mailbot(config, "drafts", "delete", two, "--yes")
+    assert refused.exit_code == 2 and "retract it first" in refused.output
+
+
+def test_the_list_has_a_header_and_cuts_names_between_words() -> None:
+    assert cli_drafts._fit("i colleghi di Napoli, Marco, Giulia", 24) == "i colleghi di Napoli…"
+    assert cli_drafts._fit("Visita-www.evil.example.com", 10) == "Visita-ww…"  # one word: no choice
+    assert cli_drafts._fit("Tommaso", 20) == "Tommaso"
