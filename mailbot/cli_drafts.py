@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import review
+from . import audit, review
 from .audit import Audit, local_user
 from .drafts import Broken, DraftStore
 from .errors import MailbotError, StoreError, UsageError
@@ -361,6 +361,7 @@ def drafts_edit(state: State, draft_id: str) -> None:
     draft_id = store.resolve(draft_id)
     path = store.path(draft_id)
     store.read(draft_id)
+    before = path.read_bytes()
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     try:
         subprocess.run([*editor.split(), str(path)], check=True)
@@ -372,4 +373,6 @@ def drafts_edit(state: State, draft_id: str) -> None:
         raise MailbotError(
             f"{exc} The file was saved as you left it; run `mailbot drafts edit {draft_id}` again."
         ) from exc
+    if path.read_bytes() != before:
+        audit.record(state.config.ledger_path, [(draft_id, local_user(), "edit", None)])
     click.echo(f"saved {path}")

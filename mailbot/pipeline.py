@@ -2,8 +2,9 @@
 
 ``Pipeline.run(source)`` takes each message from a source through
 parse → forwards → attribution → drafts, with the ledger making it
-exactly-once (see :mod:`mailbot.ledger`). ``Pipeline.publish()`` takes the
-approved drafts to the publish stage.
+exactly-once (see :mod:`mailbot.ledger`); its pure helpers are in
+:mod:`mailbot.drafting`. ``Pipeline.publish()``, ``retract()`` and ``preview()``
+hand over to :mod:`mailbot.publishing`.
 """
 
 from __future__ import annotations
@@ -12,36 +13,37 @@ import hashlib
 import itertools
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
-from . import assets, attribution, audit, authres, forwards, parse, publish, review
+from . import amend, assets, attribution, audit, authres, forwards, parse
 from .config import Config
-from .drafts import DraftStore, dumps, get_field, public_fields, redact_fields, set_field
-from .errors import MailbotError, MessageError, SenderNotAllowed, UsageError
+from .drafting import REDACTED, letter_key
+from .drafting import attachments as _attachments
+from .drafting import id_words as _id_words
+from .drafting import kind_of as _kind
+from .drafting import remote_images as _remote_images
+from .drafting import scrubbed as _scrubbed
+from .drafts import DraftStore, dumps, public_fields
+from .errors import MailbotError, MessageError, SenderNotAllowed
 from .fsutil import atomic_write, fsync_dir
 from .ledger import DRAFTED, DUPLICATE, FAILED, Ledger
 from .models import (
     Asset,
-    Attachment,
     Draft,
     Extraction,
     ParsedMessage,
-    Person,
     Post,
     RawMessage,
-    Redaction,
     SkippedAttachment,
     Source,
     Status,
 )
 from .publish import PublishReport
-from .redact import scrub
+from .publishing import Publisher
 from .senders import is_allowed
-from .textutil import slugify
 
 log = logging.getLogger(__name__)
 
@@ -49,37 +51,6 @@ Clock = Callable[[], datetime]
 
 # Drafts recorded per ledger transaction; small enough that a stop is quick.
 GROUP_SIZE = 32
-
-
-# The warning a draft carries when private values were hidden (placeholders like [IBAN]).
-REDACTED = "redacted"
-# The kind of redaction record that stands for the author's name shown by author_style.
-SURNAME = "surname"
-
-
-def _with(items: tuple[str, ...], item: str) -> tuple[str, ...]:
-    return items if item in items else (*items, item)
-
-
-def _kind(found: Extraction) -> tuple[str, str]:
-    """What a message is for the reviewer (``kind``) and why (``kind_reason``)."""
-    if found.forwarded:
-        return "forward", (f"rule {found.rule}" if found.rule != "none" else "a forwarded letter was found")
-    default = "no forwarded letter in it: a reply, or a colleague's own?"
-    reason = found.rule if found.rule != "none" else default
-    return "not-forward", reason
-
-
-ID_WORDS = 40
-
-
-def _id_words(title: str) -> str:
-    """The title part of a new draft id: its slug, cut between words to at most 40 characters."""
-    slug = slugify(title, max_length=1000)
-    if len(slug) <= ID_WORDS:
-        return slug
-    boundary = slug.rfind("-", 0, ID_WORDS + 1)
-    return slug[:boundary] if boundary > 0 else slug[:ID_WORDS]
 
 
 def _utcnow() -> datetime:
@@ -110,70 +81,9 @@ class RunReport:
         )
 
 
-def letter_key(found: Extraction) -> str | None:
-    """A fingerprint of the letter itself: its author and its text, whitespace and case folded.
-
-    Two colleagues forwarding the same letter produce different messages (other
-    headers, other notes) but the same fingerprint. None when the letter has no
-    text to compare.
-    """
-    letter = found.letter
-    text = " ".join(letter.body.split()).casefold()
-    if not text:
-        return None
-    author = (letter.author.address or letter.author.name or "").casefold()
-    return hashlib.sha256(f"{author}\n{text}".encode()).hexdigest()
-
-
 def extract(raw: bytes) -> Extraction:
     """Parse one message and find the letter in it (no side effects)."""
     return forwards.extract(parse.parse_message(raw))
-
-
-def _messages(parsed: ParsedMessage) -> Iterator[ParsedMessage]:
-    """A message and, depth first, every message attached to it."""
-    yield parsed
-    for inner in parsed.attached:
-        yield from _messages(inner)
-
-
-def _attachments(parsed: ParsedMessage) -> list[Attachment]:
-    """Every attachment and inline part of a message and of the messages attached to it."""
-    return [a for m in _messages(parsed) for a in m.attachments]
-
-
-def _remote_images(parsed: ParsedMessage) -> list[str]:
-    """Remote image URLs in a message and its attached ones, for the reviewer (never published)."""
-    urls = (scrub(u)[:2000] for m in _messages(parsed) for u in m.remote_images)
-    return list(dict.fromkeys(urls))[:100]
-
-
-def _scrubbed(found: Extraction) -> Extraction:
-    """The extraction with every text storable: no lone surrogates, no control characters."""
-
-    def text(value: str | None) -> str | None:
-        return None if value is None else scrub(value)
-
-    def person(p: Person) -> Person:
-        return Person(text(p.name), text(p.address))
-
-    letter = found.letter
-    return replace(
-        found,
-        letter=replace(
-            letter,
-            author=person(letter.author),
-            date_raw=text(letter.date_raw),
-            subject=text(letter.subject),
-            body=scrub(letter.body),
-        ),
-        forwarders=tuple(
-            replace(f, name=text(f.name), address=text(f.address), note=text(f.note))
-            for f in found.forwarders
-        ),
-        message_id=text(found.message_id),
-        sender=person(found.sender) if found.sender else None,
-    )
 
 
 class Pipeline:
@@ -378,55 +288,12 @@ class Pipeline:
         return DRAFTED if resumed else DUPLICATE
 
     def _credit(self, draft_id: str, found: Extraction) -> bool:
-        """Credit the forwarders of another copy of a letter on its existing draft; True if any is new.
-
-        A draft still in status ``draft`` is credited directly (a reviewer reads it before
-        approving). Any other draft may be public or decided: the new forwarders wait in
-        ``pending_forwarders`` for a reviewer (``mailbot drafts accept`` or ``discard``) and
-        nothing public changes. Idempotent (a forwarder already credited or pending is not
-        added twice), so a crash between this write and the ledger record is harmless.
-        """
-        draft = self.store.read(draft_id)
-        known = {(f.address or f.name or "").lower() for f in draft.forwarders + draft.pending_forwarders}
-        new = tuple(f for f in found.forwarders if (f.address or f.name or "").lower() not in known)
-        if not new:
-            return False
-        names = ", ".join(f.address or f.name or "?" for f in new)
-        if draft.status is Status.DRAFT:
-            draft.pending_forwarders = new
-            labels = attribution.forwarded_by(new, self.config.attribution)
-            if self._redact(draft, review.apply_pending(draft, labels)):
-                draft.warnings = _with(draft.warnings, REDACTED)
-            action = "credit"
-        else:
-            draft.pending_forwarders = draft.pending_forwarders + new
-            action = "credit-pending"
-        self.store.write(draft)
-        audit.record(self.ledger.path, [(draft.id, audit.PIPELINE, action, f"forwarders {names}")])
-        log.info("draft %s: another colleague forwarded its letter (%s)", draft_id, action)
-        return True
+        """Credit another copy's forwarders on the letter's draft (see :func:`mailbot.amend.credit`)."""
+        return amend.credit(self.store, self.config, self.ledger.path, draft_id, found)
 
     def accept(self, ids: Sequence[str], who: str) -> list[Draft]:
-        """Accept drafts' pending amendments (see :func:`mailbot.review.apply_pending`).
-
-        The new forwarders are credited with the configured labels and their notes are
-        redacted like any other; a published post goes back to ``approved``.
-        """
-        with self.store.lock():
-            drafts = [self.store.read(i) for i in ids]
-            for d in drafts:
-                if not d.pending_forwarders:
-                    raise UsageError(f"draft {d.id} has no pending amendment to accept.")
-            rows = []
-            for d in drafts:
-                detail = f"{review.pending_summary(d)}; was {d.status.value}"
-                labels = attribution.forwarded_by(d.pending_forwarders, self.config.attribution)
-                if self._redact(d, review.apply_pending(d, labels)):
-                    d.warnings = _with(d.warnings, REDACTED)
-                self.store.write(d)
-                rows.append((d.id, who, "accept", f"{detail}, now {d.status.value}"))
-            audit.record(self.ledger.path, rows)
-        return drafts
+        """Accept drafts' pending amendments (see :func:`mailbot.amend.accept`)."""
+        return amend.accept(self.store, self.config, self.ledger.path, ids, who)
 
     def _quarantine(
         self, source: Source, message: RawMessage, sha: str, reason: str, report: RunReport
@@ -533,23 +400,8 @@ class Pipeline:
         return None
 
     def _redact(self, draft: Draft, fields: list[str]) -> int:
-        """Hide private values in ``fields``, then show the author's name there as the policy says.
-
-        Returns how many private values were hidden (the surname replacements, recorded among
-        the redactions with kind "surname" so ``drafts restore`` can undo them, do not count).
-        """
-        hidden = redact_fields(draft, fields, self.config.redaction.patterns, self.config.site.language)
-        style = self.config.attribution.author_style
-        records = list(draft.redactions)
-        for name in fields:
-            if name == "author_display" or name.startswith("forwarded_by["):
-                continue  # already chosen by the policy
-            new, done = attribution.apply_author_style(get_field(draft, name) or "", draft.author, style)
-            if done:
-                set_field(draft, name, new)
-                records += [Redaction(SURNAME, name, repl, orig, occurrence=n) for orig, repl, n in done]
-        draft.redactions = tuple(records)
-        return hidden
+        """Hide private values and the author's surname in ``fields`` (:func:`mailbot.amend.hide`)."""
+        return amend.hide(draft, fields, self.config)
 
     def _free_id(self, base: str, sha: str) -> str:
         """The draft id for a new letter: ``base``, else ``base-2``, ``base-3``...
@@ -582,97 +434,23 @@ class Pipeline:
             self._taken_ids = self.store.ids() | self.ledger.draft_ids()
         return self._taken_ids
 
-    # -- publishing --------------------------------------------------------
+    # -- publishing (mailbot.publishing) -------------------------------------
+
+    @property
+    def publisher(self) -> Publisher:
+        return Publisher(self.config, self.store, self.ledger.path, self.clock)
 
     def _post(self, draft: Draft, slug: str | None = None) -> Post:
-        return Post(
-            id=draft.id,
-            slug=slug or draft.slug or "",
-            title=draft.title,
-            author=draft.author_display or "",
-            forwarded_by=draft.forwarded_by,
-            intro=draft.intro,
-            body=draft.body,
-            letter_date=draft.letter_date,
-            date=draft.published or draft.created or self.clock(),
-            assets=self._assets(draft),
-        )
-
-    def _assets(self, draft: Draft) -> tuple[tuple[str, Path], ...]:
-        """The draft's prepared images that are on disk: (public name, path)."""
-        found = []
-        for item in draft.assets:
-            path = self.store.asset_path(draft.id, item.name)
-            if path.is_file():
-                found.append((item.name, path))
-            else:
-                log.warning("draft %s: image %s is missing from %s", draft.id, item.name, path.parent)
-        return tuple(found)
+        return self.publisher.post(draft, slug)
 
     def publish(self) -> tuple[list[str], PublishReport]:
-        """Render every approved and published draft; approved ones become published.
+        """Render every approved and published draft; approved ones become published."""
+        return self.publisher.publish()
 
-        The slug and publication date are stored in the draft *before* the
-        site is written, so a crash never changes a permalink; the status is
-        set after, so a crash only means the next publish does it again.
-        """
-        with self.store.lock():
-            return self._publish(promote=True)
-
-    def _publish(self, *, promote: bool) -> tuple[list[str], PublishReport]:
-        drafts = self.store.all()
-        wanted = (Status.APPROVED, Status.PUBLISHED) if promote else (Status.PUBLISHED,)
-        live = [d for d in drafts if d.status in wanted]
-        taken = {d.slug for d in live if d.slug}
-        for d in live:
-            if not d.slug or d.published is None:
-                d.slug = d.slug or slugify(d.title, taken)
-                taken.add(d.slug)
-                d.published = d.published or self.clock()
-                self.store.write(d)
-        report = publish.render_site([self._post(d) for d in live], self.config.site, self.config.paths.site)
-        newly = []
-        for d in live:
-            if d.status is Status.APPROVED:
-                d.status = Status.PUBLISHED
-                self.store.write(d)
-                newly.append(d.id)
-        return newly, report
-
-    def retract(self, ids: list[str], reason: str | None = None) -> PublishReport:
-        """Take published posts off the site; their drafts stay, marked ``retracted``.
-
-        The status is written first: a crash before the site is rewritten only
-        means the next ``publish`` finishes the removal.
-        """
-        with self.store.lock():
-            drafts = [self.store.read(i) for i in ids]
-            for d in drafts:
-                if d.status not in (Status.PUBLISHED, Status.APPROVED):
-                    raise UsageError(
-                        f"draft {d.id} is {d.status.value}; only published posts can be retracted."
-                    )
-            for d in drafts:
-                d.status = Status.RETRACTED
-                d.reason = reason
-                self.store.write(d)
-            # Only what is already public is rendered: a retraction publishes nothing new.
-            return self._publish(promote=False)[1]
+    def retract(self, ids: list[str], reason: str | None = None, who: str | None = None) -> PublishReport:
+        """Take published posts off the site; their drafts stay, marked ``retracted``."""
+        return self.publisher.retract(ids, reason, who)
 
     def preview(self, ids: list[str] | None = None) -> PublishReport:
-        """Render drafts (default: all in status draft or approved) into the preview folder.
-
-        Same theme, marked as a preview on every page; the public site and the
-        drafts themselves are not touched.
-        """
-        if ids:
-            drafts = [self.store.read(i) for i in ids]
-        else:
-            drafts = [d for d in self.store.all() if d.status in (Status.DRAFT, Status.APPROVED)]
-        taken: set[str] = set()
-        posts = []
-        for d in drafts:
-            slug = d.slug or slugify(d.title, taken)
-            taken.add(slug)
-            posts.append(self._post(d, slug))
-        return publish.render_site(posts, self.config.site, self.config.paths.preview, preview=True)
+        """Render drafts (default: all in status draft or approved) into the preview folder."""
+        return self.publisher.preview(ids)

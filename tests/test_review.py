@@ -213,3 +213,46 @@ def test_the_list_has_a_header_and_cuts_names_between_words() -> None:
     assert cli_drafts._fit("i colleghi di Napoli, Marco, Giulia", 24) == "i colleghi di Napoli…"
     assert cli_drafts._fit("Visita-www.evil.example.com", 10) == "Visita-ww…"  # one word: no choice
     assert cli_drafts._fit("Tommaso", 20) == "Tommaso"
+
+
+def test_a_pending_amendment_is_shown_marked_and_decided_by_a_reviewer(tmp_path: Path) -> None:
+    from test_pipeline import evil_twin
+
+    config = make_config(tmp_path)
+    poll(config, [letter(5), letter(6)])
+    store = DraftStore(config.paths.drafts)
+    five, six = (d.id for d in store.all())
+    assert mailbot(config, "drafts", "approve", five, six).exit_code == 0
+    assert mailbot(config, "publish").exit_code == 0
+    poll(config, [evil_twin(5), evil_twin(6)])
+    rows = {
+        line.split()[0]: line.split()[3] for line in mailbot(config, "drafts", "list").output.splitlines()[1:]
+    }
+    assert rows == {five: "P", six: "P"}
+    shown = mailbot(config, "drafts", "show", five).output
+    assert "pending amendment, not published" in shown
+    assert "+ Visita-www.evil.example <visita@roma.example.org>: ACQUISTA ORA su www.evil.example" in shown
+    assert "Anna Bianchi <anna.bianchi@napoli.example.org>: Vi giro la lettera numero 5." in shown
+    accepted = mailbot(config, "drafts", "accept", five)
+    assert accepted.output == f"accepted the amendment of {five}; it is approved\n"
+    assert mailbot(config, "drafts", "discard", six).output == f"discarded the amendment of {six}\n"
+    assert mailbot(config, "drafts", "discard", six).exit_code == 2
+    assert "published" in mailbot(config, "publish").output
+    history = json.loads(mailbot(config, "drafts", "history", five, "--json").output)
+    assert [h["action"] for h in history] == [
+        "create",
+        "approve",
+        "publish",
+        "credit-pending",
+        "accept",
+        "publish",
+    ]
+    assert history[4]["detail"] == "forwarders visita@roma.example.org; was published, now approved"
+    six_history = [
+        h["action"] for h in json.loads(mailbot(config, "drafts", "history", six, "--json").output)
+    ]
+    assert six_history == ["create", "approve", "publish", "credit-pending", "discard"]
+    retracted = mailbot(config, "retract", six, "--reason", "ritirata")
+    assert retracted.exit_code == 0, retracted.output
+    last = json.loads(mailbot(config, "drafts", "history", six, "--json").output)[-1]
+    assert (last["action"], last["detail"]) == ("retract", "published → retracted; reason: ritirata")
