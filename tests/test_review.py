@@ -256,3 +256,20 @@ def test_a_pending_amendment_is_shown_marked_and_decided_by_a_reviewer(tmp_path:
     assert retracted.exit_code == 0, retracted.output
     last = json.loads(mailbot(config, "drafts", "history", six, "--json").output)[-1]
     assert (last["action"], last["detail"]) == ("retract", "published → retracted; reason: ritirata")
+
+
+def test_restoring_a_hidden_value_is_recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOGNAME", "rita")
+    monkeypatch.setenv("USER", "rita")
+    config = make_config(tmp_path)
+    poll(config, [with_iban(1)])
+    (draft,) = DraftStore(config.paths.drafts).all()
+    number = next(i for i, r in enumerate(draft.redactions, 1) if r.kind == "iban")
+    assert mailbot(config, "drafts", "restore", draft.id, str(number)).exit_code == 0
+    assert IBAN in DraftStore(config.paths.drafts).read(draft.id).body
+    last = json.loads(mailbot(config, "drafts", "history", draft.id, "--json").output)[-1]
+    assert (last["who"], last["action"], last["detail"]) == (
+        "rita",
+        "restore",
+        f"iban in body (number {number})",
+    )
