@@ -59,7 +59,8 @@ def test_demo_site_shows_every_sample_with_attribution_and_italian_dates(tmp_pat
         assert re.search(r"(Grazie|Una lettera) ", html), post
     founding = (site / "2007/01/esternalizzazione-del-call-center/index.html").read_text(encoding="utf-8")
     assert "Grazie ai colleghi di Napoli che ci hanno girato questa lettera di Tommaso." in founding
-    assert "Vi giro questa lettera di un cliente di Roma." in founding
+    # The forwarder's note is internal: not the intro, not published ([attribution] publish_notes).
+    assert "Vi giro questa lettera di un cliente di Roma." not in founding
     assert re.search(
         r"Data della lettera: <time datetime=\"2007-01-22T18:03:00\+01:00\">22 gennaio 2007<", founding
     )
