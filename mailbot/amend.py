@@ -85,7 +85,7 @@ def accept(
     hidden like any other; a published post goes back to ``approved``.
     """
     with store.lock():
-        drafts = [store.read(i) for i in ids]
+        drafts = [store.find(i) for i in ids]
         for d in drafts:
             if not d.pending_forwarders:
                 raise UsageError(f"draft {d.id} has no pending amendment to accept.")

@@ -157,7 +157,7 @@ def drafts_list(state: State, as_json: bool, status: str | None) -> None:
 def drafts_show(state: State, draft_id: str) -> None:
     """Print one draft: its data, the forwarders' notes (internal), then the letter as published."""
     store = _store(state)
-    d = store.read(draft_id)
+    d = store.find(draft_id)
     rows = [
         ("id", d.id),
         ("status", d.status.value),

@@ -266,9 +266,13 @@ class DraftStore:
             ) from exc
         return path
 
+    def find(self, draft_id: str) -> Draft:
+        """The draft a person names: by its id or an unambiguous prefix of one."""
+        return self.read(self.resolve(draft_id))
+
     def read(self, draft_id: str) -> Draft:
-        """The draft ``draft_id`` (an id or an unambiguous prefix of one)."""
-        path = self.path(self.resolve(draft_id))
+        """The draft with exactly this id (what mailbot itself uses; people's ids go to :meth:`find`)."""
+        path = self.path(draft_id)
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError as exc:

@@ -98,7 +98,7 @@ class Publisher:
         means the next ``publish`` finishes the removal.
         """
         with self.store.lock():
-            drafts = [self.store.read(i) for i in ids]
+            drafts = [self.store.find(i) for i in ids]
             for d in drafts:
                 if d.status not in (Status.PUBLISHED, Status.APPROVED):
                     raise UsageError(
@@ -127,7 +127,7 @@ class Publisher:
         drafts themselves are not touched.
         """
         if ids:
-            drafts = [self.store.read(i) for i in ids]
+            drafts = [self.store.find(i) for i in ids]
         else:
             drafts = [d for d in self.store.all() if d.status in (Status.DRAFT, Status.APPROVED)]
         taken: set[str] = set()

@@ -49,7 +49,7 @@ def transition(
     """Approve, reject or unapprove drafts (ids or unambiguous prefixes); all or none change."""
     allowed, forced, target = TRANSITIONS[action]
     with store.lock():
-        drafts = [store.read(i) for i in ids]
+        drafts = [store.find(i) for i in ids]
         for d in drafts:
             if d.status in forced and not force:
                 why = f" ({d.reason})" if d.reason else ""
@@ -80,7 +80,7 @@ def delete(store: DraftStore, ledger: Path | None, ids: Sequence[str], *, who: s
     A published post must be retracted first: deleting it would leave it on the site.
     """
     with store.lock():
-        drafts = [store.read(i) for i in ids]
+        drafts = [store.find(i) for i in ids]
         for d in drafts:
             if d.status in (Status.PUBLISHED, Status.APPROVED) and d.published is not None:
                 raise UsageError(f"draft {d.id} is on the site; retract it first (mailbot retract {d.id}).")
@@ -93,7 +93,7 @@ def delete(store: DraftStore, ledger: Path | None, ids: Sequence[str], *, who: s
 def restore(store: DraftStore, ledger: Path | None, draft_id: str, number: int, *, who: str) -> Redaction:
     """Put hidden value ``number`` back into a draft's text (it will be published if approved)."""
     with store.lock():
-        d = store.read(draft_id)
+        d = store.find(draft_id)
         record = restore_redaction(d, number)
         store.write(d)
         audit.record(ledger, [(d.id, who, "restore", f"{record.kind} in {record.field} (number {number})")])
@@ -123,7 +123,7 @@ def apply_pending(draft: Draft, labels: Sequence[str]) -> list[str]:
 def discard_pending(store: DraftStore, ledger: Path | None, ids: Sequence[str], *, who: str) -> list[Draft]:
     """Drop drafts' pending amendments: nothing they carried is credited or published."""
     with store.lock():
-        drafts = [store.read(i) for i in ids]
+        drafts = [store.find(i) for i in ids]
         for d in drafts:
             if not d.pending_forwarders:
                 raise UsageError(f"draft {d.id} has no pending amendment to discard.")

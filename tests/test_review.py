@@ -273,3 +273,20 @@ def test_restoring_a_hidden_value_is_recorded(tmp_path: Path, monkeypatch: pytes
         "restore",
         f"iban in body (number {number})",
     )
+
+
+def test_commands_take_an_unambiguous_prefix(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    poll(config, [letter(1, subject="Grazie di cuore"), letter(2, subject="Reclamo")])
+    assert mailbot(config, "drafts", "show", "20070122-g").output.startswith(
+        "id:           20070122-grazie-di-cuore\n"
+    )
+    assert mailbot(config, "drafts", "approve", "20070122-r").output == "approved 20070122-reclamo\n"
+    assert mailbot(config, "publish").exit_code == 0
+    assert mailbot(config, "retract", "20070122-r").exit_code == 0
+    assert DraftStore(config.paths.drafts).read("20070122-reclamo").status is Status.RETRACTED
+    ambiguous = mailbot(config, "drafts", "show", "20070122")
+    assert ambiguous.exit_code == 2
+    assert (
+        "could be any of 20070122-grazie-di-cuore, 20070122-reclamo; give more of the id" in ambiguous.output
+    )

@@ -309,7 +309,9 @@ def test_ids_may_be_given_by_an_unambiguous_prefix(tmp_path: Path) -> None:
     for name in ("20070122-grazie", "20070122-grazie-2", "20070123-reclamo"):
         store.write(sample(name))
     assert store.resolve("20070123") == "20070123-reclamo"
-    assert store.read("20070123").id == "20070123-reclamo"
+    assert store.find("20070123").id == "20070123-reclamo"
+    with pytest.raises(UsageError, match="no draft '20070123'"):
+        store.read("20070123")  # mailbot's own reads take exact ids only
     assert store.resolve("20070122-grazie") == "20070122-grazie"  # an exact id is never ambiguous
     with pytest.raises(UsageError, match="could be any of 20070122-grazie, 20070122-grazie-2"):
         store.resolve("20070122")
