@@ -258,17 +258,40 @@ def _redaction(r: dict[str, Any]) -> Redaction:
     return Redaction(r["kind"], r["field"], r["placeholder"], r["original"], restored, r.get("occurrence"))
 
 
+def _checked(meta: dict[str, Any]) -> dict[str, Any]:
+    """The unknown top-level keys; every known scalar and list checked for its type on the way."""
+    unknown: dict[str, Any] = {}
+    for key, value in meta.items():
+        if key in _STRING_SET:
+            if type(value) is not str:
+                raise _Invalid(key, f"{key} must be a string in quotes.")
+        elif key in _DATE_SET:
+            if not isinstance(value, datetime):
+                raise _Invalid(key, f"{key} must be a TOML date-time like 2007-01-22T18:03:00+01:00.")
+        elif key in _LIST_SET:
+            _strings(value, key)
+        elif key not in KNOWN:
+            unknown[key] = value
+    return unknown
+
+
+_STRING_SET = frozenset(STRINGS)
+_DATE_SET = frozenset(DATES)
+_LIST_SET = frozenset(STRING_LISTS)
+
+
 def _draft(meta: dict[str, Any], body: str, where: str) -> Draft:
-    unknown: dict[str, Any] = {k: v for k, v in meta.items() if k not in KNOWN}
+    unknown = _checked(meta)
+    get = meta.get
     try:
-        status = Status(meta.get("status", "draft"))
+        status = Status(get("status", "draft"))
     except ValueError:
         allowed = ", ".join(s.value for s in Status)
         raise _Invalid("status", f"status must be one of {allowed}.") from None
-    kind = _string(meta.get("kind"), "kind")
+    kind = get("kind")
     if kind is not None and kind not in KINDS:
         raise _Invalid("kind", f"kind must be one of {', '.join(KINDS)}.")
-    author, author_unknown = _table(meta.get("author") or {}, "author", PERSON_KEYS)
+    author, author_unknown = _table(get("author") or {}, "author", PERSON_KEYS)
     if author_unknown:
         unknown["author"] = author_unknown
     forwarders, fw_unknown = _forwarders(meta, "forwarders")
@@ -301,35 +324,37 @@ def _draft(meta: dict[str, Any], body: str, where: str) -> Draft:
         if extras:
             unknown[key] = extras
     return Draft(
-        id=_string(meta.get("id"), "id") or Path(where).stem,
+        id=get("id") or Path(where).stem,
         status=status,
-        title=_string(meta.get("title"), "title") or "",
+        title=get("title") or "",
         author=Person(_string(author.get("name"), "author"), _string(author.get("address"), "author")),
         forwarders=forwarders,
         body=body.strip("\n"),
-        intro=_string(meta.get("intro"), "intro"),
-        letter_date=_date(meta.get("letter_date"), "letter_date"),
-        letter_date_raw=_string(meta.get("letter_date_raw"), "letter_date_raw"),
-        received=_date(meta.get("received"), "received"),
-        message_id=_string(meta.get("message_id"), "message_id"),
-        source=_string(meta.get("source"), "source"),
-        sha256=_string(meta.get("sha256"), "sha256"),
-        created=_date(meta.get("created"), "created"),
-        published=_date(meta.get("published"), "published"),
-        reason=_string(meta.get("reason"), "reason"),
-        author_display=_string(meta.get("author_display"), "author_display"),
-        forwarded_by=_strings(meta.get("forwarded_by"), "forwarded_by"),
-        slug=_string(meta.get("slug"), "slug"),
+        intro=get("intro"),
+        letter_date=get("letter_date"),
+        letter_date_raw=get("letter_date_raw"),
+        received=get("received"),
+        message_id=get("message_id"),
+        source=get("source"),
+        sha256=get("sha256"),
+        created=get("created"),
+        published=get("published"),
+        reason=get("reason"),
+        author_display=get("author_display"),
+        forwarded_by=tuple(get("forwarded_by") or ()),
+        slug=get("slug"),
         kind=kind,
-        kind_reason=_string(meta.get("kind_reason"), "kind_reason"),
-        warnings=_strings(meta.get("warnings"), "warnings"),
+        kind_reason=get("kind_reason"),
+        warnings=tuple(get("warnings") or ()),
         pending_forwarders=pending,
-        assets=tuple(Asset(a["name"], a["content_type"], a["sha256"]) for a in assets),
+        assets=tuple(Asset(a["name"], a["content_type"], a["sha256"]) for a in assets) if assets else (),
         skipped_attachments=tuple(
             SkippedAttachment(s["reason"], s.get("filename"), s.get("content_type"), s.get("size"))
             for s in skipped
-        ),
-        redactions=tuple(_redaction(r) for r in redactions),
-        remote_images=_strings(meta.get("remote_images"), "remote_images"),
+        )
+        if skipped
+        else (),
+        redactions=tuple(_redaction(r) for r in redactions) if redactions else (),
+        remote_images=tuple(get("remote_images") or ()),
         unknown=unknown,
     )
