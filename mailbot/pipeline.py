@@ -371,12 +371,12 @@ class Pipeline:
             forwarded_by=attribution.forwarded_by(found.forwarders, policy),
         )
         draft.kind, draft.kind_reason = _kind(found)
-        # Hidden before the id is chosen: the id (and the image names made from it) are public.
-        hidden = self._redact(draft, public_fields(draft))
-        draft.warnings = tuple(dict.fromkeys(found.flags)) + ((REDACTED,) if hidden else ())
         # Forwarders' notes are internal (they stay in forwarders[].note for the reviewer); the
         # public intro is editorial: a default sentence from the attribution, or nothing.
         draft.intro = self._default_intro(draft)
+        # Hidden before the id is chosen: the id (and the image names made from it) are public.
+        hidden = self._redact(draft, public_fields(draft))
+        draft.warnings = tuple(dict.fromkeys(found.flags)) + ((REDACTED,) if hidden else ())
         prefix = f"{day:%Y%m%d}-" if day else "undated-"  # never the clock: a rerun finds the same id
         draft.id = self._free_id(prefix + _id_words(draft.title), sha)
         parts = [(a.filename, a.content_type, a.data) for a in _attachments(parsed)]
@@ -394,8 +394,8 @@ class Pipeline:
 
         None for now: the localized sentence ("Grazie ai colleghi di Napoli che ci hanno
         girato questa lettera di Tommaso.") comes from mailbot.wording, connected here. It is
-        built from the draft's public names (``author_display``, ``forwarded_by``), already
-        redacted; never from a forwarder's note.
+        built from the draft's public names (``author_display``, ``forwarded_by``), never from
+        a forwarder's note, and then goes through the same redaction as every public field.
         """
         return None
 

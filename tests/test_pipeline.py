@@ -469,3 +469,22 @@ def test_new_draft_ids_are_cut_between_words(config: Config) -> None:
     (draft,) = DraftStore(config.paths.drafts).all()
     # The title part is at most 40 characters and ends with a whole word.
     assert draft.id == "20070122-esternalizzazione-del-call-center-e"
+
+
+def test_the_default_intro_is_called_and_goes_through_redaction(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[str, tuple[str, ...]]] = []
+
+    def intro(self: Pipeline, draft: Any) -> str:
+        seen.append((draft.author_display, draft.forwarded_by))
+        return "Grazie a desk@napoli.example.org per questa lettera di Tommaso Russo."
+
+    monkeypatch.setattr(Pipeline, "_default_intro", intro)
+    raw = letter(5).replace(b"Cliente 5", b"Tommaso Russo")
+    maildir(config.local.maildir, [raw])
+    poll(config)
+    (draft,) = DraftStore(config.paths.drafts).all()
+    assert seen == [("Tommaso", ("i colleghi di Napoli",))]  # the public names, never a note
+    assert draft.intro == "Grazie a [email] per questa lettera di Tommaso."
+    assert {(r.kind, r.field) for r in draft.redactions} >= {("email", "intro"), ("surname", "intro")}
