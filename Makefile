@@ -20,7 +20,7 @@ demo: $(STAMP)
 	$(BIN)/mailbot --config demo/mailbot.toml poll --once
 	$(BIN)/mailbot --config demo/mailbot.toml drafts list
 	@echo "The demo approves every draft without reading it: a shortcut a real reviewer never takes."
-	$(BIN)/mailbot --config demo/mailbot.toml drafts approve --all
+	$(BIN)/mailbot --config demo/mailbot.toml drafts approve --all --yes
 	$(BIN)/mailbot --config demo/mailbot.toml publish
 	@echo
 	@echo "Open the site: file://$(CURDIR)/demo/site/index.html"

@@ -6,6 +6,8 @@ where the reviewer may change it before approving.
 
 from __future__ import annotations
 
+import re
+
 from .config import AttributionConfig
 from .models import Forwarder, Person
 
@@ -58,3 +60,82 @@ def forwarded_by(forwarders: tuple[Forwarder, ...], config: AttributionConfig) -
         if label and label not in seen:
             seen.append(label)
     return tuple(seen)
+
+
+# -- the author's name inside the texts (title, letter, intro, notes) ---------------------------
+
+# What stands for a name with author_style = "anonymous" ("il signor N.", "N.N." for a whole name).
+ANONYMOUS_PART = "N."
+ANONYMOUS_NAME = "N.N."
+
+
+def _initials(words: str) -> str:
+    return " ".join(f"{w[0].upper()}." for w in words.split())
+
+
+def name_forms(author: Person, style: str) -> list[tuple[str, str]]:
+    """How the author's name may appear in a text, and what each form becomes under ``style``.
+
+    For "Tommaso Russo": with first_name, "Tommaso Russo" (also "Russo Tommaso", "Russo,
+    Tommaso") becomes "Tommaso" and "Russo" alone "R."; with initials every form becomes
+    initials ("T. R.", "R.", "T."); with anonymous "N.N." and "N."; full_name changes nothing.
+    Longest forms first, so a full name is never cut in two.
+    """
+    name = " ".join((author.name or "").split())
+    if "," in name:
+        last, _, first_part = name.partition(",")
+        name = f"{first_part.strip()} {last.strip()}".strip()
+    parts = name.split()
+    if style == "full_name" or not parts or any(len(p) < 2 or not p[0].isupper() for p in parts):
+        return []
+    first, last = parts[0], " ".join(parts[1:])
+    forms: list[tuple[str, str]] = []
+    if last:
+        whole = {"first_name": first, "initials": _initials(name), "anonymous": ANONYMOUS_NAME}[style]
+        forms += [(f"{first} {last}", whole), (f"{last} {first}", whole), (f"{last}, {first}", whole)]
+        forms.append((last, ANONYMOUS_PART if style == "anonymous" else _initials(last)))
+    if style == "initials":
+        forms.append((first, _initials(first)))
+    elif style == "anonymous":
+        forms.append((first, ANONYMOUS_PART))
+    forms += [(f.upper(), r.upper()) for f, r in forms if f.upper() != f]
+    return sorted(forms, key=lambda fr: -len(fr[0]))
+
+
+def apply_author_style(text: str, author: Person, style: str) -> tuple[str, list[tuple[str, str, int]]]:
+    """``text`` with the author's name shown as ``style`` wants, and what was replaced.
+
+    Each replacement is ``(original, replacement, occurrence)``: ``occurrence`` counts the
+    earlier places (from 0) where the replacement's text stands in the new text, so the
+    original can be put back in the right place even when the first name also stands alone.
+    Whole words only, case as written (a capitalized "Rossi" is a name, "vini rossi" is not).
+    """
+    forms = name_forms(author, style)
+    if not forms or not text:
+        return text, []
+    table = dict(forms)
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(f) for f, _ in forms) + r")(?!\w)")
+    out: list[str] = []
+    done: list[tuple[str, str, int]] = []
+    pos = 0
+    length = 0
+    for m in pattern.finditer(text):
+        out.append(text[pos : m.start()])
+        length += m.start() - pos
+        replacement = table[m.group()]
+        done.append((m.group(), replacement, length))
+        out.append(replacement)
+        length += len(replacement)
+        pos = m.end()
+    out.append(text[pos:])
+    new = "".join(out)
+    return new, [(orig, repl, _count_before(new, repl, at)) for orig, repl, at in done]
+
+
+def _count_before(text: str, needle: str, end: int) -> int:
+    """How many times ``needle`` starts before position ``end`` of ``text``."""
+    count, at = 0, text.find(needle)
+    while 0 <= at < end:
+        count += 1
+        at = text.find(needle, at + 1)
+    return count

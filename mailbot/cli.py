@@ -11,7 +11,6 @@ import contextlib
 import json
 import logging
 import os
-import subprocess
 import sys
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -21,13 +20,13 @@ from typing import Any
 import click
 
 from . import __version__, logguard
+from .cli_drafts import drafts_group
 from .config import DEFAULT_CONFIG, Config, load_config
-from .drafts import DraftStore, restore_redaction
-from .errors import MailbotError, StoreError, UsageError
+from .drafts import DraftStore
+from .errors import MailbotError, UsageError
 from .ledger import Ledger
-from .models import Draft, RawMessage, Status
+from .models import RawMessage
 from .pipeline import Pipeline, RunReport, extract
-from .redact import mask
 
 log = logging.getLogger(__name__)
 
@@ -351,176 +350,10 @@ def status_cmd(state: State, as_json: bool) -> None:
         click.echo(line)
 
 
-# -- review --------------------------------------------------------------------
+# -- review: the `drafts` group lives in mailbot/cli_drafts.py --------------------
 
 
-@cli.group("drafts")
-def drafts_group() -> None:
-    """List, read, edit, approve and reject drafts."""
-
-
-def _draft_json(store: DraftStore, d: Draft) -> dict[str, Any]:
-    return {
-        "id": d.id,
-        "status": d.status.value,
-        "title": d.title,
-        "author": d.extra.get("author_display") or d.author.name,
-        "author_name": d.author.name,
-        "forwarded_by": list(d.extra.get("forwarded_by", [])),
-        "forwarders": [f.name or f.address for f in d.forwarders],
-        "message_id": d.message_id,
-        "letter_date": d.letter_date.isoformat() if d.letter_date else None,
-        "created": d.created.isoformat() if d.created else None,
-        "published": d.published.isoformat() if d.published else None,
-        "path": str(store.path(d.id)),
-    }
-
-
-@drafts_group.command("list")
-@click.option(
-    "--json",
-    "as_json",
-    is_flag=True,
-    help="Print a JSON array, one object per draft with its id, status, title, author, "
-    "forwarded_by, message_id and path (the draft file), among others; see the README.",
-)
-@click.option("--status", type=click.Choice([s.value for s in Status]), help="Only drafts in this status.")
-@pass_state
-def drafts_list(state: State, as_json: bool, status: str | None) -> None:
-    """List drafts, oldest first."""
-    store = state.store
-    drafts = store.all(Status(status) if status else None)
-    if as_json:
-        click.echo(json.dumps([_draft_json(store, d) for d in drafts], ensure_ascii=False, indent=2))
-        return
-    if not drafts:
-        click.echo("no drafts" + (f" in status {status}" if status else ""))
-        return
-    width = max(len(d.id) for d in drafts)
-    for d in drafts:
-        by = ", ".join(d.extra.get("forwarded_by", [])) or "-"
-        author = d.extra.get("author_display") or d.author.name or "-"
-        click.echo(f"{d.id:<{width}}  {d.status.value:<9}  {author[:20]:<20}  {by[:24]:<24}  {d.title}")
-
-
-@drafts_group.command("show")
-@click.argument("draft_id")
-@pass_state
-def drafts_show(state: State, draft_id: str) -> None:
-    """Print one draft: its data, then the letter as it would be published."""
-    store = state.store
-    d = store.read(draft_id)
-    rows = [
-        ("id", d.id),
-        ("status", d.status.value),
-        ("title", d.title),
-        ("author", f"{d.author.name or '?'} (shown as: {d.extra.get('author_display') or 'a customer'})"),
-        ("forwarded by", ", ".join(d.extra.get("forwarded_by", [])) or "-"),
-        ("letter date", d.letter_date.isoformat() if d.letter_date else (d.letter_date_raw or "-")),
-        ("received", d.received.isoformat() if d.received else "-"),
-        ("message-id", d.message_id or "-"),
-        ("file", str(store.path(d.id))),
-    ]
-    if d.reason:
-        rows.append(("reason", d.reason))
-    for name, value in rows:
-        click.echo(f"{name + ':':<14}{value}")
-    _show_safety(store, d)
-    if d.intro:
-        click.echo(f"\nintro:\n{d.intro}")
-    click.echo(f"\n{d.body}")
-
-
-def _show_safety(store: DraftStore, d: Draft) -> None:
-    """The private side of a draft: hidden values (masked), images, left-out attachments."""
-    redactions = d.extra.get("redactions", [])
-    if redactions:
-        click.echo(
-            f"\nhidden private data ({len(redactions)}; `mailbot drafts restore {d.id} N` puts one back):"
-        )
-        for n, r in enumerate(redactions, 1):
-            state = "  (restored)" if r.get("restored") else ""
-            click.echo(f"  {n:>3}. {r['kind']:<10} {r['field']:<20} {mask(r['kind'], r['original'])}{state}")
-    images = d.extra.get("assets", [])
-    if images:
-        click.echo(f"\nimages ({store.assets_dir(d.id)}):")
-        for a in images:
-            click.echo(f"  {a['name']}  {a['content_type']}  sha256 {a['sha256'][:12]}")
-    skipped = d.extra.get("skipped_attachments", [])
-    if skipped:
-        click.echo("\nattachments left out (never published):")
-        for a in skipped:
-            click.echo(f"  {a.get('content_type', '?')}  {a.get('size', '?')} bytes  {a['reason']}")
-    remote = d.extra.get("remote_images", [])
-    if remote:
-        click.echo("\nremote images in the message (not loaded, not published):")
-        for url in remote:
-            click.echo(f"  {url}")
-
-
-@drafts_group.command("restore")
-@click.argument("draft_id")
-@click.argument("number", type=click.IntRange(min=1))
-@pass_state
-def drafts_restore(state: State, draft_id: str, number: int) -> None:
-    """Put hidden private value NUMBER (as `drafts show` lists it) back into the draft's text.
-
-    Deliberate: the value will be published if the draft is approved.
-    """
-    store = state.store
-    with store.lock():
-        d = store.read(draft_id)
-        record = restore_redaction(d, number)
-        store.write(d)
-    click.echo(f"restored {record['kind']} in {record['field']} of {d.id}; it will be published if approved")
-
-
-@drafts_group.command("approve")
-@click.argument("ids", nargs=-1)
-@click.option("--all", "all_", is_flag=True, help="Approve every draft in status draft.")
-@pass_state
-def drafts_approve(state: State, ids: tuple[str, ...], all_: bool) -> None:
-    """Approve drafts for publishing (then run `mailbot publish`)."""
-    store = state.store
-    if all_ == bool(ids):
-        raise UsageError("give draft ids or --all, not both and not neither.")
-    chosen = [d.id for d in store.all(Status.DRAFT)] if all_ else list(ids)
-    for d in store.transition(chosen, "approve"):
-        click.echo(f"approved {d.id}")
-    if not chosen:
-        click.echo("no drafts to approve")
-
-
-@drafts_group.command("reject")
-@click.argument("ids", nargs=-1, required=True)
-@click.option("--reason", help="Why; kept in the draft file.")
-@pass_state
-def drafts_reject(state: State, ids: tuple[str, ...], reason: str | None) -> None:
-    """Reject drafts: they stay on disk, marked rejected, and are never published."""
-    for d in state.store.transition(ids, "reject", reason):
-        click.echo(f"rejected {d.id}")
-
-
-@drafts_group.command("edit")
-@click.argument("draft_id")
-@pass_state
-def drafts_edit(state: State, draft_id: str) -> None:
-    """Open a draft in $VISUAL or $EDITOR, then check it still reads as a draft."""
-    store = state.store
-    path = store.path(draft_id)
-    store.read(draft_id)
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    try:
-        subprocess.run([*editor.split(), str(path)], check=True)
-    except (OSError, subprocess.CalledProcessError) as exc:
-        raise MailbotError(f"the editor {editor!r} failed ({exc}); set $EDITOR to a working editor.") from exc
-    try:
-        store.read(draft_id)
-    except StoreError as exc:
-        raise MailbotError(
-            f"{exc} The file was saved as you left it; run `mailbot drafts edit {draft_id}` again."
-        ) from exc
-    click.echo(f"saved {path}")
+cli.add_command(drafts_group)
 
 
 # -- publish -------------------------------------------------------------------

@@ -8,19 +8,21 @@ A draft file looks like this (``+++`` fences, as Hugo writes TOML front matter):
     title = "Esternalizzazione del call center"
     author_display = "Tommaso"
     forwarded_by = ["i colleghi di Napoli"]
-    intro = "Vi giro questa lettera di un cliente di Roma."
+    kind = "forward"
     ...
     [author]
     name = "Tommaso Rossi"
 
     [[forwarders]]
     name = "Anna Bianchi"
+    note = "Vi giro questa lettera di un cliente di Roma."
     +++
 
     Ho letto dell'esternalizzazione ...
 
-Everything above the closing fence is data; everything below is the letter as
-it will be published. Writes are atomic and durable.
+Everything above the closing fence is data (the format: :mod:`mailbot.draftfile`); everything
+below is the letter as it will be published. Writes are atomic and durable. The review
+transitions with their audit trail are in :mod:`mailbot.review`.
 """
 
 from __future__ import annotations
@@ -30,185 +32,37 @@ import json
 import logging
 import os
 import re
-import tomllib
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-import tomli_w
-
 from . import redact
+from .draftfile import ASSET_NAME, FENCE, DraftFileError, dumps, from_meta, loads, split
 from .errors import StoreError, UsageError
 from .fsutil import atomic_write, check_inside, exclusive_lock
-from .models import Draft, Forwarder, Person, Status
+from .models import Draft, Redaction, Status
+
+__all__ = ["ASSET_NAME", "FENCE", "DraftStore", "dumps", "loads"]
 
 log = logging.getLogger(__name__)
-
-FENCE = "+++"
-
-# Transitions a reviewer may make; publish and retract have their own commands.
-ALLOWED = {
-    "approve": {Status.DRAFT, Status.REJECTED, Status.APPROVED},
-    "reject": {Status.DRAFT, Status.APPROVED, Status.REJECTED},
-}
-
-
-def _clean(value: dict[str, Any]) -> dict[str, Any]:
-    # TOML has no null: a missing key means None.
-    return {k: v for k, v in value.items() if v is not None and v != {} and v != []}
-
-
-def dumps(draft: Draft) -> str:
-    """The text of a draft file."""
-    meta: dict[str, Any] = {
-        "id": draft.id,
-        "status": draft.status.value,
-        "title": draft.title,
-        "author_display": draft.extra.get("author_display"),
-        "forwarded_by": list(draft.extra.get("forwarded_by", [])),
-        "intro": draft.intro,
-        "letter_date": draft.letter_date,
-        "letter_date_raw": draft.letter_date_raw,
-        "received": draft.received,
-        "created": draft.created,
-        "published": draft.published,
-        "slug": draft.extra.get("slug"),
-        "reason": draft.reason,
-        "message_id": draft.message_id,
-        "source": draft.source,
-        "sha256": draft.sha256,
-        "author": _clean(draft.author.to_json()),
-        "forwarders": [_clean(f.to_json() | {"date": f.date}) for f in draft.forwarders],
-        "remote_images": list(draft.extra.get("remote_images", [])),
-        "assets": [dict(a) for a in draft.extra.get("assets", [])],
-        "skipped_attachments": [dict(a) for a in draft.extra.get("skipped_attachments", [])],
-        "redactions": [dict(r) for r in draft.extra.get("redactions", [])],
-    }
-    front = tomli_w.dumps(_clean(meta))
-    return f"{FENCE}\n{front}{FENCE}\n\n{draft.body.rstrip()}\n"
-
-
-def _date(meta: dict[str, Any], key: str, where: str) -> datetime | None:
-    value = meta.get(key)
-    if value is None or isinstance(value, datetime):
-        return value
-    raise StoreError(f"{where}: {key} must be a TOML date-time like 2007-01-22T18:03:00+01:00.")
-
-
-def _str(meta: dict[str, Any], key: str, where: str) -> str | None:
-    value = meta.get(key)
-    if value is None or isinstance(value, str):
-        return value
-    raise StoreError(f"{where}: {key} must be a string in quotes.")
-
-
-def loads(text: str, where: str = "draft") -> Draft:
-    """Parse a draft file's text; errors name the file and the field."""
-    return _from_meta(*_split(text, where), where)
-
-
-def _split(text: str, where: str) -> tuple[dict[str, Any], str]:
-    """The parsed front matter and the body of a draft file's text."""
-    head, sep, body = text.partition(f"\n{FENCE}\n")
-    if not head.startswith(FENCE + "\n") or not sep:
-        raise StoreError(f"{where} has no front matter between {FENCE} lines; restore the fences.")
-    try:
-        return tomllib.loads(head[len(FENCE) + 1 :]), body
-    except tomllib.TOMLDecodeError as exc:
-        raise StoreError(f"{where} has invalid front matter ({exc}); fix the TOML above the body.") from exc
-
-
-def _from_meta(meta: dict[str, Any], body: str, where: str) -> Draft:
-    """A Draft from parsed front matter and body, every field checked."""
-    try:
-        status = Status(meta.get("status", "draft"))
-    except ValueError as exc:
-        allowed = ", ".join(s.value for s in Status)
-        raise StoreError(f"{where}: status must be one of {allowed}.") from exc
-    author = meta.get("author") or {}
-    forwarders = tuple(
-        Forwarder(f.get("name"), f.get("address"), _date(f, "date", where), f.get("note"))
-        for f in meta.get("forwarders") or []
-    )
-    extra: dict[str, Any] = {}
-    for key in ("author_display", "slug"):
-        if (value := _str(meta, key, where)) is not None:
-            extra[key] = value
-    extra["forwarded_by"] = [str(x) for x in meta.get("forwarded_by") or []]
-    extra.update(_safety(meta, where))
-    return Draft(
-        id=_str(meta, "id", where) or Path(where).stem,
-        status=status,
-        title=_str(meta, "title", where) or "",
-        author=Person(author.get("name"), author.get("address")),
-        forwarders=forwarders,
-        body=body.strip("\n"),
-        intro=_str(meta, "intro", where),
-        letter_date=_date(meta, "letter_date", where),
-        letter_date_raw=_str(meta, "letter_date_raw", where),
-        received=_date(meta, "received", where),
-        message_id=_str(meta, "message_id", where),
-        source=_str(meta, "source", where),
-        sha256=_str(meta, "sha256", where),
-        created=_date(meta, "created", where),
-        published=_date(meta, "published", where),
-        reason=_str(meta, "reason", where),
-        extra=extra,
-    )
-
-
-# -- safety and privacy records (see README "Safety and privacy") -------------------------------
-
-# What each record in the front matter holds, and the type of each key.
-_RECORDS: dict[str, dict[str, type]] = {
-    "assets": {"name": str, "content_type": str, "sha256": str},
-    "skipped_attachments": {"reason": str},
-    "redactions": {"kind": str, "field": str, "placeholder": str, "original": str},
-}
-ASSET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,150}\.(?:jpg|png|gif|webp)")
-
-
-def _safety(meta: dict[str, Any], where: str) -> dict[str, Any]:
-    """Read the ``[[assets]]``, ``[[skipped_attachments]]``, ``[[redactions]]`` and ``remote_images``."""
-    extra: dict[str, Any] = {}
-    for key, required in _RECORDS.items():
-        items = meta.get(key) or []
-        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise StoreError(f"{where}: {key} must be a list of [[{key}]] tables.")
-        for i, item in enumerate(items, 1):
-            for name, kind in required.items():
-                if not isinstance(item.get(name), kind):
-                    raise StoreError(f"{where}: [[{key}]] number {i} needs {name} as a string.")
-        if key == "assets" and any(not ASSET_NAME.fullmatch(a["name"]) for a in items):
-            raise StoreError(f"{where}: an [[assets]] name is not a plain file name like 20070122-x-1.jpg.")
-        if items:
-            extra[key] = items
-    images = meta.get("remote_images") or []
-    if not isinstance(images, list) or not all(isinstance(i, str) for i in images):
-        raise StoreError(f"{where}: remote_images must be a list of strings.")
-    if images:
-        extra["remote_images"] = images
-    return extra
-
 
 _FIELD = re.compile(r"(title|body|intro|author_display)|forwarded_by\[(\d+)\]|forwarders\[(\d+)\]\.note")
 
 
 def get_field(draft: Draft, name: str) -> str | None:
-    """The public text field ``name`` of a draft: ``title``, ``forwarded_by[0]``, ``forwarders[1].note``..."""
+    """The text field ``name`` of a draft: ``title``, ``forwarded_by[0]``, ``forwarders[1].note``..."""
     m = _FIELD.fullmatch(name)
     if m is None:
         return None
     if m.group(1):
-        if m.group(1) == "author_display":
-            return draft.extra.get("author_display")
         value: str | None = getattr(draft, m.group(1))
         return value
     try:
         if m.group(2) is not None:
-            return str(draft.extra.get("forwarded_by", [])[int(m.group(2))])
+            return draft.forwarded_by[int(m.group(2))]
         return draft.forwarders[int(m.group(3))].note
     except IndexError:
         return None
@@ -218,12 +72,12 @@ def set_field(draft: Draft, name: str, value: str) -> None:
     m = _FIELD.fullmatch(name)
     if m is None:
         raise UsageError(f"{name!r} is not a draft field that redaction touches.")
-    if m.group(1) == "author_display":
-        draft.extra["author_display"] = value
-    elif m.group(1):
+    if m.group(1):
         setattr(draft, m.group(1), value)
     elif m.group(2) is not None:
-        draft.extra["forwarded_by"][int(m.group(2))] = value
+        labels = list(draft.forwarded_by)
+        labels[int(m.group(2))] = value
+        draft.forwarded_by = tuple(labels)
     else:
         index = int(m.group(3))
         forwarders = list(draft.forwarders)
@@ -232,9 +86,9 @@ def set_field(draft: Draft, name: str, value: str) -> None:
 
 
 def public_fields(draft: Draft) -> list[str]:
-    """Every field of a draft that can reach the site (the forwarders' notes can become the intro)."""
+    """Every text field of a draft that can reach the site (notes too: ``publish_notes`` shows them)."""
     fields = ["title", "body", "intro", "author_display"]
-    fields += [f"forwarded_by[{i}]" for i in range(len(draft.extra.get("forwarded_by", [])))]
+    fields += [f"forwarded_by[{i}]" for i in range(len(draft.forwarded_by))]
     fields += [f"forwarders[{i}].note" for i in range(len(draft.forwarders))]
     return fields
 
@@ -245,13 +99,13 @@ def redact_fields(
     patterns: Iterable[tuple[str, re.Pattern[str]]] = (),
     language: str = "en",
 ) -> int:
-    """Hide private values in ``fields`` of ``draft``, recording each in ``draft.extra["redactions"]``.
+    """Hide private values in ``fields`` of ``draft``, recording each in ``draft.redactions``.
 
     The originals are kept in the draft file itself (drafts are private; the site never sees
     them), so ``mailbot drafts restore`` can put one back and deleting a draft deletes them too.
     Returns how many values were hidden.
     """
-    records = list(draft.extra.get("redactions", []))
+    records = list(draft.redactions)
     patterns = tuple(patterns)
     count = 0
     for name in fields:
@@ -262,44 +116,48 @@ def redact_fields(
         if not pairs:
             continue
         set_field(draft, name, new)
-        for finding, mark in pairs:
-            records.append(
-                {"kind": finding.kind, "field": name, "placeholder": mark, "original": finding.original}
-            )
+        records += [Redaction(f.kind, name, mark, f.original) for f, mark in pairs]
         count += len(pairs)
-    if records:
-        draft.extra["redactions"] = records
+    draft.redactions = tuple(records)
     return count
 
 
-def restore_redaction(draft: Draft, number: int) -> dict[str, Any]:
+def restore_redaction(draft: Draft, number: int) -> Redaction:
     """Put hidden value ``number`` (from 1, as ``mailbot drafts show`` lists them) back in its field."""
-    records = draft.extra.get("redactions", [])
+    records = list(draft.redactions)
     if not 1 <= number <= len(records):
         raise UsageError(
             f"draft {draft.id} has no redaction number {number}; `mailbot drafts show {draft.id}` lists them."
         )
-    record: dict[str, Any] = records[number - 1]
-    if record.get("restored"):
+    record = records[number - 1]
+    if record.restored:
         raise UsageError(f"redaction {number} of draft {draft.id} is already restored.")
-    # Earlier, still hidden values with the same placeholder in the same field come first in the text.
-    occurrence = sum(
-        1
-        for r in records[: number - 1]
-        if not r.get("restored")
-        and r["field"] == record["field"]
-        and r["placeholder"] == record["placeholder"]
-    )
-    text = get_field(draft, record["field"]) or ""
-    new = redact.restore(text, record["placeholder"], occurrence, record["original"])
+    if record.occurrence is not None:
+        # Its place among all the places its text stands, less what earlier restores took away.
+        mark = record.placeholder
+        occurrence = record.occurrence - sum(
+            r.placeholder.count(mark) - r.original.count(mark)
+            for r in records[: number - 1]
+            if r.restored and r.field == record.field and r.occurrence is not None
+        )
+    else:
+        # Earlier, still hidden values with the same placeholder in the same field come first.
+        occurrence = sum(
+            1
+            for r in records[: number - 1]
+            if not r.restored and r.field == record.field and r.placeholder == record.placeholder
+        )
+    text = get_field(draft, record.field) or ""
+    new = redact.restore(text, record.placeholder, occurrence, record.original)
     if new is None:
         raise UsageError(
-            f"the placeholder {record['placeholder']} of redaction {number} is no longer in "
-            f"{record['field']}; edit the draft by hand (mailbot drafts edit {draft.id})."
+            f"the placeholder {record.placeholder} of redaction {number} is no longer in "
+            f"{record.field}; edit the draft by hand (mailbot drafts edit {draft.id})."
         )
-    set_field(draft, record["field"], new)
-    record["restored"] = True
-    return record
+    set_field(draft, record.field, new)
+    records[number - 1] = dataclasses.replace(record, restored=True)
+    draft.redactions = tuple(records)
+    return records[number - 1]
 
 
 INDEX_NAME = ".index.json"
@@ -307,14 +165,31 @@ LOCK_NAME = ".lock"
 
 
 def _encode(value: Any) -> Any:
-    """JSON for what json cannot write itself: front-matter date-times become {"$dt": ISO text}."""
+    """JSON for what json cannot write itself: TOML dates and times become {"$dt": ISO text}..."""
     if isinstance(value, datetime):
         return {"$dt": value.isoformat()}
+    if isinstance(value, date):
+        return {"$d": value.isoformat()}
+    if isinstance(value, time):
+        return {"$t": value.isoformat()}
     raise TypeError(f"cannot index a {type(value).__name__}")
 
 
+_MARKS = {"$dt": datetime.fromisoformat, "$d": date.fromisoformat, "$t": time.fromisoformat}
+
+
 def _decode(obj: dict[str, Any]) -> Any:
-    return datetime.fromisoformat(obj["$dt"]) if len(obj) == 1 and "$dt" in obj else obj
+    if len(obj) == 1:
+        key, value = next(iter(obj.items()))
+        if key in _MARKS and isinstance(value, str):
+            return _MARKS[key](value)
+    return obj
+
+
+def _indexable(text: str) -> bool:
+    """False when a front-matter key starts with "$" (it could be taken for a date): never cached."""
+    front = text.partition(f"\n{FENCE}\n")[0]
+    return '"$' not in front and "'$" not in front
 
 
 def _read_index(path: Path) -> dict[str, Any]:
@@ -323,6 +198,16 @@ def _read_index(path: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}  # missing or damaged: rebuilt from the files
     return data if isinstance(data, dict) else {}
+
+
+@dataclass(frozen=True)
+class Broken:
+    """A draft file that cannot be read: listed as ``broken``, skipped by everything else."""
+
+    id: str
+    path: Path
+    line: int | None
+    error: str
 
 
 class DraftStore:
@@ -335,6 +220,18 @@ class DraftStore:
         if not draft_id or "/" in draft_id or draft_id.startswith("."):
             raise UsageError(f"{draft_id!r} is not a draft id; see `mailbot drafts list`.")
         return self.folder / f"{draft_id}.md"
+
+    def resolve(self, draft_id: str) -> str:
+        """The id of the draft that ``draft_id`` names: the id itself, or an unambiguous prefix of one."""
+        if self.path(draft_id).is_file():
+            return draft_id
+        found = sorted(i for i in self.ids() if i.startswith(draft_id))
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise UsageError(f"there is no draft {draft_id!r}; see `mailbot drafts list`.")
+        shown = ", ".join(found[:10]) + (f" and {len(found) - 10} more" if len(found) > 10 else "")
+        raise UsageError(f"{draft_id!r} could be any of {shown}; give more of the id.")
 
     def assets_dir(self, draft_id: str) -> Path:
         """The private folder of a draft's prepared images: ``<drafts>/<id>.assets/``."""
@@ -352,7 +249,7 @@ class DraftStore:
     def ids(self) -> set[str]:
         if not self.folder.is_dir():
             return set()
-        return {p.stem for p in self.folder.glob("*.md")}
+        return {p.stem for p in self.folder.glob("*.md") if not p.name.startswith(".")}
 
     def write(self, draft: Draft, *, text: str | None = None, sync_dir: bool = True) -> Path:
         """Write a draft atomically and durably (``text``: its :func:`dumps`, if already made).
@@ -369,7 +266,12 @@ class DraftStore:
             ) from exc
         return path
 
+    def find(self, draft_id: str) -> Draft:
+        """The draft a person names: by its id or an unambiguous prefix of one."""
+        return self.read(self.resolve(draft_id))
+
     def read(self, draft_id: str) -> Draft:
+        """The draft with exactly this id (what mailbot itself uses; people's ids go to :meth:`find`)."""
         path = self.path(draft_id)
         try:
             text = path.read_text(encoding="utf-8")
@@ -379,49 +281,86 @@ class DraftStore:
             raise StoreError(f"draft {path} cannot be read ({exc}).") from exc
         return loads(text, str(path))
 
-    def all(self, status: Status | None = None) -> list[Draft]:
-        """Every draft, oldest first (by creation time, then id).
+    def delete(self, draft_id: str) -> None:
+        """Remove a draft's file and its images (the ledger keeps the message's row)."""
+        folder = self.assets_dir(draft_id)
+        try:
+            if folder.is_dir() and not folder.is_symlink():
+                for item in folder.iterdir():
+                    item.unlink()
+                folder.rmdir()
+            elif folder.is_symlink():
+                folder.unlink()
+            self.path(draft_id).unlink()
+        except OSError as exc:
+            raise StoreError(f"draft {draft_id} cannot be deleted ({exc.strerror}).") from exc
 
-        Parsed front matter is kept in an index file in the drafts folder
-        (:data:`INDEX_NAME`), keyed by each file's inode, modification time and
-        size, so only new or edited files are parsed again: reading 10,000
-        drafts takes a fraction of a second instead of seconds. The index is a
-        cache: deleting it is always safe.
+    def all(self, status: Status | None = None) -> list[Draft]:
+        """Every readable draft, oldest first (by creation time, then id).
+
+        A file that cannot be read as a draft is skipped with a warning naming it and the line
+        (see :meth:`scan`): one reviewer's typo never stops a listing or a publish.
+        """
+        drafts, broken = self.scan()
+        for b in broken:
+            log.warning("skipping the broken draft %s: %s", b.path, b.error)
+        if status is not None:
+            drafts = [d for d in drafts if d.status is status]
+        return drafts
+
+    def scan(self) -> tuple[list[Draft], list[Broken]]:
+        """Every draft, oldest first, and every ``.md`` file with front matter that is not valid.
+
+        A ``.md`` file with no ``+++`` line at all (a README, notes) is not a draft: ignored with
+        a warning; one with fences but damaged front matter is listed as broken.
+
+        Parsed front matter is kept in an index file in the drafts folder (:data:`INDEX_NAME`),
+        keyed by each file's inode, modification time and size, so only new or edited files are
+        parsed again: reading 10,000 drafts takes a fraction of a second instead of seconds.
+        The index is a cache: deleting it is always safe.
         """
         if not self.folder.is_dir():
-            return []
+            return [], []
         index_path = self.folder / INDEX_NAME
         old = _read_index(index_path)
         new: dict[str, Any] = {}
         changed = False
-        drafts = []
+        drafts: list[Draft] = []
+        broken: list[Broken] = []
         for entry in os.scandir(self.folder):
             if not entry.name.endswith(".md") or entry.name.startswith(".") or not entry.is_file():
                 continue
             st = entry.stat()
             stamp = [st.st_ino, st.st_mtime_ns, st.st_size]
             cached = old.get(entry.name)
-            if cached is not None and cached[0] == stamp:
-                meta, body = cached[1], cached[2]
-                new[entry.name] = cached
-            else:
-                try:
-                    text = Path(entry.path).read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError) as exc:
-                    raise StoreError(f"draft {entry.path} cannot be read ({exc}).") from exc
-                meta, body = _split(text, entry.path)
-                new[entry.name] = [stamp, meta, body]
-                changed = True
-            drafts.append(_from_meta(meta, body, entry.path))
+            try:
+                if cached is not None and cached[0] == stamp:
+                    new[entry.name] = cached
+                    try:
+                        drafts.append(from_meta(cached[1], cached[2], entry.path))
+                    except DraftFileError:
+                        drafts.append(loads(Path(entry.path).read_text(encoding="utf-8"), entry.path))
+                    continue
+                text = Path(entry.path).read_text(encoding="utf-8")
+                if FENCE not in text.split("\n"):
+                    log.warning("ignoring %s: not a mailbot draft (no +++ front matter)", entry.path)
+                    continue
+                meta, body = split(text, entry.path)
+                drafts.append(from_meta(meta, body, entry.path, text))
+                if _indexable(text):
+                    new[entry.name] = [stamp, meta, body]
+                    changed = True
+            except DraftFileError as exc:
+                broken.append(Broken(entry.name[:-3], Path(entry.path), exc.line, str(exc)))
+            except (OSError, UnicodeDecodeError) as exc:
+                broken.append(Broken(entry.name[:-3], Path(entry.path), None, f"cannot be read ({exc})"))
         if changed or len(new) != len(old):
             try:
-                text = json.dumps(new, ensure_ascii=False, default=_encode)
-                atomic_write(index_path, text, durable=False)
+                atomic_write(index_path, json.dumps(new, ensure_ascii=False, default=_encode), durable=False)
             except OSError as exc:  # only a cache: the next listing parses the files again
                 log.warning("the drafts index %s cannot be written (%s)", index_path, exc.strerror)
-        if status is not None:
-            drafts = [d for d in drafts if d.status is status]
-        return sorted(drafts, key=lambda d: (d.created.isoformat() if d.created else "", d.id))
+        drafts.sort(key=lambda d: (d.created.isoformat() if d.created else "", d.id))
+        return drafts, sorted(broken, key=lambda b: b.id)
 
     def lock(self) -> AbstractContextManager[None]:
         """Exclusive use of the drafts folder against other mailbot processes.
@@ -432,19 +371,13 @@ class DraftStore:
         """
         return exclusive_lock(self.folder / LOCK_NAME)
 
-    def transition(self, ids: Iterable[str], action: str, reason: str | None = None) -> list[Draft]:
-        """Approve or reject drafts; every id is checked before any file changes."""
-        with self.lock():
-            return self._transition(ids, action, reason)
+    def transition(
+        self, ids: Iterable[str], action: str, reason: str | None = None, *, force: bool = False
+    ) -> list[Draft]:
+        """Approve, reject or unapprove drafts; every id is checked before any file changes.
 
-    def _transition(self, ids: Iterable[str], action: str, reason: str | None) -> list[Draft]:
-        drafts = [self.read(i) for i in ids]
-        target = Status.APPROVED if action == "approve" else Status.REJECTED
-        for d in drafts:
-            if d.status not in ALLOWED[action]:
-                raise UsageError(f"draft {d.id} is {d.status.value}; only drafts can be {target.value}.")
-        for d in drafts:
-            d.status = target
-            d.reason = reason if action == "reject" else None
-            self.write(d)
-        return drafts
+        See :func:`mailbot.review.transition`, which also records each change in the audit trail.
+        """
+        from .review import transition
+
+        return transition(self, None, list(ids), action, reason=reason, force=force)

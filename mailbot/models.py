@@ -123,12 +123,57 @@ class Status(enum.StrEnum):
     RETRACTED = "retracted"
 
 
+@dataclass(frozen=True)
+class Asset:
+    """A prepared image of a draft, stored in ``<drafts>/<id>.assets/<name>``."""
+
+    name: str
+    content_type: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class SkippedAttachment:
+    """An attachment left out of a draft (never published), noted for the reviewer."""
+
+    reason: str
+    filename: str | None = None
+    content_type: str | None = None
+    size: str | None = None
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """A private value hidden in a draft field; ``original`` stays in the (private) draft file."""
+
+    kind: str
+    field: str
+    placeholder: str
+    original: str
+    restored: bool = False
+    # Where the placeholder stands: its occurrence (from 0) among every place its text stands
+    # in the field, when that text can also occur naturally (kind "surname": "Tommaso").
+    occurrence: int | None = None
+
+
+# What a draft is, for the reviewer: a colleague's forward of a customer letter, or not.
+KINDS = ("forward", "not-forward")
+
+
 @dataclass
 class Draft:
     """One draft post: a Markdown file with TOML front matter on disk.
 
     ``body`` is the letter as the reviewer will publish it; ``intro`` the
-    forwarder's note shown above it (editable).
+    editorial text shown above it (editable; forwarders' notes are internal).
+    ``author_display`` and ``forwarded_by`` are the public names chosen by the
+    attribution policy. ``pending_forwarders`` are colleagues who forwarded the
+    letter again after it left status ``draft``: an amendment waiting for a
+    reviewer (``mailbot drafts accept``/``discard``), never published as is.
+    ``unknown`` keeps every front-matter key mailbot does not know (top level,
+    and inside its tables: ``unknown["author"]`` is a table of unknown keys,
+    ``unknown["forwarders"]`` a list of them, one per forwarder) so a file is
+    written back with them unchanged.
     """
 
     id: str
@@ -147,7 +192,18 @@ class Draft:
     created: datetime | None = None
     published: datetime | None = None
     reason: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    author_display: str | None = None
+    forwarded_by: tuple[str, ...] = ()
+    slug: str | None = None
+    kind: str | None = None
+    kind_reason: str | None = None
+    warnings: tuple[str, ...] = ()
+    pending_forwarders: tuple[Forwarder, ...] = ()
+    assets: tuple[Asset, ...] = ()
+    skipped_attachments: tuple[SkippedAttachment, ...] = ()
+    redactions: tuple[Redaction, ...] = ()
+    remote_images: tuple[str, ...] = ()
+    unknown: dict[str, Any] = field(default_factory=dict)
 
 
 # A picture of a post: (public file name, prepared file), or with its alt text (None: unknown).

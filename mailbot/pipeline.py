@@ -2,8 +2,9 @@
 
 ``Pipeline.run(source)`` takes each message from a source through
 parse → forwards → attribution → drafts, with the ledger making it
-exactly-once (see :mod:`mailbot.ledger`). ``Pipeline.publish()`` takes the
-approved drafts to the publish stage.
+exactly-once (see :mod:`mailbot.ledger`); its pure helpers are in
+:mod:`mailbot.drafting`. ``Pipeline.publish()``, ``retract()`` and ``preview()``
+hand over to :mod:`mailbot.publishing`.
 """
 
 from __future__ import annotations
@@ -12,23 +13,37 @@ import hashlib
 import itertools
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
-from . import assets, attribution, authres, forwards, parse, publish
+from . import amend, assets, attribution, audit, authres, forwards, parse
 from .config import Config
-from .drafts import DraftStore, dumps, public_fields, redact_fields
-from .errors import MailbotError, MessageError, SenderNotAllowed, UsageError
+from .drafting import REDACTED, letter_key
+from .drafting import attachments as _attachments
+from .drafting import id_words as _id_words
+from .drafting import kind_of as _kind
+from .drafting import remote_images as _remote_images
+from .drafting import scrubbed as _scrubbed
+from .drafts import DraftStore, dumps, public_fields
+from .errors import MailbotError, MessageError, SenderNotAllowed
 from .fsutil import atomic_write, fsync_dir
 from .ledger import DRAFTED, DUPLICATE, FAILED, Ledger
-from .models import Attachment, Draft, Extraction, ParsedMessage, Person, Post, RawMessage, Source, Status
+from .models import (
+    Asset,
+    Draft,
+    Extraction,
+    ParsedMessage,
+    Post,
+    RawMessage,
+    SkippedAttachment,
+    Source,
+    Status,
+)
 from .publish import PublishReport
-from .redact import scrub
+from .publishing import Publisher
 from .senders import is_allowed
-from .textutil import slugify
 
 log = logging.getLogger(__name__)
 
@@ -66,73 +81,9 @@ class RunReport:
         )
 
 
-def letter_key(found: Extraction) -> str | None:
-    """A fingerprint of the letter itself: its author and its text, whitespace and case folded.
-
-    Two colleagues forwarding the same letter produce different messages (other
-    headers, other notes) but the same fingerprint. None when the letter has no
-    text to compare.
-    """
-    letter = found.letter
-    text = " ".join(letter.body.split()).casefold()
-    if not text:
-        return None
-    author = (letter.author.address or letter.author.name or "").casefold()
-    return hashlib.sha256(f"{author}\n{text}".encode()).hexdigest()
-
-
 def extract(raw: bytes) -> Extraction:
     """Parse one message and find the letter in it (no side effects)."""
     return forwards.extract(parse.parse_message(raw))
-
-
-def _messages(parsed: ParsedMessage) -> Iterator[ParsedMessage]:
-    """A message and, depth first, every message attached to it."""
-    yield parsed
-    for inner in parsed.attached:
-        yield from _messages(inner)
-
-
-def _attachments(parsed: ParsedMessage) -> list[Attachment]:
-    """Every attachment and inline part of a message and of the messages attached to it."""
-    return [a for m in _messages(parsed) for a in m.attachments]
-
-
-def _remote_images(parsed: ParsedMessage) -> list[str]:
-    """Remote image URLs in a message and its attached ones, for the reviewer (never published)."""
-    urls = (scrub(u, multiline=False)[:2000] for m in _messages(parsed) for u in m.remote_images)
-    return list(dict.fromkeys(urls))[:100]
-
-
-def _scrubbed(found: Extraction) -> Extraction:
-    """The extraction with every text storable: no lone surrogates, no control characters."""
-
-    def text(value: str | None) -> str | None:  # one line: names, addresses, subject, ids
-        return None if value is None else scrub(value, multiline=False)
-
-    def lines(value: str | None) -> str | None:  # a letter or a note keeps its lines
-        return None if value is None else scrub(value)
-
-    def person(p: Person) -> Person:
-        return Person(text(p.name), text(p.address))
-
-    letter = found.letter
-    return replace(
-        found,
-        letter=replace(
-            letter,
-            author=person(letter.author),
-            date_raw=text(letter.date_raw),
-            subject=text(letter.subject),
-            body=scrub(letter.body),
-        ),
-        forwarders=tuple(
-            replace(f, name=text(f.name), address=text(f.address), note=lines(f.note))
-            for f in found.forwarders
-        ),
-        message_id=text(found.message_id),
-        sender=person(found.sender) if found.sender else None,
-    )
 
 
 class Pipeline:
@@ -229,6 +180,9 @@ class Pipeline:
             parsed, found = self._accept(source, message)
         except MessageError as exc:
             return self._quarantine(source, message, sha, str(exc), report)
+        if self.config.senders.require_forward and not found.forwarded:
+            reason = f"not a forward ({_kind(found)[1]}) and [senders] require_forward = true"
+            return self._quarantine(source, message, sha, reason, report)
         key = letter_key(found)
         if found.message_id in self._group_keys or key in self._group_keys:
             self._commit_group(source, report)
@@ -238,15 +192,19 @@ class Pipeline:
                 return self._already_drafted(source, message, sha, twin.draft_id, report, resumed=False)
         if key is not None:
             twin = self.ledger.by_letter(key)
-            if twin is not None and twin.draft_id and self.store.exists(twin.draft_id):
+            if twin is not None and twin.draft_id:
+                credited = False
                 try:
-                    self._credit(twin.draft_id, found)
+                    # A deleted draft stays deleted: the letter is known, nobody is credited.
+                    credited = self.store.exists(twin.draft_id) and self._credit(twin.draft_id, found)
                 except MailbotError as exc:
                     # e.g. a reviewer left the draft's front matter broken: the letter is known
                     # all the same; only the extra credit is missed, and the run goes on.
                     log.warning("draft %s could not credit another forwarder (%s)", twin.draft_id,
                                 type(exc).__name__)  # fmt: skip
-                return self._already_drafted(source, message, sha, twin.draft_id, report, resumed=False)
+                return self._already_drafted(
+                    source, message, sha, twin.draft_id, report, resumed=False, credited=credited
+                )
         try:
             # Everything between the parser and the disk is in memory; whatever text reached
             # this point, a failure here quarantines the message instead of stopping the run.
@@ -294,6 +252,13 @@ class Pipeline:
         self.ledger.record_drafted(
             [(source.name, m.key, sha, d.message_id, d.id, key) for m, sha, d, key, _, _ in group]
         )
+        audit.record(
+            self.ledger.path,
+            [
+                (d.id, audit.PIPELINE, "create", f"{d.kind or 'draft'} from {source.name}")
+                for _, _, d, *_ in group
+            ],
+        )
         for message, _sha, draft, _key, _, _ in group:
             source.done(message)
             report.drafted.append(draft.id)
@@ -308,44 +273,28 @@ class Pipeline:
         report: RunReport,
         *,
         resumed: bool,
+        credited: bool = False,
     ) -> str:
         if resumed:
             # A crash came after the draft was recorded but before the move.
             report.resumed += 1
         else:
-            report.duplicates += 1
+            if credited:
+                report.credited += 1
+            else:
+                report.duplicates += 1
             self.ledger.record(source.name, message.key, sha, None, DUPLICATE, draft_id=draft_id)
         source.done(message)
         log.info("%s %s is already draft %s", source.name, message.key, draft_id)
         return DRAFTED if resumed else DUPLICATE
 
-    def _credit(self, draft_id: str, found: Extraction) -> None:
-        """Add the forwarders of another copy of a letter to its existing draft.
+    def _credit(self, draft_id: str, found: Extraction) -> bool:
+        """Credit another copy's forwarders on the letter's draft (see :func:`mailbot.amend.credit`)."""
+        return amend.credit(self.store, self.config, self.ledger.path, draft_id, found)
 
-        Idempotent (a forwarder already credited is not added twice), so a crash
-        between this write and the ledger record is harmless.
-        """
-        draft = self.store.read(draft_id)
-        known = {(f.address or f.name or "").lower() for f in draft.forwarders}
-        new = tuple(f for f in found.forwarders if (f.address or f.name or "").lower() not in known)
-        if not new:
-            return
-        first_new = len(draft.forwarders)
-        draft.forwarders = draft.forwarders + new
-        labels = list(draft.extra.get("forwarded_by", []))
-        first_label = len(labels)
-        for label in attribution.forwarded_by(new, self.config.attribution):
-            if label not in labels:
-                labels.append(label)
-        draft.extra["forwarded_by"] = labels
-        fields = [f"forwarders[{i}].note" for i in range(first_new, len(draft.forwarders))]
-        fields += [f"forwarded_by[{i}]" for i in range(first_label, len(labels))]
-        if draft.intro is None:
-            draft.intro = next((f.note for f in new if f.note), None)
-            fields.append("intro")
-        self._redact(draft, fields)
-        self.store.write(draft)
-        log.info("draft %s now also credits %s", draft_id, ", ".join(f.name or f.address or "?" for f in new))
+    def accept(self, ids: Sequence[str], who: str) -> list[Draft]:
+        """Accept drafts' pending amendments (see :func:`mailbot.amend.accept`)."""
+        return amend.accept(self.store, self.config, self.ledger.path, ids, who)
 
     def _quarantine(
         self, source: Source, message: RawMessage, sha: str, reason: str, report: RunReport
@@ -404,7 +353,6 @@ class Pipeline:
         title = letter.subject or (letter.body.strip().split("\n", 1)[0][:60] if letter.body.strip() else "")
         title = title or "(untitled)"
         day = letter.date or found.received
-        notes = [f.note for f in found.forwarders if f.note]
         policy = self.config.attribution
         draft = Draft(
             id="",
@@ -413,7 +361,6 @@ class Pipeline:
             author=letter.author,
             forwarders=found.forwarders,
             body=letter.body,
-            intro=notes[0] if notes else None,
             letter_date=letter.date,
             letter_date_raw=letter.date_raw,
             received=found.received,
@@ -421,30 +368,41 @@ class Pipeline:
             source=source_name,
             sha256=sha,
             created=now,
-            extra={
-                "author_display": attribution.author_display(letter.author, policy.author_style),
-                "forwarded_by": list(attribution.forwarded_by(found.forwarders, policy)),
-            },
+            author_display=attribution.author_display(letter.author, policy.author_style),
+            forwarded_by=attribution.forwarded_by(found.forwarders, policy),
         )
+        draft.kind, draft.kind_reason = _kind(found)
+        # Forwarders' notes are internal (they stay in forwarders[].note for the reviewer); the
+        # public intro is editorial: a default sentence from the attribution, or nothing.
+        draft.intro = self._default_intro(draft)
         # Hidden before the id is chosen: the id (and the image names made from it) are public.
-        self._redact(draft, public_fields(draft))
+        hidden = self._redact(draft, public_fields(draft))
+        draft.warnings = tuple(dict.fromkeys(found.flags)) + ((REDACTED,) if hidden else ())
         prefix = f"{day:%Y%m%d}-" if day else "undated-"  # never the clock: a rerun finds the same id
-        draft.id = self._free_id(prefix + slugify(draft.title, max_length=40), sha)
+        draft.id = self._free_id(prefix + _id_words(draft.title), sha)
         parts = [(a.filename, a.content_type, a.data) for a in _attachments(parsed)]
         images, skipped = assets.prepare(parts, draft.id)
-        if images:
-            draft.extra["assets"] = [
-                {"name": i.name, "content_type": i.content_type, "sha256": i.sha256} for i in images
-            ]
-        if skipped:
-            draft.extra["skipped_attachments"] = skipped
-        remote = _remote_images(parsed)
-        if remote:
-            draft.extra["remote_images"] = remote
+        draft.assets = tuple(Asset(i.name, i.content_type, i.sha256) for i in images)
+        draft.skipped_attachments = tuple(
+            SkippedAttachment(s["reason"], s.get("filename"), s.get("content_type"), s.get("size"))
+            for s in skipped
+        )
+        draft.remote_images = tuple(_remote_images(parsed))
         return draft, images
 
-    def _redact(self, draft: Draft, fields: list[str]) -> None:
-        redact_fields(draft, fields, self.config.redaction.patterns, self.config.site.language)
+    def _default_intro(self, draft: Draft) -> str | None:
+        """The editorial intro a new draft starts with, which the reviewer edits.
+
+        None for now: the localized sentence ("Grazie ai colleghi di Napoli che ci hanno
+        girato questa lettera di Tommaso.") comes from mailbot.wording, connected here. It is
+        built from the draft's public names (``author_display``, ``forwarded_by``), never from
+        a forwarder's note, and then goes through the same redaction as every public field.
+        """
+        return None
+
+    def _redact(self, draft: Draft, fields: list[str]) -> int:
+        """Hide private values and the author's surname in ``fields`` (:func:`mailbot.amend.hide`)."""
+        return amend.hide(draft, fields, self.config)
 
     def _free_id(self, base: str, sha: str) -> str:
         """The draft id for a new letter: ``base``, else ``base-2``, ``base-3``...
@@ -477,97 +435,23 @@ class Pipeline:
             self._taken_ids = self.store.ids() | self.ledger.draft_ids()
         return self._taken_ids
 
-    # -- publishing --------------------------------------------------------
+    # -- publishing (mailbot.publishing) -------------------------------------
+
+    @property
+    def publisher(self) -> Publisher:
+        return Publisher(self.config, self.store, self.ledger.path, self.clock)
 
     def _post(self, draft: Draft, slug: str | None = None) -> Post:
-        return Post(
-            id=draft.id,
-            slug=slug or draft.extra["slug"],
-            title=draft.title,
-            author=draft.extra.get("author_display", ""),
-            forwarded_by=tuple(draft.extra.get("forwarded_by", ())),
-            intro=draft.intro,
-            body=draft.body,
-            letter_date=draft.letter_date,
-            date=draft.published or draft.created or self.clock(),
-            assets=self._assets(draft),
-        )
-
-    def _assets(self, draft: Draft) -> tuple[tuple[str, Path], ...]:
-        """The draft's prepared images that are on disk: (public name, path)."""
-        found = []
-        for item in draft.extra.get("assets", []):
-            path = self.store.asset_path(draft.id, item["name"])
-            if path.is_file():
-                found.append((item["name"], path))
-            else:
-                log.warning("draft %s: image %s is missing from %s", draft.id, item["name"], path.parent)
-        return tuple(found)
+        return self.publisher.post(draft, slug)
 
     def publish(self) -> tuple[list[str], PublishReport]:
-        """Render every approved and published draft; approved ones become published.
+        """Render every approved and published draft; approved ones become published."""
+        return self.publisher.publish()
 
-        The slug and publication date are stored in the draft *before* the
-        site is written, so a crash never changes a permalink; the status is
-        set after, so a crash only means the next publish does it again.
-        """
-        with self.store.lock():
-            return self._publish(promote=True)
-
-    def _publish(self, *, promote: bool) -> tuple[list[str], PublishReport]:
-        drafts = self.store.all()
-        wanted = (Status.APPROVED, Status.PUBLISHED) if promote else (Status.PUBLISHED,)
-        live = [d for d in drafts if d.status in wanted]
-        taken = {d.extra["slug"] for d in live if d.extra.get("slug")}
-        for d in live:
-            if not d.extra.get("slug") or d.published is None:
-                d.extra["slug"] = d.extra.get("slug") or slugify(d.title, taken)
-                taken.add(d.extra["slug"])
-                d.published = d.published or self.clock()
-                self.store.write(d)
-        report = publish.render_site([self._post(d) for d in live], self.config.site, self.config.paths.site)
-        newly = []
-        for d in live:
-            if d.status is Status.APPROVED:
-                d.status = Status.PUBLISHED
-                self.store.write(d)
-                newly.append(d.id)
-        return newly, report
-
-    def retract(self, ids: list[str], reason: str | None = None) -> PublishReport:
-        """Take published posts off the site; their drafts stay, marked ``retracted``.
-
-        The status is written first: a crash before the site is rewritten only
-        means the next ``publish`` finishes the removal.
-        """
-        with self.store.lock():
-            drafts = [self.store.read(i) for i in ids]
-            for d in drafts:
-                if d.status not in (Status.PUBLISHED, Status.APPROVED):
-                    raise UsageError(
-                        f"draft {d.id} is {d.status.value}; only published posts can be retracted."
-                    )
-            for d in drafts:
-                d.status = Status.RETRACTED
-                d.reason = reason
-                self.store.write(d)
-            # Only what is already public is rendered: a retraction publishes nothing new.
-            return self._publish(promote=False)[1]
+    def retract(self, ids: list[str], reason: str | None = None, who: str | None = None) -> PublishReport:
+        """Take published posts off the site; their drafts stay, marked ``retracted``."""
+        return self.publisher.retract(ids, reason, who)
 
     def preview(self, ids: list[str] | None = None) -> PublishReport:
-        """Render drafts (default: all in status draft or approved) into the preview folder.
-
-        Same theme, marked as a preview on every page; the public site and the
-        drafts themselves are not touched.
-        """
-        if ids:
-            drafts = [self.store.read(i) for i in ids]
-        else:
-            drafts = [d for d in self.store.all() if d.status in (Status.DRAFT, Status.APPROVED)]
-        taken: set[str] = set()
-        posts = []
-        for d in drafts:
-            slug = d.extra.get("slug") or slugify(d.title, taken)
-            taken.add(slug)
-            posts.append(self._post(d, slug))
-        return publish.render_site(posts, self.config.site, self.config.paths.preview, preview=True)
+        """Render drafts (default: all in status draft or approved) into the preview folder."""
+        return self.publisher.preview(ids)

@@ -231,15 +231,15 @@ def test_inline_and_attached_images_become_clean_assets_and_reach_the_site(confi
     pipeline, failed, drafted = run(config, [msg])
     assert not failed and len(drafted) == 1
     draft = pipeline.store.read(drafted[0])
-    names = [a["name"] for a in draft.extra["assets"]]
+    names = [a.name for a in draft.assets]
     assert names == [f"{draft.id}-1.jpg", f"{draft.id}-2.png"]
     folder = config.paths.drafts / f"{draft.id}.assets"
     assert sorted(p.name for p in folder.iterdir()) == sorted(names)
-    for a in draft.extra["assets"]:
-        data = (folder / a["name"]).read_bytes()
+    for a in draft.assets:
+        data = (folder / a.name).read_bytes()
         assert SECRET not in data
-        assert a["sha256"] == __import__("hashlib").sha256(data).hexdigest()
-    assert {s["content_type"] for s in draft.extra["skipped_attachments"]} == {
+        assert a.sha256 == __import__("hashlib").sha256(data).hexdigest()
+    assert {s.content_type for s in draft.skipped_attachments} == {
         "application/pdf",
         "image/svg+xml",
     }
@@ -252,8 +252,8 @@ def test_inline_and_attached_images_become_clean_assets_and_reach_the_site(confi
         for page in config.paths.site.rglob("*.html"):
             assert bad not in page.read_text(encoding="utf-8")
     # remote images are recorded for the reviewer, never published
-    if "remote_images" in draft.extra:
-        assert draft.extra["remote_images"] == ["https://tracker.example/pixel.gif?u=1"]
+    if draft.remote_images:
+        assert draft.remote_images == ("https://tracker.example/pixel.gif?u=1",)
     for page in config.paths.site.rglob("*"):
         if page.is_file() and page.suffix in (".html", ".xml"):
             assert "tracker.example" not in page.read_text(encoding="utf-8")

@@ -60,6 +60,9 @@ def test_demo_site_shows_every_sample_with_attribution_and_italian_dates(tmp_pat
         # The editors' intro, or without one the automatic thanks line.
         assert re.search(r'<(div|p) class="(intro|attribution)">', html), post
     founding = (site / "2007/01/esternalizzazione-del-call-center/index.html").read_text(encoding="utf-8")
+    assert "Grazie ai colleghi di Napoli che ci hanno girato questa lettera di Tommaso." in founding
+    # The forwarder's note is internal: not the intro, not published ([attribution] publish_notes).
+    assert "Vi giro questa lettera di un cliente di Roma." not in founding
     assert re.search(
         r"Data della lettera: <time datetime=\"2007-01-22T18:03:00\+01:00\">22 gennaio 2007<", founding
     )

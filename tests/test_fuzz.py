@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from mailbot import drafts as draftfile
 from mailbot.config import load_config
 from mailbot.ledger import DRAFTED, DUPLICATE, FAILED, Ledger
-from mailbot.models import Draft, Forwarder, Person, RawMessage, Status
+from mailbot.models import Draft, Forwarder, Person, RawMessage, Redaction, Status
 from mailbot.pipeline import Pipeline, RunReport
 from mailbot.redact import scrub
 
@@ -331,8 +331,8 @@ def test_any_text_survives_the_draft_file(
         body=body,
         intro=intro or None,
         letter_date_raw=raw or None,
-        extra={"author_display": name, "forwarded_by": [name] if name else [],
-               "redactions": [{"kind": "phone", "field": "body", "placeholder": "[phone]", "original": raw}]},
+        author_display=name, forwarded_by=(name,) if name else (),
+        redactions=(Redaction("phone", "body", "[phone]", raw),),
     )  # fmt: skip
     text = draftfile.dumps(draft)
     text.encode("utf-8")
@@ -342,4 +342,4 @@ def test_any_text_survives_the_draft_file(
     assert back.intro == (intro or None)
     assert (back.author.name or None) == (name or None)
     assert (back.forwarders[0].note or None) == (note or None)
-    assert back.extra["redactions"][0]["original"] == raw
+    assert back.redactions[0].original == raw

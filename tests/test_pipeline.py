@@ -42,9 +42,11 @@ def test_poll_drafts_each_letter_and_moves_it(config: Config) -> None:
     assert {d.title for d in drafts} == {"Lettera numero 0", "Lettera numero 1", "Lettera numero 2"}
     first = drafts[0]
     assert first.status is Status.DRAFT
-    assert first.extra["forwarded_by"] == ["i colleghi di Napoli"]
-    assert first.extra["author_display"] == "Cliente"
-    assert first.intro is not None and first.intro.startswith("Vi giro la lettera")
+    assert first.forwarded_by == ("i colleghi di Napoli",)
+    assert first.author_display == "Cliente"
+    # The forwarder's note is internal: kept for the reviewer, never the public intro.
+    assert first.intro is None
+    assert first.forwarders[0].note is not None and first.forwarders[0].note.startswith("Vi giro la lettera")
     # a second run changes nothing
     again = poll(config)
     assert again.seen == 0
@@ -148,13 +150,13 @@ def test_publish_marks_approved_drafts_published_and_keeps_slugs(config: Config)
         newly, _ = Pipeline(config, ledger).publish()
     assert newly == [first.id]
     published = store.read(first.id)
-    assert published.status is Status.PUBLISHED and published.extra["slug"] == "lettera-numero-0"
+    assert published.status is Status.PUBLISHED and published.slug == "lettera-numero-0"
     assert store.read(second.id).status is Status.DRAFT
     assert "Lettera numero 0" in (config.paths.site / "index.html").read_text()
     assert "Lettera numero 1" not in (config.paths.site / "index.html").read_text()
     with Ledger(config.ledger_path) as ledger:
         again, _ = Pipeline(config, ledger).publish()
-    assert again == [] and store.read(first.id).extra["slug"] == "lettera-numero-0"
+    assert again == [] and store.read(first.id).slug == "lettera-numero-0"
 
 
 def test_the_same_letter_forwarded_by_two_colleagues_is_one_draft_crediting_both(config: Config) -> None:
@@ -166,14 +168,16 @@ def test_the_same_letter_forwarded_by_two_colleagues_is_one_draft_crediting_both
     )
     maildir(config.local.maildir, [from_anna, from_marco])
     report = poll(config)
-    assert len(report.drafted) == 1 and report.duplicates == 1
+    assert (len(report.drafted), report.credited, report.duplicates) == (1, 1, 0)
     (draft,) = DraftStore(config.paths.drafts).all()
     assert [f.address for f in draft.forwarders] == [
         "anna.bianchi@napoli.example.org",
         "marco.verdi@milano.example.org",
     ]
-    assert draft.extra["forwarded_by"] == ["i colleghi di Napoli", "Marco"]
-    assert draft.intro is not None and draft.intro.startswith("Vi giro la lettera numero 5")
+    assert draft.forwarded_by == ("i colleghi di Napoli", "Marco")
+    assert draft.intro is None  # neither note became public
+    notes = ["Vi giro la lettera numero 5.", "Anche a Milano e' arrivata questa."]
+    assert [f.note for f in draft.forwarders] == notes
     # A third copy from Anna again adds nobody.
     maildir(config.local.maildir, [letter(5, message_id="<again@napoli.example.org>")])
     poll(config)
@@ -295,3 +299,192 @@ def test_two_processes_never_pick_the_same_new_id(config: Config, tmp_path: Path
         service.run(MaildirInbox(config.local.maildir))
     bodies = sorted(d.body.split("lettera ")[1][0] for d in DraftStore(config.paths.drafts).all())
     assert bodies == ["1", "2", "3"]
+
+
+def evil_twin(n: int) -> bytes:
+    """Letter ``n`` forwarded again by an allowed colleague whose display name is an advert."""
+    return (
+        letter(n, sender="visita@roma.example.org", message_id=f"<evil{n}@roma.example.org>")
+        .replace(b"Anna Bianchi", b"Visita-www.evil.example")
+        .replace(f"Vi giro la lettera numero {n}.".encode(), b"ACQUISTA ORA su www.evil.example, sconto 90%!")
+    )
+
+
+def deliver(config: Config, data: bytes, name: str) -> None:
+    """One more message in the Maildir's new/, under a key of its own."""
+    (config.local.maildir / "new" / f"{name}.M1P1.test").write_bytes(data)
+
+
+def site_text(config: Config) -> str:
+    if not config.paths.site.exists():
+        return ""
+    return "\n".join(
+        p.read_text(errors="replace") for p in sorted(config.paths.site.rglob("*")) if p.is_file()
+    )
+
+
+@pytest.mark.parametrize("status", [s.value for s in Status])
+def test_a_letter_forwarded_again_never_changes_what_a_reviewer_decided(config: Config, status: str) -> None:
+    from mailbot.audit import Audit
+
+    maildir(config.local.maildir, [letter(5)])
+    poll(config)
+    store = DraftStore(config.paths.drafts)
+    (draft,) = store.all()
+    with Ledger(config.ledger_path) as ledger:
+        pipeline = Pipeline(config, ledger)
+        if status in ("approved", "published", "retracted"):
+            store.transition([draft.id], "approve")
+        if status in ("published", "retracted"):
+            pipeline.publish()
+        if status == "retracted":
+            pipeline.retract([draft.id])
+        if status == "rejected":
+            store.transition([draft.id], "reject", "not for the blog")
+    before = store.read(draft.id)
+    site_before = site_text(config)
+    deliver(config, evil_twin(5), "2000000001")
+    report = poll(config)
+    assert (report.credited, report.duplicates, len(report.drafted)) == (1, 0, 0)
+    assert "1 credited on an existing draft" in report.summary()
+    after = store.read(draft.id)
+    with Audit(config.ledger_path) as trail:
+        actions = [e.action for e in trail.history(draft.id)]
+    if status == "draft":
+        # Nobody decided anything yet: credited at once; the reviewer reads it before approving.
+        assert [f.address for f in after.forwarders][-1] == "visita@roma.example.org"
+        assert after.forwarded_by == ("i colleghi di Napoli", "Visita-www.evil.example")
+        assert after.pending_forwarders == () and after.status is Status.DRAFT
+        assert actions == ["create", "credit"]
+        return
+    # Anything else: the draft's public side is as the reviewer left it; the change waits.
+    assert (after.status, after.forwarders, after.forwarded_by, after.intro, after.body) == (
+        before.status, before.forwarders, before.forwarded_by, before.intro, before.body
+    )  # fmt: skip
+    (pending,) = after.pending_forwarders
+    assert pending.name == "Visita-www.evil.example"
+    assert pending.note == "ACQUISTA ORA su www.evil.example, sconto 90%!"
+    assert actions[0] == "create" and actions[-1] == "credit-pending"
+    with Ledger(config.ledger_path) as ledger:
+        Pipeline(config, ledger).publish()  # the next publish, with nobody approving anything
+    assert "evil" not in site_text(config) and "ACQUISTA" not in site_text(config)
+    if status == "published":
+        assert site_text(config) == site_before
+    # A second copy from the same colleague is not pending twice.
+    deliver(config, evil_twin(5).replace(b"<evil5@", b"<evil5b@"), "2000000002")
+    assert poll(config).duplicates == 1
+    assert len(store.read(draft.id).pending_forwarders) == 1
+
+
+def test_an_accepted_amendment_reaches_the_site_only_through_publish(config: Config) -> None:
+    maildir(config.local.maildir, [letter(5), letter(6)])
+    poll(config)
+    store = DraftStore(config.paths.drafts)
+    five, six = store.all()
+    store.transition([five.id, six.id], "approve")
+    with Ledger(config.ledger_path) as ledger:
+        Pipeline(config, ledger).publish()
+    deliver(config, evil_twin(5), "2000000001")
+    deliver(config, evil_twin(6), "2000000002")
+    poll(config)
+    with Ledger(config.ledger_path) as ledger:
+        pipeline = Pipeline(config, ledger)
+        (accepted,) = pipeline.accept([five.id], "rita")
+        assert accepted.status is Status.APPROVED and accepted.pending_forwarders == ()
+        assert accepted.forwarded_by == ("i colleghi di Napoli", "Visita-www.evil.example")
+        assert "Visita-www.evil.example" not in site_text(config)  # not before publish
+        newly, _ = pipeline.publish()
+        assert newly == [five.id]
+        with pytest.raises(UsageError, match="no pending amendment"):
+            pipeline.accept([five.id], "rita")
+    assert store.read(five.id).status is Status.PUBLISHED
+    assert "Visita-www.evil.example" in site_text(config)
+    from mailbot import review
+
+    (dropped,) = review.discard_pending(store, config.ledger_path, [six.id], who="rita")
+    assert dropped.pending_forwarders == () and store.read(six.id).pending_forwarders == ()
+    assert len(store.read(six.id).forwarders) == 1
+
+
+def test_forwarders_notes_stay_internal_on_the_site(config: Config) -> None:
+    from_marco = (
+        letter(5, sender="marco.verdi@milano.example.org")
+        .replace(b"Anna Bianchi", b"Marco Verdi")
+        .replace(b"Vi giro la lettera numero 5.", b"He said yes when I rang him this morning")
+    )
+    maildir(config.local.maildir, [letter(5), from_marco])
+    poll(config)
+    store = DraftStore(config.paths.drafts)
+    (draft,) = store.all()
+    store.transition([draft.id], "approve")
+    with Ledger(config.ledger_path) as ledger:
+        Pipeline(config, ledger).publish()
+    published = site_text(config)
+    assert "Buongiorno, questa è la lettera 5" in published
+    assert "Vi giro la lettera" not in published and "He said yes" not in published
+
+
+def test_the_authors_surname_follows_author_style_and_can_be_restored(config: Config) -> None:
+    from mailbot.drafts import restore_redaction
+
+    raw = (
+        letter(5)
+        .replace(b"Vi giro la lettera numero 5.", b"Il signor Russo aspetta una risposta.")
+        .replace(b"Lettera numero 5", b"Reclamo di Tommaso Russo")
+        .replace(b"Saluti.", b"Tommaso vi saluta; il signor Russo ringrazia.")
+        .replace(b"Cliente 5", b"Tommaso Russo")
+    )
+    maildir(config.local.maildir, [raw])
+    poll(config)  # author_style is first_name by default
+    store = DraftStore(config.paths.drafts)
+    (draft,) = store.all()
+    assert draft.author.name == "Tommaso Russo" and draft.author_display == "Tommaso"
+    assert draft.title == "Reclamo di Tommaso"
+    assert draft.body.endswith("Tommaso vi saluta; il signor R. ringrazia.\n\nTommaso")
+    assert "Russo" not in draft.body and "Russo" not in draft.id
+    assert draft.forwarders[0].note == "Il signor R. aspetta una risposta."
+    surnames = [r for r in draft.redactions if r.kind == "surname"]
+    assert {(r.field, r.original, r.placeholder) for r in surnames} == {
+        ("title", "Tommaso Russo", "Tommaso"),
+        ("body", "Russo", "R."),
+        ("body", "Tommaso Russo", "Tommaso"),
+        ("forwarders[0].note", "Russo", "R."),
+    }
+    assert draft.warnings == ()  # nothing private hidden behind a placeholder
+    # Restoring the sign-off puts the surname back there, not after the first "Tommaso".
+    number = next(
+        i for i, r in enumerate(draft.redactions, 1) if r.original == "Tommaso Russo" and r.field == "body"
+    )
+    restore_redaction(draft, number)
+    assert draft.body.endswith("Tommaso vi saluta; il signor R. ringrazia.\n\nTommaso Russo")
+    number = next(i for i, r in enumerate(draft.redactions, 1) if r.original == "Russo" and r.field == "body")
+    restore_redaction(draft, number)
+    assert draft.body.endswith("Tommaso vi saluta; il signor Russo ringrazia.\n\nTommaso Russo")
+
+
+def test_new_draft_ids_are_cut_between_words(config: Config) -> None:
+    subject = "Esternalizzazione del call center e qualita del servizio"
+    maildir(config.local.maildir, [letter(1, subject=subject)])
+    poll(config)
+    (draft,) = DraftStore(config.paths.drafts).all()
+    # The title part is at most 40 characters and ends with a whole word.
+    assert draft.id == "20070122-esternalizzazione-del-call-center-e"
+
+
+def test_the_default_intro_is_called_and_goes_through_redaction(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[str, tuple[str, ...]]] = []
+
+    def intro(self: Pipeline, draft: Any) -> str:
+        seen.append((draft.author_display, draft.forwarded_by))
+        return "Grazie a desk@napoli.example.org per questa lettera di Tommaso Russo."
+
+    monkeypatch.setattr(Pipeline, "_default_intro", intro)
+    raw = letter(5).replace(b"Cliente 5", b"Tommaso Russo")
+    maildir(config.local.maildir, [raw])
+    poll(config)
+    (draft,) = DraftStore(config.paths.drafts).all()
+    assert seen == [("Tommaso", ("i colleghi di Napoli",))]  # the public names, never a note
+    assert draft.intro == "Grazie a [email] per questa lettera di Tommaso."
+    assert {(r.kind, r.field) for r in draft.redactions} >= {("email", "intro"), ("surname", "intro")}

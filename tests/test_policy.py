@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailbot.attribution import author_display, forwarded_by, forwarder_label
+from mailbot.attribution import apply_author_style, author_display, forwarded_by, forwarder_label
 from mailbot.config import AttributionConfig
 from mailbot.models import Forwarder, Person
 from mailbot.senders import is_allowed
@@ -71,3 +71,34 @@ def test_forwarder_labels_by_address_then_domain() -> None:
 )
 def test_slugify(title: str, taken: tuple[str, ...], expected: str) -> None:
     assert slugify(title, taken) == expected
+
+
+TOMMASO = Person("Tommaso Russo", "tommaso.russo@example.it")
+LETTER = "Egregio signor Russo, vi scrive Tommaso: grazie.\n\nCordiali saluti,\nTommaso Russo"
+
+
+@pytest.mark.parametrize(
+    ("style", "expected"),
+    [
+        ("first_name", "Egregio signor R., vi scrive Tommaso: grazie.\n\nCordiali saluti,\nTommaso"),
+        ("initials", "Egregio signor R., vi scrive T.: grazie.\n\nCordiali saluti,\nT. R."),
+        ("anonymous", "Egregio signor N., vi scrive N.: grazie.\n\nCordiali saluti,\nN.N."),
+        ("full_name", LETTER),
+    ],
+)
+def test_the_authors_name_in_the_text_follows_author_style(style: str, expected: str) -> None:
+    new, done = apply_author_style(LETTER, TOMMASO, style)
+    assert new == expected
+    # Each replacement says where it stands among the places its text stands in the new text.
+    for original, replacement, occurrence in done:
+        assert new.count(replacement) > occurrence
+        assert original in LETTER
+
+
+def test_name_forms_are_whole_words_and_case_as_written() -> None:
+    text = "Russo: Rossi, Tommaso scrive. Vini rossi, Russotti, RUSSO TOMMASO, Rossi Tommaso."
+    new, _ = apply_author_style(text, Person("Rossi, Tommaso", None), "first_name")
+    assert new == "Russo: Tommaso scrive. Vini rossi, Russotti, RUSSO TOMMASO, Tommaso."
+    assert apply_author_style("Anna scrive", Person("anna", None), "anonymous") == ("Anna scrive", [])
+    assert apply_author_style("Tommaso", Person("Tommaso", None), "first_name") == ("Tommaso", [])
+    assert apply_author_style("Tommaso", Person("Tommaso", None), "initials")[0] == "T."

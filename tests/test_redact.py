@@ -184,8 +184,8 @@ def test_planted_private_data_never_reaches_the_public_fields_or_the_site(config
         assert len(report.drafted) == 1, report.failed
         store = DraftStore(config.paths.drafts)
         draft = store.read(report.drafted[0])
-        public = [draft.title, draft.body, draft.intro or "", draft.extra["author_display"], draft.id]
-        public += draft.extra["forwarded_by"]
+        public = [draft.title, draft.body, draft.intro or "", draft.author_display or "", draft.id]
+        public += draft.forwarded_by
         public_text = "\n".join(public)
         for value in PLANTED.values():
             assert value not in public_text and digits(value) not in digits(public_text), value
@@ -193,14 +193,14 @@ def test_planted_private_data_never_reaches_the_public_fields_or_the_site(config
         assert "22/01/2007" in draft.body and "18:03" in draft.body and "€ 1.234,56" in draft.body
         assert "12345678" in draft.body
         assert "[telefono]" in draft.body and "[codice fiscale]" in draft.body
-        records = draft.extra["redactions"]
-        listed = {r["original"] for r in records}
+        records = draft.redactions
+        listed = {r.original for r in records}
         assert set(PLANTED.values()) <= listed
-        assert {r["kind"] for r in records} >= {"email", "phone", "iban", "tax_code", "card", "contract"}
-        assert {r["field"] for r in records} >= {
+        assert {r.kind for r in records} >= {"email", "phone", "iban", "tax_code", "card", "contract"}
+        assert {r.field for r in records} >= {
             "title",
             "body",
-            "intro",
+            "forwarders[0].note",
             "author_display",
             "forwarded_by[0]",
         }
@@ -227,16 +227,14 @@ def test_show_lists_masked_values_and_restore_puts_one_back(config: Config) -> N
     for value in PLANTED.values():
         assert value not in shown.output.split("hidden private data")[1].split("\nintro:")[0]
     store = DraftStore(config.paths.drafts)
-    records = store.read(draft_id).extra["redactions"]
-    number = next(
-        i for i, r in enumerate(records, 1) if r["field"] == "body" and r["original"] == PLANTED["phone"]
-    )
+    records = store.read(draft_id).redactions
+    number = next(i for i, r in enumerate(records, 1) if r.field == "body" and r.original == PLANTED["phone"])
     before = store.read(draft_id).body
     done = runner.invoke(cli, [*args, "drafts", "restore", draft_id, str(number)])
     assert done.exit_code == 0, done.output
     after = store.read(draft_id)
     assert PLANTED["phone"] in after.body and before.count("[telefono]") == after.body.count("[telefono]") + 1
-    assert after.extra["redactions"][number - 1]["restored"] is True
+    assert after.redactions[number - 1].restored is True
     again = runner.invoke(cli, [*args, "drafts", "restore", draft_id, str(number)])
     assert again.exit_code == 2 and "already restored" in again.output
     missing = runner.invoke(cli, [*args, "drafts", "restore", draft_id, "999"])
