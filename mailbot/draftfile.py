@@ -38,7 +38,7 @@ TABLES: dict[str, tuple[str, ...]] = {
 }
 STRINGS = (
     "id", "status", "title", "author_display", "intro", "letter_date_raw", "slug", "reason",
-    "message_id", "source", "sha256", "kind", "kind_reason",
+    "message_id", "source", "sha256", "kind", "kind_reason", "lang",
 )  # fmt: skip
 DATES = ("letter_date", "received", "created", "published")
 STRING_LISTS = ("forwarded_by", "warnings", "remote_images")
@@ -114,6 +114,7 @@ def dumps(draft: Draft) -> str:
             "intro": draft.intro,
             "kind": draft.kind,
             "kind_reason": draft.kind_reason,
+            "lang": draft.lang,
             "warnings": list(draft.warnings),
             "letter_date": draft.letter_date,
             "letter_date_raw": draft.letter_date_raw,
@@ -345,6 +346,7 @@ def _draft(meta: dict[str, Any], body: str, where: str) -> Draft:
         slug=get("slug"),
         kind=kind,
         kind_reason=get("kind_reason"),
+        lang=get("lang"),
         warnings=tuple(get("warnings") or ()),
         pending_forwarders=pending,
         assets=tuple(Asset(a["name"], a["content_type"], a["sha256"]) for a in assets) if assets else (),

@@ -197,6 +197,8 @@ class Draft:
     slug: str | None = None
     kind: str | None = None
     kind_reason: str | None = None
+    # The letter's language (a BCP 47 tag) when detected or set by the reviewer.
+    lang: str | None = None
     warnings: tuple[str, ...] = ()
     pending_forwarders: tuple[Forwarder, ...] = ()
     assets: tuple[Asset, ...] = ()

@@ -18,7 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from . import amend, assets, attribution, audit, authres, forwards, parse
+from . import amend, assets, attribution, audit, authres, forwards, langdetect, parse, wording
 from .config import Config
 from .drafting import REDACTED, letter_key
 from .drafting import attachments as _attachments
@@ -375,6 +375,7 @@ class Pipeline:
         # Forwarders' notes are internal (they stay in forwarders[].note for the reviewer); the
         # public intro is editorial: a default sentence from the attribution, or nothing.
         draft.intro = self._default_intro(draft)
+        draft.lang = langdetect.guess_language(draft.body)
         # Hidden before the id is chosen: the id (and the image names made from it) are public.
         hidden = self._redact(draft, public_fields(draft))
         draft.warnings = tuple(dict.fromkeys(found.flags)) + ((REDACTED,) if hidden else ())
@@ -393,12 +394,13 @@ class Pipeline:
     def _default_intro(self, draft: Draft) -> str | None:
         """The editorial intro a new draft starts with, which the reviewer edits.
 
-        None for now: the localized sentence ("Grazie ai colleghi di Napoli che ci hanno
-        girato questa lettera di Tommaso.") comes from mailbot.wording, connected here. It is
-        built from the draft's public names (``author_display``, ``forwarded_by``), never from
-        a forwarder's note, and then goes through the same redaction as every public field.
+        A localized sentence ("Grazie ai colleghi di Napoli che ci hanno girato questa
+        lettera di Tommaso.") from :mod:`mailbot.wording`, built from the draft's public
+        names (``author_display``, ``forwarded_by``), never from a forwarder's note; it then
+        goes through the same redaction as every public field.
         """
-        return None
+        language = self.config.site.language
+        return wording.default_intro(draft.author_display or "", draft.forwarded_by, language)
 
     def _redact(self, draft: Draft, fields: list[str]) -> int:
         """Hide private values and the author's surname in ``fields`` (:func:`mailbot.amend.hide`)."""

@@ -16,6 +16,7 @@ from . import audit, publish
 from .config import Config
 from .drafts import DraftStore
 from .errors import UsageError
+from .langdetect import language_tag
 from .models import Draft, Post, Status
 from .publish import PublishReport
 from .textutil import slugify
@@ -43,11 +44,19 @@ class Publisher:
             author=draft.author_display or "",
             forwarded_by=draft.forwarded_by,
             intro=draft.intro,
+            notes=self._notes(draft),
+            lang=language_tag(draft.lang),
             body=draft.body,
             letter_date=draft.letter_date,
             date=draft.published or draft.created or self.clock(),
             assets=self._assets(draft),
         )
+
+    def _notes(self, draft: Draft) -> tuple[str, ...]:
+        """Forwarders' notes are internal, published only with ``[attribution] publish_notes``."""
+        if not self.config.attribution.publish_notes:
+            return ()
+        return tuple(f.note for f in draft.forwarders if f.note)
 
     def _assets(self, draft: Draft) -> tuple[tuple[str, Path], ...]:
         """The draft's prepared images that are on disk: (public name, path)."""

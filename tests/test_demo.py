@@ -12,7 +12,6 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from goldentree import compare_with_golden
 
 from mailbot.config import load_config
@@ -69,11 +68,6 @@ def test_demo_site_shows_every_sample_with_attribution_and_italian_dates(tmp_pat
     assert "tommaso.rossi@" not in founding  # the author's address is never published
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="passes once the pipeline stores wording.default_intro as a new draft's intro and fills"
-    " Post.notes only with [attribution] publish_notes = true: then remove this marker",
-)
 def test_demo_publishes_the_editors_intro_and_no_forwarders_note(tmp_path: Path) -> None:
     site = run_demo(tmp_path)
     founding = (site / "2007/01/esternalizzazione-del-call-center/index.html").read_text(encoding="utf-8")

@@ -44,8 +44,9 @@ def test_poll_drafts_each_letter_and_moves_it(config: Config) -> None:
     assert first.status is Status.DRAFT
     assert first.forwarded_by == ("i colleghi di Napoli",)
     assert first.author_display == "Cliente"
-    # The forwarder's note is internal: kept for the reviewer, never the public intro.
-    assert first.intro is None
+    # The forwarder's note is internal: kept for the reviewer, never the public intro, which
+    # starts as the editors' sentence made from the attribution (the test site is English).
+    assert first.intro == "Thanks to i colleghi di Napoli for passing on this letter from Cliente."
     assert first.forwarders[0].note is not None and first.forwarders[0].note.startswith("Vi giro la lettera")
     # a second run changes nothing
     again = poll(config)
@@ -175,7 +176,8 @@ def test_the_same_letter_forwarded_by_two_colleagues_is_one_draft_crediting_both
         "marco.verdi@milano.example.org",
     ]
     assert draft.forwarded_by == ("i colleghi di Napoli", "Marco")
-    assert draft.intro is None  # neither note became public
+    # Neither note became public: the intro is still the sentence made when the draft was new.
+    assert draft.intro == "Thanks to i colleghi di Napoli for passing on this letter from Cliente."
     notes = ["Vi giro la lettera numero 5.", "Anche a Milano e' arrivata questa."]
     assert [f.note for f in draft.forwarders] == notes
     # A third copy from Anna again adds nobody.
