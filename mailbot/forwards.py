@@ -39,6 +39,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
+from mailbot.budget import Deadline
+from mailbot.budget import check as check_deadline
 from mailbot.models import Extraction, Forwarder, Letter, ParsedMessage, Person
 
 # --- data: what clients write, per language ---------------------------------------------------
@@ -512,7 +514,7 @@ LANGUAGES: dict[str, Labels] = {
     ),
 }  # fmt: skip
 
-GENERIC_DISCLAIMERS = (r"(?:disclaimer|confidentiality notice|confidential)\s*:?\s*$", r"disclaimer\s*:")
+GENERIC_DISCLAIMERS = (r"(?:disclaimer|confidentiality notice|confidential)\s*(?::\s*)?$", r"disclaimer\s*:")
 """Disclaimer openings in no particular language: a heading line of its own."""
 
 ZONES: dict[str, int] = {
@@ -554,9 +556,10 @@ def _all(attribute: str) -> list[str]:
 
 
 _COLON = "[:：]"
-_SEPARATOR_RE = re.compile(
-    r"^[-_=*\s]*(?:" + _alternatives(_all("separators")) + r")\s*" + _COLON + r"?[-_=*\s]*$", re.IGNORECASE
-)
+# Matched against a line stripped of its dashes, rules and spaces (``_is_separator``): with
+# them in the pattern, "Original Message" + 20,000 spaces + "x" backtracked quadratically.
+_SEPARATOR_RE = re.compile(r"(?:" + _alternatives(_all("separators")) + r")\s*" + _COLON + "?", re.IGNORECASE)
+_FRAME_RE = re.compile(r"[-_=*\s]*")
 # ``*From:*`` is how bold labels survive a conversion to plain text.
 _LABEL_RE = re.compile(
     r"^\*{0,2}(" + _alternatives(_FIELD_BY_LABEL) + r")\*{0,2}\s*" + _COLON + r"\s*\*{0,2}[ \t]*(.*)$",
@@ -565,7 +568,7 @@ _LABEL_RE = re.compile(
 _REPLY_RE = re.compile(
     "|".join(
         "^" + (re.escape(start) + r"\b.{0,200}?" if start else r".{1,200}?") + re.escape(end)
-        + r"\w*(?:\(\w+\))?(?!\w).{0,200}?" + _COLON + r"\s*$"
+        + r"\w*(?:\(\w+\))?(?!\w).{0,200}?" + _COLON + r"$"
         for lab in LANGUAGES.values()
         for start, end in lab.reply
     ),
@@ -573,23 +576,27 @@ _REPLY_RE = re.compile(
 )  # fmt: skip
 _REPLY_WORDS = tuple(sorted({end.lower() for lab in LANGUAGES.values() for _start, end in lab.reply}))
 _PREFIX_RE = re.compile(
-    r"^\s*(?:(?:" + _alternatives(_all("forward_prefixes")) + r")\s*(?:\[\d+\])?\s*" + _COLON + r"\s*)+",
+    r"^\s*(?:(?:" + _alternatives(_all("forward_prefixes")) + r")\s*(?:\[\d+\]\s*)?" + _COLON + r"\s*)+",
     re.IGNORECASE,
 )
 _REPLY_PREFIX_RE = re.compile(r"^\s*(?:" + _alternatives(_all("reply_prefixes")) + r")\s*" + _COLON, re.I)
 _ON_BEHALF_RE = re.compile(r"^(.+?)\s+(?:" + _alternatives(_all("on_behalf")) + r")\s+(.+)$", re.IGNORECASE)
 _DEVICE_LINES = re.compile(r"^\s*(?:" + "|".join(_all("device_lines")) + r")\s*$", re.IGNORECASE)
+# Matched after the leading quote marks, bullets and spaces (``_LEAD_RE``), not with them.
+_LEAD_RE = re.compile(r"[\s*_>]*")
 _DISCLAIMER_RE = re.compile(
-    r"^[\s*_>]*(?:" + "|".join(_all("disclaimers") + list(GENERIC_DISCLAIMERS)) + ")",
+    r"(?:" + "|".join(_all("disclaimers") + list(GENERIC_DISCLAIMERS)) + ")",
     re.IGNORECASE | re.DOTALL,
 )
 # Outlook leftovers: "<<ATT00001.txt>>" lines, "[cid:image001.png@01D...]" and "[image: logo.png]".
 _LEFTOVER_LINE_RE = re.compile(r"^\s*(?:<<)?ATT\d{5}\.(?:txt|htm|html|c|bin)(?:>>)?\s*$", re.IGNORECASE)
-_PLACEHOLDER_RE = re.compile(r"\[(?:cid:[^\]\s]+|image:[^\]\n]{0,200})\]", re.IGNORECASE)
+_PLACEHOLDER_RE = re.compile(r"\[(?:cid:[^\[\]\s]+|image:[^\[\]\n]{0,200})\]", re.IGNORECASE)
 _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _RULE_RE = re.compile(r"^\s*(_{8,}|-{8,}|={8,})\s*$")
-_QUOTE_RE = re.compile(r"^ ?> ?")
-_ADDRESS = r"[^\s<>\[\]()\"',;:]+@[^\s<>\[\]()\"',;:]+"
+_QUOTE_RE = re.compile(r" ?> ?")
+_QUOTES_RE = re.compile(r"(?: ?> ?)*")
+# No "@" on either side: "<" + 20,000 "@" made the two parts fight over every split.
+_ADDRESS = r"[^\s<>\[\]()\"',;:@]+@[^\s<>\[\]()\"',;:@]+"
 _PERSON_RE = re.compile(r"(.*?)\s*[<\[(]\s*(?:mailto:)?(" + _ADDRESS + r")\s*[>\])]", re.IGNORECASE)
 _TIME_RE = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap])?\.?\s*(m\b\.?)?", re.IGNORECASE)
 # Finnish "klo 9.31", Danish/Norwegian "kl. 18.03": a dot between hours and minutes.
@@ -625,7 +632,8 @@ def parse_person(text: str | None) -> Person:
     ``X on behalf of Y <y@...>`` (and its translations) is X, who wrote, with the address
     on the line: X's own if given, else Y's.
     """
-    text = (text or "").strip()
+    # One space between words: runs of spaces made the name and address patterns backtrack.
+    text = " ".join((text or "").split())
     behalf = _ON_BEHALF_RE.match(text)
     if behalf:
         writer, represented = _parse_one(behalf.group(1)), _parse_one(behalf.group(2))
@@ -665,7 +673,9 @@ def parse_client_date(text: str | None, default_tz: tzinfo | None = None) -> dat
     """
     if not text:
         return None
-    rest = text.strip()
+    rest = " ".join(text.split())
+    if len(rest) > 300:  # no client writes a date this long; its patterns stay cheap this way
+        return None
     offset = _find_offset(rest)
     if offset is not None:
         tz: tzinfo | None = offset[0]
@@ -760,51 +770,63 @@ class _Block:
 
 
 def _quote_depth(line: str) -> int:
-    depth = 0
-    while True:
-        match = _QUOTE_RE.match(line)
-        if not match:
-            return depth
-        line = line[match.end() :]
-        depth += 1
+    """How many ``>`` quote the line: one pass (slicing the line per level was quadratic)."""
+    return _QUOTES_RE.match(line).group().count(">")  # type: ignore[union-attr]
 
 
 def _unquote(line: str, depth: int) -> str:
-    for _ in range(depth):
-        match = _QUOTE_RE.match(line)
-        if not match:
-            break
-        line = line[match.end() :]
-    return line
+    """``line`` without its first ``depth`` quote marks (fewer if it has fewer), in one pass.
+
+    Each level is `` ?> ?``: the ``depth``-th ``>`` and the space after it end the cut.
+    """
+    prefix_end = _QUOTES_RE.match(line).end() if depth > 0 else 0  # type: ignore[union-attr]
+    if not prefix_end:
+        return line
+    parts = line[:prefix_end].split(">", depth)
+    if len(parts) <= depth:  # no more levels than asked for: the whole quote prefix goes
+        return line[prefix_end:]
+    cut = prefix_end - len(parts[-1])
+    return line[cut + 1 :] if line[cut : cut + 1] == " " else line[cut:]
 
 
-def _read_headers(lines: list[str], start: int) -> tuple[dict[str, str], int]:
-    """Read ``Label: value`` lines from ``start``; return the fields and the first body line.
+# A header value longer than this is cut: no client writes one, and a hostile block must not
+# make a value that every later step copies.
+_MAX_VALUE = 4000
+
+
+def _read_headers(lines: list[str], start: int, depth: int) -> tuple[dict[str, str], int]:
+    """Read ``Label: value`` lines from ``start`` (unquoted ``depth`` times); the fields and the body's line.
 
     New Outlook writes no blank line between the block and the body, so a line that is no
     label ends the block unless it continues a recipient list (an address, or a list
     ending in ``,``/``;``) or is indented.
     """
-    headers: dict[str, str] = {}
+    parts: dict[str, list[str]] = {}
+    sizes: dict[str, int] = {}
     last: str | None = None
     index = start
     while index < len(lines):
-        line = lines[index]
-        match = _LABEL_RE.match(line.strip())
+        line = _unquote(lines[index], depth)
+        stripped = line.strip()
+        if not stripped:
+            break
+        match = _LABEL_RE.match(stripped)
         if match:
             last = _FIELD_BY_LABEL[match.group(1).lower()]
-            headers.setdefault(last, match.group(2).strip())
-        elif not line.strip():
-            break
+            if last not in parts:
+                parts[last] = [match.group(2).strip()[:_MAX_VALUE]]
+                sizes[last] = len(parts[last][0])
         elif last and (
             line[:1] in " \t"
-            or (last in ("to", "cc") and ("@" in line or headers[last].rstrip().endswith((",", ";"))))
+            or (last in ("to", "cc") and ("@" in line or parts[last][-1].rstrip().endswith((",", ";"))))
         ):
-            headers[last] = f"{headers[last]} {line.strip()}"  # a wrapped value
+            if sizes[last] < _MAX_VALUE:  # a wrapped value
+                parts[last].append(stripped[:_MAX_VALUE])
+                sizes[last] += len(parts[last][-1]) + 1
         else:
             break
         index += 1
-    return headers, index
+    return {name: " ".join(values) for name, values in parts.items()}, index
 
 
 def _is_header_block(headers: dict[str, str]) -> bool:
@@ -812,8 +834,21 @@ def _is_header_block(headers: dict[str, str]) -> bool:
     return "from" in headers and ("date" in headers or "subject" in headers) and len(headers) >= 3
 
 
-def _find_block(text: str, reply_subject: bool) -> _Block | None:
-    """Locate the first forwarded block in ``text``; ``None`` if it is not a forward (or a reply)."""
+def _is_separator(bare: str) -> bool:
+    """A line that opens a forwarded block ("---------- Forwarded message ---------")."""
+    if len(bare) > 500:
+        return False
+    start = _FRAME_RE.match(bare).end()  # type: ignore[union-attr]
+    end = len(bare) - _FRAME_RE.match(bare[::-1]).end()  # type: ignore[union-attr]
+    return start < end and _SEPARATOR_RE.fullmatch(bare, start, end) is not None
+
+
+def _find_block(text: str, reply_subject: bool, deadline: Deadline | None = None) -> _Block | None:
+    """Locate the first forwarded block in ``text``; ``None`` if it is not a forward (or a reply).
+
+    Linear in the text: each line is looked at once, and a run of label lines that turned out
+    not to be a header block is not read again from each of its ``From:`` lines.
+    """
     lines = text.split("\n")
     # One substring scan of the body for "wrote"-like words; only their lines can be attributions.
     lowered = text.lower()
@@ -821,26 +856,30 @@ def _find_block(text: str, reply_subject: bool) -> _Block | None:
     reply_lines = (
         {i for i, x in enumerate(lowered.split("\n")) if any(w in x for w in words)} if words else set()
     )
+    read_until: dict[int, int] = {}  # by quote depth: lines already read as a failed header block
     for index, line in enumerate(lines):
+        if not index & 255:
+            check_deadline(deadline)
         depth = _quote_depth(line)
         bare = _unquote(line, depth).strip()
         if not bare:
             continue
         if (index in reply_lines or index + 1 in reply_lines) and _is_attribution(lines, index):
             return None
-        if _SEPARATOR_RE.match(bare):
+        if _is_separator(bare):
             start = index + 1
             while start < len(lines) and not _unquote(lines[start], depth + 1).strip():
                 start += 1
-            inner_depth = _quote_depth(lines[start]) if start < len(lines) else depth
-            rest = [_unquote(x, max(depth, inner_depth)) for x in lines[start:]]
-            headers, body_start = _read_headers(rest, 0)
-            return _Block(_note(lines[:index]), headers, "\n".join(rest[body_start:]))
-        if not reply_subject and _field(bare) == "from":
-            rest = [_unquote(x, depth) for x in lines[index:]]
-            headers, body_start = _read_headers(rest, 0)
+            inner_depth = max(depth, _quote_depth(lines[start])) if start < len(lines) else depth
+            headers, body_start = _read_headers(lines, start, inner_depth)
+            body = "\n".join(_unquote(x, inner_depth) for x in lines[body_start:])
+            return _Block(_note(lines[:index]), headers, body)
+        if not reply_subject and index >= read_until.get(depth, 0) and _field(bare) == "from":
+            headers, body_start = _read_headers(lines, index, depth)
             if _is_header_block(headers):
-                return _Block(_note(lines[:index]), headers, "\n".join(rest[body_start:]))
+                body = "\n".join(_unquote(x, depth) for x in lines[body_start:])
+                return _Block(_note(lines[:index]), headers, body)
+            read_until[depth] = body_start
     return None
 
 
@@ -851,7 +890,9 @@ def _is_attribution(lines: list[str], index: int) -> bool:
     scritto:" above a forward is not mistaken for a reply.
     """
     for length in (1, 2):
-        candidate = " ".join(x.strip() for x in lines[index : index + length])
+        candidate = " ".join(x.strip() for x in lines[index : index + length]).rstrip()
+        if len(candidate) > 600:  # the pattern spans at most ~420 characters
+            return False
         if _REPLY_RE.match(candidate):
             following = [x for x in lines[index + length : index + length + 2] if x.strip()]
             quoted = bool(following) and _quote_depth(following[0]) > _quote_depth(lines[index])
@@ -864,6 +905,16 @@ def _field(line: str) -> str | None:
     return _FIELD_BY_LABEL[match.group(1).lower()] if match else None
 
 
+def _is_device_line(line: str) -> bool:
+    """ "Sent from my iPhone" and the like: a short line of its own."""
+    return len(line) <= 300 and _DEVICE_LINES.match(line) is not None
+
+
+def _is_disclaimer(paragraph: str) -> bool:
+    start = _LEAD_RE.match(paragraph).end()  # type: ignore[union-attr]
+    return _DISCLAIMER_RE.match(paragraph, start) is not None
+
+
 # --- cleanup -----------------------------------------------------------------------------------
 
 
@@ -872,9 +923,9 @@ def _is_junk(paragraph: str, drop: Sequence[re.Pattern[str]]) -> bool:
     lines = [x for x in paragraph.split("\n") if x.strip()]
     if not lines:
         return True
-    if all(_DEVICE_LINES.match(x) or _LEFTOVER_LINE_RE.match(x) or _RULE_RE.match(x) for x in lines):
+    if all(_is_device_line(x) or _LEFTOVER_LINE_RE.match(x) or _RULE_RE.match(x) for x in lines):
         return True
-    return bool(_DISCLAIMER_RE.match(paragraph)) or any(p.search(paragraph) for p in drop)
+    return _is_disclaimer(paragraph) or any(p.search(paragraph) for p in drop)
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -890,7 +941,7 @@ def _note(lines: list[str], drop: Sequence[re.Pattern[str]] = ()) -> str | None:
         kept.append(line)
     text = clean_body("\n".join(kept))
     note = "\n\n".join(p for p in _paragraphs(text) if not _is_junk(p, drop))
-    note = "\n".join(x for x in note.split("\n") if not _DEVICE_LINES.match(x) and not _RULE_RE.match(x))
+    note = "\n".join(x for x in note.split("\n") if not _is_device_line(x) and not _RULE_RE.match(x))
     return clean_body(note) or None
 
 
@@ -901,7 +952,7 @@ def _trim_letter(body: str, drop: Sequence[re.Pattern[str]]) -> str:
         paragraphs.pop()
     if paragraphs:  # "Regards,\nPeter\nSent from my iPhone": the device line alone goes.
         last = paragraphs[-1].split("\n")
-        while len(last) > 1 and _DEVICE_LINES.match(last[-1]):
+        while len(last) > 1 and _is_device_line(last[-1]):
             last.pop()
         paragraphs[-1] = "\n".join(last)
     return "\n\n".join(paragraphs)
@@ -971,11 +1022,13 @@ def _node_of(message: ParsedMessage) -> _Node:
     )
 
 
-def _unwrap(node: _Node, drop: Sequence[re.Pattern[str]]) -> tuple[_Node, str | None] | None:
+def _unwrap(
+    node: _Node, drop: Sequence[re.Pattern[str]], deadline: Deadline | None = None
+) -> tuple[_Node, str | None] | None:
     """The message ``node`` forwards and the note above it, or ``None`` if it forwards nothing."""
     subject = node.subject or ""
     reply_subject = bool(_REPLY_PREFIX_RE.match(subject)) and strip_forward_prefixes(subject) == subject
-    block = _find_block(node.body, reply_subject)
+    block = _find_block(node.body, reply_subject, deadline)
     if block is not None:
         default_tz = node.date.tzinfo if node.date else None
         date_raw = block.headers.get("date") or None
@@ -993,18 +1046,28 @@ def _unwrap(node: _Node, drop: Sequence[re.Pattern[str]]) -> tuple[_Node, str | 
     return None
 
 
-def extract(message: ParsedMessage, *, drop_patterns: Sequence[re.Pattern[str]] = ()) -> Extraction:
+def extract(
+    message: ParsedMessage,
+    *,
+    drop_patterns: Sequence[re.Pattern[str]] = (),
+    deadline: Deadline | None = None,
+) -> Extraction:
     """Unwrap ``message`` down to the original letter and list who forwarded it, outermost first.
 
     ``drop_patterns`` are the operator's own junk: any paragraph one of them finds
     (``pattern.search``) is removed from the forwarders' notes and from the end of the letter,
     besides the built-in disclaimers and device lines.
+
+    ``deadline`` (:class:`mailbot.budget.Deadline`) is checked as the text is scanned; once it
+    has passed, :class:`~mailbot.errors.MessageError` is raised (the message is quarantined).
+    Every step is linear in the text, so this is a guard, not the usual way out.
     """
     node = _node_of(message)
     forwarders: list[Forwarder] = []
     # A bound on the chain depth keeps a hostile message from looping for long.
     for _ in range(32):
-        unwrapped = _unwrap(node, drop_patterns)
+        check_deadline(deadline)
+        unwrapped = _unwrap(node, drop_patterns, deadline)
         if unwrapped is None:
             break
         inner, note = unwrapped

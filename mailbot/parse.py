@@ -23,7 +23,10 @@ import mailparser
 import mailparser.utils as mp_utils
 import nh3
 
+from mailbot.budget import Deadline
+from mailbot.budget import check as check_deadline
 from mailbot.errors import MessageError
+from mailbot.htmlguard import limit_html
 from mailbot.models import Attachment, ParsedMessage, Person
 
 # mail-parser warns about odd MIME subtypes through logging; without a handler of ours those
@@ -42,10 +45,11 @@ _C1_CONTROLS = re.compile(rb"[\x80-\x9f]")
 _LEFTOVER_ATTACHMENT = re.compile(r"ATT\d{5}\.(?:txt|htm|html)", re.IGNORECASE)
 
 
-def parse_message(raw: bytes) -> ParsedMessage:
+def parse_message(raw: bytes, *, deadline: Deadline | None = None) -> ParsedMessage:
     """Parse raw message bytes.
 
-    Raises :class:`MessageError` when the bytes are not an email message at all.
+    Raises :class:`MessageError` when the bytes are not an email message at all, or when
+    ``deadline`` passes while an HTML body is rendered.
     """
     if not raw or not raw.strip():
         raise MessageError("The message is empty; give an RFC 822 email message.")
@@ -58,15 +62,15 @@ def parse_message(raw: bytes) -> ParsedMessage:
         raise MessageError(
             "The input is not an email message: it has no From, Date, Subject or Message-ID header."
         )
-    return _from_parser(parser)
+    return _from_parser(parser, deadline)
 
 
-def _from_parser(parser: Any) -> ParsedMessage:
+def _from_parser(parser: Any, deadline: Deadline | None) -> ParsedMessage:
     """Build a ParsedMessage from a mail-parser object: its decoded headers and its Message."""
-    return _build(parser.message, parser.from_, parser.subject, parser.message_id)
+    return _build(parser.message, parser.from_, parser.subject, parser.message_id, deadline)
 
 
-def _from_attached(message: Message) -> ParsedMessage:
+def _from_attached(message: Message, deadline: Deadline | None) -> ParsedMessage:
     """Build a ParsedMessage for an attached message without a second full mail-parser pass."""
     # The stdlib is enough here and several times cheaper than mail-parser's forensic address parser.
     pairs = [
@@ -78,10 +82,13 @@ def _from_attached(message: Message) -> ParsedMessage:
         pairs,
         mp_utils.decode_headers(message.get_all("Subject")),
         mp_utils.decode_headers(message.get_all("Message-ID")),
+        deadline,
     )
 
 
-def _build(message: Message, addresses: Any, subject_value: Any, message_id_value: Any) -> ParsedMessage:
+def _build(
+    message: Message, addresses: Any, subject_value: Any, message_id_value: Any, deadline: Deadline | None
+) -> ParsedMessage:
     if addresses:
         name, address = addresses[0]
         sender = Person(_clean(name), _clean(address))
@@ -95,13 +102,13 @@ def _build(message: Message, addresses: Any, subject_value: Any, message_id_valu
     htmls: list[str] = []
     attached: list[ParsedMessage] = []
     attachments: list[Attachment] = []
-    _walk(message, texts, htmls, attached, attachments)
+    _walk(message, texts, htmls, attached, attachments, deadline)
 
     html = "\n".join(htmls) if htmls else None
     if texts:
         text: str | None = "\n".join(texts)
     elif html is not None:
-        text = html_to_text(html)
+        text = html_to_text(html, deadline=deadline)
     else:
         text = None
     remote_images = _remote_images(html) if html else ()
@@ -128,6 +135,7 @@ def _walk(
     htmls: list[str],
     attached: list[ParsedMessage],
     attachments: list[Attachment],
+    deadline: Deadline | None = None,
 ) -> None:
     """Sort the leaves of a MIME tree into bodies, attached messages and attachments."""
     ctype = part.get_content_type()
@@ -135,12 +143,12 @@ def _walk(
         payload = part.get_payload()
         inner = payload[0] if isinstance(payload, list) and payload else None
         if isinstance(inner, Message):
-            attached.append(_from_attached(inner))
+            attached.append(_from_attached(inner, deadline))
         return
     if part.is_multipart():
         for child in part.get_payload():
             if isinstance(child, Message):
-                _walk(child, texts, htmls, attached, attachments)
+                _walk(child, texts, htmls, attached, attachments, deadline)
         return
     is_attachment = part.get_content_disposition() == "attachment" or part.get_filename() is not None
     if ctype in ("text/plain", "text/html") and not is_attachment:
@@ -263,7 +271,7 @@ _HIDING_STYLE = re.compile(
     r"|opacity\s*:\s*0(?![.\d])",
     re.IGNORECASE,
 )
-_IMG_SRC = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", re.IGNORECASE)
+_IMG_SRC = re.compile(r"<img\b[^<>]*?\bsrc\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", re.IGNORECASE)
 
 
 def sanitize_html(html: str) -> str:
@@ -298,6 +306,7 @@ _LINE_TAGS = frozenset(
 )
 _PARAGRAPH_TAGS = frozenset({"p", "blockquote"})
 _VOID_TAGS = frozenset({"br", "hr", "img", "wbr", "col", "area", "input", "meta", "link"})
+_RENDER_CHUNK = 65536
 
 
 class _TextRenderer(HTMLParser):
@@ -310,18 +319,29 @@ class _TextRenderer(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.out: list[str] = []
+        # How many "\n" end the text so far, and its last character: kept as the text grows so
+        # that no tag has to look back at what came before (a join there was quadratic).
+        self.trailing_newlines = 0
+        self.last_char = ""
         self.skip_depth = 0
         self.pre_depth = 0
         self.hidden_tag: str | None = None
         self.hidden_depth = 0
 
+    def _emit(self, text: str) -> None:
+        if not text:
+            return
+        self.out.append(text)
+        stripped = len(text) - len(text.rstrip("\n"))
+        self.trailing_newlines = self.trailing_newlines + stripped if stripped == len(text) else stripped
+        self.last_char = text[-1]
+
     def _newline(self, count: int) -> None:
         if not self.out:
             return
-        tail = "".join(self.out[-3:])
-        missing = count - (len(tail) - len(tail.rstrip("\n")))
+        missing = count - self.trailing_newlines
         if missing > 0:
-            self.out.append("\n" * missing)
+            self._emit("\n" * missing)
 
     def _hides(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
         if tag in _VOID_TAGS:
@@ -342,7 +362,7 @@ class _TextRenderer(HTMLParser):
         if tag in _SKIPPED_TAGS:
             self.skip_depth += 1
         elif tag == "br":
-            self.out.append("\n")
+            self._emit("\n")
         elif tag in _PARAGRAPH_TAGS:
             self._newline(2)
         elif tag in _LINE_TAGS:
@@ -350,15 +370,15 @@ class _TextRenderer(HTMLParser):
             if tag == "pre":
                 self.pre_depth += 1
             elif tag == "li":
-                self.out.append("- ")
-        elif tag in ("td", "th") and self.out and not self.out[-1].endswith(("\n", " ")):
-            self.out.append(" ")
+                self._emit("- ")
+        elif tag in ("td", "th") and self.out and self.last_char not in ("\n", " "):
+            self._emit(" ")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self.hidden_tag is not None:
             return
         if tag == "br":
-            self.out.append("\n")
+            self._emit("\n")
         elif tag == "hr":
             self._newline(1)
 
@@ -383,16 +403,24 @@ class _TextRenderer(HTMLParser):
             return
         if not self.pre_depth:
             data = re.sub(r"[ \t\r\n\f]+", " ", data)
-            if not self.out or "".join(self.out[-2:]).endswith("\n"):
+            if not self.out or self.last_char == "\n":
                 data = data.lstrip(" ")
-        if data:
-            self.out.append(data)
+        self._emit(data)
 
 
-def html_to_text(html: str) -> str:
-    """Convert an HTML body to plain text: sanitized first (nh3), then paragraphs kept, tags dropped."""
+def html_to_text(html: str, *, deadline: Deadline | None = None) -> str:
+    """Convert an HTML body to plain text: sanitized first (nh3), then paragraphs kept, tags dropped.
+
+    The body is bounded first (:func:`mailbot.htmlguard.limit_html`: nesting flattened beyond a
+    few hundred levels, :class:`MessageError` when it is too long); ``deadline`` is checked
+    between chunks of the rendering.
+    """
+    safe = sanitize_html(limit_html(html.replace("\r\n", "\n"), deadline=deadline))
+    check_deadline(deadline)
     renderer = _TextRenderer()
-    renderer.feed(sanitize_html(html.replace("\r\n", "\n")))
+    for start in range(0, len(safe), _RENDER_CHUNK):
+        renderer.feed(safe[start : start + _RENDER_CHUNK])
+        check_deadline(deadline)
     renderer.close()
     text = "".join(renderer.out).replace("\xa0", " ")
     text = "\n".join(line.rstrip() for line in text.split("\n"))
