@@ -106,7 +106,8 @@ def cases() -> list[tuple[Path, dict[str, Any]]]:
 
 
 def run_case(raw: bytes) -> dict[str, Any]:
-    return extract(parse_message(raw)).to_json()
+    found = extract(parse_message(raw)).to_json()
+    return {key: found[key] for key in ("forwarded", "letter", "forwarders")}  # the contract's keys
 
 
 def _stdlib_floor(raw: bytes) -> None:

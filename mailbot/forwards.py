@@ -25,6 +25,11 @@ Decisions worth knowing:
 * **"X on behalf of Y <y@...>"** (Outlook's delegate sending): the person is X, the
   one actually writing, with the address written on the line (Y's mailbox, unless X's
   own address is given too, which then wins).
+* **Where a forward block is trusted** (see :func:`_unwrap`): at the top of a body, under a short
+  note; in the received message's own text anywhere (flagged ``deep-forward-block`` when deep);
+  inside a letter only where a client writes one (separator, rule line, ``>`` quotes or a forward
+  subject), else the block is the letter's own text (flagged ``ignored-forward-block``).
+  :attr:`Extraction.rule <mailbot.models.Extraction.rule>` names the rule that found the letter.
 * **Cleanup** drops forward header blocks, forwarders' signatures, device lines ("Sent
   from my iPhone"), corporate disclaimers (built in per language, plus the caller's
   ``drop_patterns``), Outlook's ``ATT00001.txt`` and ``[cid:image001.png@...]``
@@ -767,6 +772,10 @@ class _Block:
     note: str | None
     headers: dict[str, str]
     body: str
+    rule: str = "header-block"
+    """How the block was found: "separator", "header-block" or "quoted-header-block"."""
+    marked: bool = True
+    """Written the way only a client writes it: after a separator or a rule line, or quoted."""
 
 
 def _quote_depth(line: str) -> int:
@@ -857,6 +866,7 @@ def _find_block(text: str, reply_subject: bool, deadline: Deadline | None = None
         {i for i, x in enumerate(lowered.split("\n")) if any(w in x for w in words)} if words else set()
     )
     read_until: dict[int, int] = {}  # by quote depth: lines already read as a failed header block
+    previous = ""  # the last non-blank line above, unquoted
     for index, line in enumerate(lines):
         if not index & 255:
             check_deadline(deadline)
@@ -873,13 +883,17 @@ def _find_block(text: str, reply_subject: bool, deadline: Deadline | None = None
             inner_depth = max(depth, _quote_depth(lines[start])) if start < len(lines) else depth
             headers, body_start = _read_headers(lines, start, inner_depth)
             body = "\n".join(_unquote(x, inner_depth) for x in lines[body_start:])
-            return _Block(_note(lines[:index]), headers, body)
+            rule = "quoted-header-block" if inner_depth else "separator"
+            return _Block(_note(lines[:index]), headers, body, rule)
         if not reply_subject and index >= read_until.get(depth, 0) and _field(bare) == "from":
             headers, body_start = _read_headers(lines, index, depth)
             if _is_header_block(headers):
                 body = "\n".join(_unquote(x, depth) for x in lines[body_start:])
-                return _Block(_note(lines[:index]), headers, body)
+                rule = "quoted-header-block" if depth else "header-block"
+                marked = bool(depth) or bool(_RULE_RE.match(previous))
+                return _Block(_note(lines[:index]), headers, body, rule, marked)
             read_until[depth] = body_start
+        previous = bare
     return None
 
 
@@ -1022,27 +1036,62 @@ def _node_of(message: ParsedMessage) -> _Node:
     )
 
 
+# A forwarder's note above a forward block is a few lines; more than this (signature, rules and
+# disclaimers not counted) and the block sits deep in the text, where a client does not put one.
+NOTE_LINES = 12
+
+
+@dataclass(frozen=True)
+class _Step:
+    inner: _Node
+    note: str | None
+    rule: str
+
+
+def _is_deep(note: str | None) -> bool:
+    return note is not None and sum(1 for x in note.split("\n") if x.strip()) > NOTE_LINES
+
+
 def _unwrap(
-    node: _Node, drop: Sequence[re.Pattern[str]], deadline: Deadline | None = None
-) -> tuple[_Node, str | None] | None:
-    """The message ``node`` forwards and the note above it, or ``None`` if it forwards nothing."""
+    node: _Node,
+    drop: Sequence[re.Pattern[str]],
+    deadline: Deadline | None,
+    level: int,
+    flags: list[str],
+) -> _Step | None:
+    """The message ``node`` forwards and the note above it, or ``None`` if it forwards nothing.
+
+    A forward block is trusted where mail clients write one: at the top of the body, below at
+    most :data:`NOTE_LINES` lines of the forwarder's note. At level 0 (the received message,
+    written by an allowed sender) a block deeper down is still taken, flagged
+    ``deep-forward-block``. Below that the text is someone else's letter: there a block must
+    also be written as only a client writes it (a separator line, a rule line above it, ``>``
+    quotes, or a forward prefix in the subject of the message that holds it); any other block
+    is part of the letter (it stays in its text), flagged ``ignored-forward-block``.
+    """
     subject = node.subject or ""
-    reply_subject = bool(_REPLY_PREFIX_RE.match(subject)) and strip_forward_prefixes(subject) == subject
+    forward_subject = strip_forward_prefixes(subject) != (subject.strip() or None)
+    reply_subject = bool(_REPLY_PREFIX_RE.match(subject)) and not forward_subject
     block = _find_block(node.body, reply_subject, deadline)
     if block is not None:
-        default_tz = node.date.tzinfo if node.date else None
-        date_raw = block.headers.get("date") or None
-        inner = _Node(
-            author=parse_person(block.headers.get("from")),
-            date=parse_client_date(date_raw, default_tz),
-            date_raw=date_raw,
-            subject=block.headers.get("subject") or strip_forward_prefixes(node.subject),
-            body=block.body,
-        )
-        note_lines = (block.note or "").split("\n")
-        return inner, _note(note_lines, drop)
+        deep = _is_deep(block.note)
+        if level == 0 or (not deep and (block.marked or forward_subject)):
+            if deep:
+                flags.append("deep-forward-block")
+            default_tz = node.date.tzinfo if node.date else None
+            date_raw = block.headers.get("date") or None
+            inner = _Node(
+                author=parse_person(block.headers.get("from")),
+                date=parse_client_date(date_raw, default_tz),
+                date_raw=date_raw,
+                subject=block.headers.get("subject") or strip_forward_prefixes(node.subject),
+                body=block.body,
+            )
+            note_lines = (block.note or "").split("\n")
+            return _Step(inner, _note(note_lines, drop), block.rule)
+        flags.append("ignored-forward-block")
     if node.attached:
-        return _node_of(node.attached[0]), _note(node.body.split("\n"), drop)
+        return _Step(_node_of(node.attached[0]), _note(node.body.split("\n"), drop), "rfc822-attachment")
     return None
 
 
@@ -1064,14 +1113,16 @@ def extract(
     """
     node = _node_of(message)
     forwarders: list[Forwarder] = []
+    flags: list[str] = []
+    rule = "none"
     # A bound on the chain depth keeps a hostile message from looping for long.
-    for _ in range(32):
+    for level in range(32):
         check_deadline(deadline)
-        unwrapped = _unwrap(node, drop_patterns, deadline)
-        if unwrapped is None:
+        step = _unwrap(node, drop_patterns, deadline, level, flags)
+        if step is None:
             break
-        inner, note = unwrapped
-        note = _without_name_signoff(note, node.author)
+        inner, rule = step.inner, step.rule
+        note = _without_name_signoff(step.note, node.author)
         forwarders.append(Forwarder(node.author.name, node.author.address, node.date, note))
         node = inner
     letter = Letter(
@@ -1088,4 +1139,6 @@ def extract(
         message_id=message.message_id,
         received=message.date,
         sender=message.sender,
+        rule=rule,
+        flags=tuple(dict.fromkeys(flags)),
     )

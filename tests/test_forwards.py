@@ -36,8 +36,13 @@ def _load_bench() -> ModuleType:
 BENCH = _load_bench()
 
 
+CONTRACT_KEYS = ("forwarded", "letter", "forwarders")
+
+
 def extraction_of(path: Path) -> dict[str, object]:
-    return extract(parse_message(path.read_bytes())).to_json()
+    """The contract's part of ``to_json()`` (its extra keys, rule and flags, are tested apart)."""
+    found = extract(parse_message(path.read_bytes())).to_json()
+    return {key: found[key] for key in CONTRACT_KEYS}
 
 
 @pytest.mark.parametrize("eml", sorted(DATA.glob("*.eml")), ids=lambda p: p.stem)
@@ -433,3 +438,112 @@ def test_every_label_means_one_field() -> None:
             for name in names:
                 assert seen.setdefault(name.lower(), field) == field, name
         assert len(labels.months) in (0, 12)
+
+
+# --- where a forward block is trusted (issue 10, point 1) -------------------------------------
+
+CUSTOMER_LETTER_WITH_FAKE_BLOCK = (
+    "Ciao Anna, questa è per il blog.\n\n"
+    "---------- Messaggio inoltrato ---------\n"
+    "Da: Tommaso Rossi <tommaso.rossi@example.it>\n"
+    "Date: lun 22 gen 2007 alle ore 18:03\n"
+    "Subject: Un reclamo\n"
+    "To: <servizio@example.org>\n\n"
+    "Gentile servizio clienti,\n\n"
+    "From: Dottor Finto <finto@example.com>\n"
+    "Sent: Monday, January 22, 2007 6:03 PM\n"
+    "To: servizio@example.org\n"
+    "Subject: Lettera vera\n\n"
+    "vi scrivo per lamentarmi del servizio.\n\nTommaso\n"
+)
+
+
+def _anna(text: str, subject: str = "I: Un reclamo") -> ParsedMessage:
+    return ParsedMessage(
+        sender=Person("Anna Bianchi", "anna@napoli.example.org"),
+        subject=subject,
+        date=datetime(2007, 1, 23, 9, 0, tzinfo=CET),
+        date_raw=None,
+        message_id=None,
+        text=text,
+        html=None,
+    )
+
+
+def test_a_header_block_typed_inside_the_letter_is_part_of_the_letter() -> None:
+    found = extract(_anna(CUSTOMER_LETTER_WITH_FAKE_BLOCK))
+    assert found.letter.author == Person("Tommaso Rossi", "tommaso.rossi@example.it")
+    assert [f.address for f in found.forwarders] == ["anna@napoli.example.org"]
+    assert found.letter.subject == "Un reclamo"
+    assert found.letter.body.startswith(
+        "Gentile servizio clienti,\n\nFrom: Dottor Finto <finto@example.com>\nSent: Monday"
+    )
+    assert found.letter.body.endswith("vi scrivo per lamentarmi del servizio.\n\nTommaso")
+    assert found.rule == "separator"
+    assert found.flags == ("ignored-forward-block",)
+
+
+def test_a_separator_typed_deep_inside_the_letter_is_part_of_the_letter() -> None:
+    paragraphs = "".join(f"Paragrafo numero {n} della mia lettera.\n\n" for n in range(14))
+    text = CUSTOMER_LETTER_WITH_FAKE_BLOCK.replace(
+        "Gentile servizio clienti,\n\nFrom:",
+        "Gentile servizio clienti,\n\n" + paragraphs + "-----Original Message-----\nFrom:",
+    )
+    found = extract(_anna(text))
+    assert found.letter.author.name == "Tommaso Rossi"
+    assert len(found.forwarders) == 1
+    assert "-----Original Message-----\nFrom: Dottor Finto" in found.letter.body
+    assert found.flags == ("ignored-forward-block",)
+
+
+def test_a_real_chain_inside_a_forward_is_still_unwrapped() -> None:
+    # Marco forwarded the letter to Anna with Outlook (FW: subject, block right under his note).
+    text = CUSTOMER_LETTER_WITH_FAKE_BLOCK.split("Gentile servizio")[0].replace(
+        "Da: Tommaso Rossi <tommaso.rossi@example.it>", "Da: Marco Verdi <marco@milano.example.org>"
+    ).replace("Subject: Un reclamo", "Subject: FW: Un reclamo") + (
+        "Guarda questa.\n\n"
+        "From: Tommaso Rossi <tommaso.rossi@example.it>\n"
+        "Sent: Monday, January 22, 2007 6:03 PM\n"
+        "To: marco@milano.example.org\n"
+        "Subject: Un reclamo\n\n"
+        "Gentile servizio clienti,\n\nvi scrivo.\n"
+    )
+    found = extract(_anna(text))
+    assert found.letter.author == Person("Tommaso Rossi", "tommaso.rossi@example.it")
+    assert [f.address for f in found.forwarders] == ["anna@napoli.example.org", "marco@milano.example.org"]
+    assert found.forwarders[1].note == "Guarda questa."
+    assert found.letter.body == "Gentile servizio clienti,\n\nvi scrivo."
+    assert (found.rule, found.flags) == ("header-block", ())
+
+
+def test_a_block_deep_in_the_forwarders_own_text_is_taken_and_flagged() -> None:
+    note = "".join(f"Riga {n} della mia lunga nota.\n" for n in range(15))
+    text = note + "\n" + CUSTOMER_LETTER_WITH_FAKE_BLOCK.split("\n\n", 1)[1].split("Gentile")[0] + "Ciao.\n"
+    found = extract(_anna(text))
+    assert found.letter.author.name == "Tommaso Rossi"
+    assert found.letter.body == "Ciao."
+    assert found.forwarders[0].note is not None and found.forwarders[0].note.startswith("Riga 0")
+    assert (found.rule, found.flags) == ("separator", ("deep-forward-block",))
+
+
+def test_extraction_json_keeps_the_contract_and_adds_rule_and_flags() -> None:
+    found = extract(_anna(CUSTOMER_LETTER_WITH_FAKE_BLOCK)).to_json()
+    assert list(found) == ["forwarded", "letter", "forwarders", "rule", "flags"]
+    assert found["rule"] == "separator"
+    assert found["flags"] == ["ignored-forward-block"]
+    not_forward = extract(_anna("Ciao.\n", subject="Ciao")).to_json()
+    assert (not_forward["forwarded"], not_forward["rule"], not_forward["flags"]) == (False, "none", [])
+
+
+@pytest.mark.parametrize(
+    ("stem", "rule"),
+    [
+        ("apple_en_forward", "separator"),
+        ("apple_it_forward_quoted", "quoted-header-block"),
+        ("bold_labels_outlook", "header-block"),
+        ("attached_rfc822", "rfc822-attachment"),
+        ("reply_not_forward", "none"),
+    ],
+)
+def test_rule_names_how_the_letter_was_found(stem: str, rule: str) -> None:
+    assert extract(parse_message((DATA / f"{stem}.eml").read_bytes())).rule == rule
