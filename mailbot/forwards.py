@@ -44,6 +44,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
+from mailbot import daterange
 from mailbot.budget import Deadline
 from mailbot.budget import check as check_deadline
 from mailbot.models import Extraction, Forwarder, Letter, ParsedMessage, Person
@@ -675,7 +676,15 @@ def parse_client_date(text: str | None, default_tz: tzinfo | None = None) -> dat
     Most clients print local time without a zone. The forwarder's client printed it, so the
     forwarder's own offset (``default_tz``, from the enclosing message's Date) is the best
     guess; with no zone and no default the date is unknown (``None``), never naive.
+
+    A date outside 1970-2100 (:mod:`mailbot.daterange`) is ``None`` too.
     """
+    parsed = _read_client_date(text, default_tz)
+    return parsed if parsed is None or daterange.in_range(parsed) else None
+
+
+def _read_client_date(text: str | None, default_tz: tzinfo | None) -> datetime | None:
+    """:func:`parse_client_date` without the range check."""
     if not text:
         return None
     rest = " ".join(text.split())
@@ -1025,6 +1034,14 @@ def clean_body(text: str) -> str:
 # --- the chain ---------------------------------------------------------------------------------
 
 
+# Defects mailbot.parse records that the reviewer should see as flags.
+_DEFECT_FLAGS = frozenset({daterange.FLAG, "subject-undecodable"})
+
+
+def _defect_flags(message: ParsedMessage) -> list[str]:
+    return [defect for defect in message.defects if defect in _DEFECT_FLAGS]
+
+
 def _node_of(message: ParsedMessage) -> _Node:
     return _Node(
         author=message.sender,
@@ -1080,9 +1097,13 @@ def _unwrap(
                 flags.append("deep-forward-block")
             default_tz = node.date.tzinfo if node.date else None
             date_raw = block.headers.get("date") or None
+            date = _read_client_date(date_raw, default_tz)
+            if date is not None and not daterange.in_range(date):
+                date = None
+                flags.append(daterange.FLAG)
             inner = _Node(
                 author=parse_person(block.headers.get("from")),
-                date=parse_client_date(date_raw, default_tz),
+                date=date,
                 date_raw=date_raw,
                 subject=block.headers.get("subject") or strip_forward_prefixes(node.subject),
                 body=block.body,
@@ -1091,6 +1112,7 @@ def _unwrap(
             return _Step(inner, _note(note_lines, drop), block.rule)
         flags.append("ignored-forward-block")
     if node.attached:
+        flags.extend(_defect_flags(node.attached[0]))
         return _Step(_node_of(node.attached[0]), _note(node.body.split("\n"), drop), "rfc822-attachment")
     return None
 
@@ -1113,7 +1135,7 @@ def extract(
     """
     node = _node_of(message)
     forwarders: list[Forwarder] = []
-    flags: list[str] = []
+    flags = _defect_flags(message)
     rule = "none"
     # A bound on the chain depth keeps a hostile message from looping for long.
     for level in range(32):

@@ -23,6 +23,7 @@ import mailparser
 import mailparser.utils as mp_utils
 import nh3
 
+from mailbot import daterange
 from mailbot.budget import Deadline
 from mailbot.budget import check as check_deadline
 from mailbot.errors import MessageError
@@ -42,6 +43,7 @@ _LATIN_CHARSETS = frozenset(
     {"us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1", "l1", "iso-8859-15", "latin-9", "windows-1252"}
 )
 _C1_CONTROLS = re.compile(rb"[\x80-\x9f]")
+_YEAR_RE = re.compile(r"(?<![+\-\d:])\d{3,}(?![\d:])")
 _LEFTOVER_ATTACHMENT = re.compile(r"ATT\d{5}\.(?:txt|htm|html)", re.IGNORECASE)
 
 
@@ -113,10 +115,14 @@ def _build(
         text = None
     remote_images = _remote_images(html) if html else ()
     headers = tuple((name, _header_text(value)) for name, value in message.items())
+    date = _parse_date(date_raw)
+    defects = tuple(type(d).__name__ for d in message.defects)
+    if date is not None and not daterange.in_range(date):
+        date, defects = None, (*defects, daterange.FLAG)
     return ParsedMessage(
         sender=sender,
         subject=subject,
-        date=_parse_date(date_raw),
+        date=date,
         date_raw=date_raw,
         message_id=message_id,
         text=text,
@@ -124,7 +130,7 @@ def _build(
         attached=tuple(attached),
         attachments=tuple(attachments),
         headers=headers,
-        defects=tuple(type(d).__name__ for d in message.defects),
+        defects=defects,
         remote_images=remote_images,
     )
 
@@ -207,15 +213,26 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
 
 
 def _parse_date(value: str | None) -> datetime | None:
-    """Parse a Date header keeping its own offset; ``-0000`` (zone unknown) counts as UTC."""
+    """Parse a Date header keeping its own offset; ``-0000`` (zone unknown) counts as UTC.
+
+    The caller drops a date outside :mod:`mailbot.daterange` (defect ``date-out-of-range``).
+    """
     if not value:
         return None
     try:
         parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
+    # The stdlib reads any year below 100 as 19xx/20xx, even a four-digit "0001": keep the year
+    # as written, so that the range check sees it.
+    written = _YEAR_RE.search(value)
+    if written and len(written.group()) == 4 and int(written.group()) != parsed.year:
+        try:
+            parsed = parsed.replace(year=max(1, int(written.group())))
+        except ValueError:  # 29 February of a year that has none
+            return None
     return parsed
 
 

@@ -547,3 +547,35 @@ def test_extraction_json_keeps_the_contract_and_adds_rule_and_flags() -> None:
 )
 def test_rule_names_how_the_letter_was_found(stem: str, rule: str) -> None:
     assert extract(parse_message((DATA / f"{stem}.eml").read_bytes())).rule == rule
+
+
+# --- dates clamped (issue 10, point 3) ---------------------------------------------------------
+
+
+def test_outer_date_out_of_range_is_flagged() -> None:
+    raw = (
+        b"From: Anna <anna@napoli.example.org>\r\nSubject: Lettera\r\n"
+        b"Date: Fri, 31 Dec 9999 23:59:59 -1200\r\n"
+        b"Message-ID: <d@example.org>\r\n\r\nCiao.\r\n"
+    )
+    found = extract(parse_message(raw))
+    assert found.received is None and found.letter.date is None
+    assert found.letter.date_raw == "Fri, 31 Dec 9999 23:59:59 -1200"
+    assert found.flags == ("date-out-of-range",)
+
+
+def test_forwarded_date_out_of_range_is_dropped_kept_as_text_and_flagged() -> None:
+    text = (
+        "Ecco.\n\n---------- Forwarded message ---------\nFrom: Peter <peter@example.com>\n"
+        "Date: 0001-01-01 00:00 +1400\nSubject: Menu\n\nHello.\n"
+    )
+    found = extract(_message(text))
+    assert found.letter.date is None
+    assert found.letter.date_raw == "0001-01-01 00:00 +1400"
+    assert found.forwarders[0].date == datetime(2007, 1, 23, 9, 0, tzinfo=CET)
+    assert found.flags == ("date-out-of-range",)
+
+
+@pytest.mark.parametrize("text", ["0001-01-01 00:00 +1400", "31/12/9999 23:59 -1200", "1 gennaio 1969 10:00"])
+def test_parse_client_date_drops_dates_out_of_range(text: str) -> None:
+    assert parse_client_date(text, CET) is None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
@@ -243,3 +243,37 @@ def test_outlook_att_leftovers_are_not_attachments() -> None:
     message = parse_message(load("att00001_leftover"))
     assert message.attachments == ()
     assert message.text is not None and "gateway" not in message.text
+
+
+# --- dates clamped (issue 10, point 3) ---------------------------------------------------------
+
+
+def _raw(date: str, body: str = "Ciao.\n") -> bytes:
+    return (
+        "From: Anna <anna@napoli.example.org>\r\nTo: blog@example.org\r\nSubject: I: Lettera\r\n"
+        f"Date: {date}\r\nMessage-ID: <d@example.org>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        + body.replace("\n", "\r\n")
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "date",
+    ["Fri, 31 Dec 9999 23:59:59 -1200", "Mon, 1 Jan 0001 00:00:00 +1400", "Wed, 31 Dec 1969 23:59:59 +0000",
+     "Sat, 1 Jan 2101 00:00:00 +0000"],
+)  # fmt: skip
+def test_a_date_outside_1970_to_2100_is_dropped_and_kept_as_text(date: str) -> None:
+    message = parse_message(_raw(date))
+    assert message.date is None
+    assert message.date_raw == date
+    assert "date-out-of-range" in message.defects
+
+
+@pytest.mark.parametrize(
+    ("date", "year"), [("Thu, 1 Jan 1970 00:00:00 +1400", 1970), ("Fri, 31 Dec 2100 23:59:59 -1200", 2100)]
+)
+def test_dates_at_the_edges_of_the_range_are_kept_and_safe(date: str, year: int) -> None:
+    message = parse_message(_raw(date))
+    assert message.date is not None and message.date.year == year
+    assert "date-out-of-range" not in message.defects
+    message.date.astimezone(UTC)
+    assert message.date + timedelta(days=2) - timedelta(days=4) < message.date  # no overflow
