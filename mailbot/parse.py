@@ -8,8 +8,11 @@ stays a separate message instead of being merged into the outer body, as
 
 from __future__ import annotations
 
+import base64
+import codecs
 import html as html_lib
 import logging
+import quopri
 import re
 from datetime import UTC, datetime
 from email import errors
@@ -104,7 +107,11 @@ def _build(
     htmls: list[str] = []
     attached: list[ParsedMessage] = []
     attachments: list[Attachment] = []
-    _walk(message, texts, htmls, attached, attachments, deadline)
+    failures: list[str] = []
+    _walk(message, texts, htmls, attached, attachments, deadline, failures)
+    if failures and not texts and not htmls:
+        # The only text there is cannot be read: drafting it would publish garbage.
+        raise MessageError(failures[0])
 
     html = "\n".join(htmls) if htmls else None
     if texts:
@@ -117,6 +124,10 @@ def _build(
     headers = tuple((name, _header_text(value)) for name, value in message.items())
     date = _parse_date(date_raw)
     defects = tuple(type(d).__name__ for d in message.defects)
+    raw_subject = _header_text(message.get("Subject"))
+    if "=?" in raw_subject and _has_broken_words(raw_subject):
+        # Kept as written (the reviewer sees what came), not as mail-parser's best guess.
+        subject, defects = _unfold(raw_subject), (*defects, SUBJECT_UNDECODABLE)
     if date is not None and not daterange.in_range(date):
         date, defects = None, (*defects, daterange.FLAG)
     return ParsedMessage(
@@ -142,8 +153,12 @@ def _walk(
     attached: list[ParsedMessage],
     attachments: list[Attachment],
     deadline: Deadline | None = None,
+    failures: list[str] | None = None,
 ) -> None:
-    """Sort the leaves of a MIME tree into bodies, attached messages and attachments."""
+    """Sort the leaves of a MIME tree into bodies, attached messages and attachments.
+
+    A text part that cannot be decoded is left out, its reason added to ``failures``.
+    """
     ctype = part.get_content_type()
     if ctype == "message/rfc822":
         payload = part.get_payload()
@@ -154,11 +169,16 @@ def _walk(
     if part.is_multipart():
         for child in part.get_payload():
             if isinstance(child, Message):
-                _walk(child, texts, htmls, attached, attachments, deadline)
+                _walk(child, texts, htmls, attached, attachments, deadline, failures)
         return
     is_attachment = part.get_content_disposition() == "attachment" or part.get_filename() is not None
     if ctype in ("text/plain", "text/html") and not is_attachment:
-        body = _decode_text(part)
+        try:
+            body = _decode_text(part)
+        except _Undecodable as exc:
+            if failures is not None:
+                failures.append(str(exc))
+            return
         (texts if ctype == "text/plain" else htmls).append(body)
         return
     if _LEFTOVER_ATTACHMENT.fullmatch(part.get_filename() or ""):
@@ -174,17 +194,65 @@ def _walk(
     )
 
 
+class _Undecodable(ValueError):
+    """A text part whose bytes cannot be read as text; the message names the defect."""
+
+
+# Codecs Python knows that are no mail charset (and punycode decodes in quadratic time).
+_NOT_CHARSETS = frozenset(
+    {"punycode", "idna", "unicode-escape", "raw-unicode-escape", "undefined", "mbcs", "oem"}
+)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+
+
 def _decode_text(part: Message) -> str:
-    """Decode a text leaf to str with ``\\n`` line ends, surviving wrong charset labels."""
+    """Decode a text leaf to str with ``\\n`` line ends, surviving wrong charset labels.
+
+    Raises :class:`_Undecodable` when the part's base64 is broken or its bytes fit neither
+    its charset nor UTF-8 (an unknown label is read as UTF-8 when the bytes are UTF-8).
+    """
     data = part.get_payload(decode=True)
     if not isinstance(data, bytes):
         return ""
+    defects = {type(d).__name__ for d in part.defects}
+    if "InvalidBase64LengthDefect" in defects:
+        raise _Undecodable(
+            f"the {part.get_content_type()} part has invalid base64 (InvalidBase64LengthDefect)"
+        )
     try:
         charset = part.get_content_charset()
     except (errors.CharsetError, UnicodeError):  # a charset name with non-ASCII bytes in it
         charset = None
-    text = decode_bytes(data, charset)
+    text = _decode_checked(data, charset, part.get_content_type())
+    if "InvalidBase64CharactersDefect" in defects and len(_CONTROLS.findall(text)) * 100 > len(text):
+        raise _Undecodable(
+            f"the {part.get_content_type()} part has invalid base64 (InvalidBase64CharactersDefect): "
+            "it decodes to binary data, not text"
+        )
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _decode_checked(data: bytes, charset: str | None, ctype: str) -> str:
+    """:func:`decode_bytes`, except that bytes no charset explains raise :class:`_Undecodable`."""
+    label = (charset or "us-ascii").strip().lower()
+    if label in _LATIN_CHARSETS or label in ("utf-8", "utf8"):
+        return decode_bytes(data, label)
+    try:
+        name = codecs.lookup(label).name
+    except (LookupError, ValueError):
+        name = None
+    if name is not None and name not in _NOT_CHARSETS:
+        try:
+            return data.decode(name)
+        except (UnicodeDecodeError, ValueError):
+            pass
+    try:
+        return data.decode("utf-8")  # a wrong label on UTF-8 text: the bytes say what they are
+    except UnicodeDecodeError:
+        pass
+    if name is None or name in _NOT_CHARSETS:
+        raise _Undecodable(f"the {ctype} part's charset {label!r} is unknown and its text is not UTF-8")
+    raise _Undecodable(f"the {ctype} part's bytes are not valid {label} text (nor UTF-8)")
 
 
 def decode_bytes(data: bytes, charset: str | None) -> str:
@@ -234,6 +302,35 @@ def _parse_date(value: str | None) -> datetime | None:
         except ValueError:  # 29 February of a year that has none
             return None
     return parsed
+
+
+SUBJECT_UNDECODABLE = "subject-undecodable"
+"""The defect (and Extraction flag) of a Subject whose RFC 2047 words cannot be decoded."""
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
+
+
+def _has_broken_words(value: str) -> bool:
+    """Whether an RFC 2047 word in ``value`` has bad base64 or Q text, or bytes its charset can't read.
+
+    An unknown charset is read as UTF-8, as bodies are.
+    """
+    for match in _ENCODED_WORD.finditer(value):
+        charset, encoding, payload = match.groups()
+        try:
+            if encoding in "bB":
+                data = base64.b64decode(payload + "=" * (-len(payload) % 4), validate=True)
+            else:
+                data = quopri.decodestring(payload.replace("_", " ").encode("ascii"), header=True)
+            try:
+                name = codecs.lookup(charset.split("*")[0]).name
+            except LookupError:
+                name = "utf-8"
+            if name in _NOT_CHARSETS:
+                return True
+            data.decode(name)
+        except (ValueError, LookupError, UnicodeError):
+            return True
+    return False
 
 
 def _header_text(value: object) -> str:

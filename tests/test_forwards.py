@@ -579,3 +579,13 @@ def test_forwarded_date_out_of_range_is_dropped_kept_as_text_and_flagged() -> No
 @pytest.mark.parametrize("text", ["0001-01-01 00:00 +1400", "31/12/9999 23:59 -1200", "1 gennaio 1969 10:00"])
 def test_parse_client_date_drops_dates_out_of_range(text: str) -> None:
     assert parse_client_date(text, CET) is None
+
+
+def test_a_broken_encoded_subject_is_flagged_in_the_extraction() -> None:
+    raw = (
+        b"From: Anna <anna@napoli.example.org>\nSubject: I: =?utf-8?Q?Perch=E9?=\n"
+        b"Date: Tue, 23 Jan 2007 09:12:00 +0100\n\nCiao.\n"
+    )
+    found = extract(parse_message(raw))
+    assert found.letter.subject == "=?utf-8?Q?Perch=E9?="
+    assert found.flags == ("subject-undecodable",)

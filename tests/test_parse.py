@@ -277,3 +277,82 @@ def test_dates_at_the_edges_of_the_range_are_kept_and_safe(date: str, year: int)
     assert "date-out-of-range" not in message.defects
     message.date.astimezone(UTC)
     assert message.date + timedelta(days=2) - timedelta(days=4) < message.date  # no overflow
+
+
+# --- undecodable text (issue 9, point 7) -------------------------------------------------------
+
+HEAD = b"From: a@example.org\nSubject: x\nDate: Tue, 23 Jan 2007 09:12:00 +0100\n"
+
+
+@pytest.mark.parametrize(
+    ("part", "reason"),
+    [
+        (
+            b"Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n"
+            b"Ciao, come stai? Tutto bene.\n",
+            "text/plain part has invalid base64 (InvalidBase64LengthDefect)",
+        ),
+        (
+            b"Content-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: base64\n\n"
+            b"!!AAECAwQFBgcICQoLDA0ODxAREhMU\n",
+            "invalid base64 (InvalidBase64CharactersDefect): it decodes to binary data",
+        ),
+        (
+            b"Content-Type: text/plain; charset=x-klingon\n\ncaf\xe9 \xff\xfe\n",
+            "charset 'x-klingon' is unknown and its text is not UTF-8",
+        ),
+        (
+            b"Content-Type: text/plain; charset=utf-16\n\n\xff\xfe\x41",
+            "bytes are not valid utf-16 text",
+        ),
+        (
+            b"Content-Type: text/plain; charset=punycode\n\nabc-\xe9\n",
+            "charset 'punycode' is unknown",
+        ),
+    ],
+    ids=["base64-length", "base64-binary", "unknown-charset", "bad-bytes", "not-a-charset"],
+)
+def test_a_message_whose_only_text_cannot_be_decoded_is_refused(part: bytes, reason: str) -> None:
+    with pytest.raises(MessageError) as caught:
+        parse_message(HEAD + part)
+    assert reason in str(caught.value)
+
+
+def test_an_undecodable_text_part_beside_a_good_html_part_is_left_out() -> None:
+    raw = HEAD + (
+        b'Content-Type: multipart/alternative; boundary="b"\n\n--b\n'
+        b"Content-Type: text/plain; charset=x-klingon\n\n\xff\xfe\xfd\n--b\n"
+        b"Content-Type: text/html; charset=utf-8\n\n<p>Grazie davvero</p>\n--b--\n"
+    )
+    assert parse_message(raw).text == "Grazie davvero"
+
+
+def test_an_unknown_charset_on_utf8_text_is_read_as_utf8() -> None:
+    raw = HEAD + b"Content-Type: text/plain; charset=x-klingon\n\nperch\xc3\xa9\n"
+    assert parse_message(raw).text == "perché\n"
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["=?utf-8?B?invalid!!?=", "=?utf-8?Q?caf=E9?=", "I: =?punycode?B?Q2lh?=", "=?x-klingon?Q?caf=E9?="],
+)
+def test_a_broken_encoded_subject_is_kept_as_written_and_flagged(subject: str) -> None:
+    raw = b"From: a@example.org\nSubject: " + subject.encode() + b"\n\nx\n"
+    message = parse_message(raw)
+    assert message.subject == subject
+    assert "subject-undecodable" in message.defects
+
+
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        ("=?utf-8?B?w6k=?=", "é"),
+        ("I: =?iso-8859-1?q?Perch=E9?=", "I: Perché"),
+        ("=?x-klingon?B?Q2lhbw==?=", "Ciao"),
+    ],
+)
+def test_good_encoded_subjects_are_decoded_and_not_flagged(subject: str, expected: str) -> None:
+    raw = b"From: a@example.org\nSubject: " + subject.encode() + b"\n\nx\n"
+    message = parse_message(raw)
+    assert message.subject == expected
+    assert "subject-undecodable" not in message.defects
