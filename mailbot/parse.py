@@ -15,7 +15,7 @@ import logging
 import quopri
 import re
 from datetime import UTC, datetime
-from email import errors
+from email import errors, utils
 from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
@@ -30,6 +30,7 @@ from mailbot import daterange
 from mailbot.budget import Deadline
 from mailbot.budget import check as check_deadline
 from mailbot.errors import MessageError
+from mailbot.flowed import unflow
 from mailbot.htmlguard import limit_html
 from mailbot.models import Attachment, ParsedMessage, Person
 
@@ -229,7 +230,18 @@ def _decode_text(part: Message) -> str:
             f"the {part.get_content_type()} part has invalid base64 (InvalidBase64CharactersDefect): "
             "it decodes to binary data, not text"
         )
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if part.get_content_type() == "text/plain" and _param(part, "format") == "flowed":
+        text = unflow(text, delsp=_param(part, "delsp") == "yes")
+    return text
+
+
+def _param(part: Message, name: str) -> str:
+    """A Content-Type parameter, lowercase, ``""`` when absent."""
+    value = part.get_param(name)
+    if isinstance(value, tuple):  # RFC 2231
+        value = utils.collapse_rfc2231_value(value)
+    return str(value or "").strip().lower()
 
 
 def _decode_checked(data: bytes, charset: str | None, ctype: str) -> str:

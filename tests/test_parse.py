@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from mailbot.errors import MessageError
+from mailbot.flowed import unflow
 from mailbot.parse import decode_bytes, html_to_text, parse_message, sanitize_html
 
 DATA = Path(__file__).parent / "data"
@@ -356,3 +357,49 @@ def test_good_encoded_subjects_are_decoded_and_not_flagged(subject: str, expecte
     message = parse_message(raw)
     assert message.subject == expected
     assert "subject-undecodable" not in message.defects
+
+
+# --- format=flowed (issue 9, point 10) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "delsp", "expected"),
+    [
+        ("one two \nthree\n", False, "one two three\n"),
+        ("one two  \nthree\n", True, "one two three\n"),
+        ("automat \nically\n", True, "automatically\n"),
+        ("automat \nically\n", False, "automat ically\n"),
+        (" From here\n >quoted? no\n  indented\n", False, "From here\n>quoted? no\n indented\n"),
+        ("Anna \n-- \nAnna B. \nNapoli\n", False, "Anna \n-- \nAnna B. Napoli\n"),
+        ("> one \n> two\n>> three \n>> four\n", False, "> one two\n>> three four\n"),
+        ("> soft at depth one \n>> hard at two\n", False, "> soft at depth one \n>> hard at two\n"),
+        (">\n> \nplain\n", False, ">\n>\nplain\n"),
+    ],
+    ids=["soft", "delsp", "delsp-word", "no-delsp-word", "stuffing", "signature", "quoted", "depth-change",
+         "empty-quotes"],
+)  # fmt: skip
+def test_unflow(text: str, delsp: bool, expected: str) -> None:
+    assert unflow(text, delsp=delsp) == expected
+
+
+def test_flowed_text_is_unwrapped_only_when_the_part_says_so() -> None:
+    body = b"one two \r\nthree\r\n"
+    fixed = parse_message(HEAD + b"Content-Type: text/plain; charset=utf-8\n\n" + body)
+    assert fixed.text == "one two \nthree\n"
+    flowed = parse_message(HEAD + b"Content-Type: text/plain; charset=utf-8; format=Flowed\n\n" + body)
+    assert flowed.text == "one two three\n"
+    delsp = parse_message(HEAD + b'Content-Type: text/plain; format="flowed"; DelSp="Yes"\n\nfir \r\nst\r\n')
+    assert delsp.text == "first\n"
+
+
+def test_thunderbird_flowed_forward_keeps_paragraphs_and_signature() -> None:
+    message = parse_message(load("thunderbird_it_forward_flowed"))
+    assert message.text is not None
+    lines = message.text.split("\n")
+    # Hand-checked facts of the file: the note's two wrapped lines are one; the signature
+    # separator stays on its own line; the stuffed list items keep their own two spaces.
+    assert lines[0].startswith("Ciao a tutti,")
+    assert lines[0].endswith("secondo me è proprio da blog, parla bene della collega del turno serale.")
+    assert lines[3] == "-- " and lines[4] == "Giulia Esposito"
+    assert "  - prima rata a febbraio" in lines
+    assert not any(line.endswith(" ") for line in lines if line != "-- ")
