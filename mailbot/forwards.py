@@ -1075,6 +1075,7 @@ def _unwrap(
     deadline: Deadline | None,
     level: int,
     flags: list[str],
+    local_tz: tzinfo | None = None,
 ) -> _Step | None:
     """The message ``node`` forwards and the note above it, or ``None`` if it forwards nothing.
 
@@ -1095,7 +1096,8 @@ def _unwrap(
         if level == 0 or (not deep and (block.marked or forward_subject)):
             if deep:
                 flags.append("deep-forward-block")
-            default_tz = node.date.tzinfo if node.date else None
+            # A date written without a zone: the caller's zone, else the enclosing message's offset.
+            default_tz = local_tz or (node.date.tzinfo if node.date else None)
             date_raw = block.headers.get("date") or None
             date = _read_client_date(date_raw, default_tz)
             if date is not None and not daterange.in_range(date):
@@ -1122,6 +1124,7 @@ def extract(
     *,
     drop_patterns: Sequence[re.Pattern[str]] = (),
     deadline: Deadline | None = None,
+    local_tz: tzinfo | None = None,
 ) -> Extraction:
     """Unwrap ``message`` down to the original letter and list who forwarded it, outermost first.
 
@@ -1132,6 +1135,12 @@ def extract(
     ``deadline`` (:class:`mailbot.budget.Deadline`) is checked as the text is scanned; once it
     has passed, :class:`~mailbot.errors.MessageError` is raised (the message is quarantined).
     Every step is linear in the text, so this is a guard, not the usual way out.
+
+    ``local_tz`` is the zone of dates written without one (Outlook's "Inviato: venerdì 10
+    gennaio 2025 19:44"): the pipeline passes ``[site] timezone``, as the colleagues who forward
+    live there. Without it (``mailbot extract`` needs no configuration) such a date is read in
+    the offset of the message that carries it (the forwarder's Date header), as before; a date
+    with its own zone (``+0100``, ``CET``, ``GMT+01:00``) is always read in that zone.
     """
     node = _node_of(message)
     forwarders: list[Forwarder] = []
@@ -1140,7 +1149,7 @@ def extract(
     # A bound on the chain depth keeps a hostile message from looping for long.
     for level in range(32):
         check_deadline(deadline)
-        step = _unwrap(node, drop_patterns, deadline, level, flags)
+        step = _unwrap(node, drop_patterns, deadline, level, flags, local_tz)
         if step is None:
             break
         inner, rule = step.inner, step.rule

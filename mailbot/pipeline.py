@@ -366,7 +366,10 @@ class Pipeline:
         try:
             parsed = parse.parse_message(message.data, deadline=deadline)
             found = forwards.extract(
-                parsed, drop_patterns=self.config.cleanup.drop_patterns, deadline=deadline
+                parsed,
+                drop_patterns=self.config.cleanup.drop_patterns,
+                deadline=deadline,
+                local_tz=self.config.site.tz,
             )
         except MessageError:
             raise

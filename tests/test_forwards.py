@@ -10,6 +10,7 @@ import sys
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from types import ModuleType
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -589,3 +590,42 @@ def test_a_broken_encoded_subject_is_flagged_in_the_extraction() -> None:
     found = extract(parse_message(raw))
     assert found.letter.subject == "=?utf-8?Q?Perch=E9?="
     assert found.flags == ("subject-undecodable",)
+
+
+# --- dates without a zone (issue 9, point 11) --------------------------------------------------
+
+
+def _outlook_it(sent: str) -> ParsedMessage:
+    return ParsedMessage(
+        sender=Person("Giulia", "giulia@napoli.example.org"),
+        subject="I: Grazie",
+        date=datetime(2025, 1, 11, 8, 30, tzinfo=UTC),  # the forwarder's client wrote UTC
+        date_raw="Sat, 11 Jan 2025 08:30:00 +0000",
+        message_id=None,
+        text=(
+            "Da pubblicare.\n\n________________________________\nDa: Tommaso <t@example.it>\n"
+            f"Inviato: {sent}\nA: servizio@example.org\nOggetto: Grazie\n\nBuonasera.\n"
+        ),
+        html=None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("sent", "expected"),
+    [
+        ("venerdì 10 gennaio 2025 19:44", "2025-01-10T19:44:00+01:00"),
+        ("venerdì 11 luglio 2025 19:44", "2025-07-11T19:44:00+02:00"),
+        ("venerdì 10 gennaio 2025 19:44 -0500", "2025-01-10T19:44:00-05:00"),
+        ("Fri, 10 Jan 2025 19:44:00 GMT", "2025-01-10T19:44:00+00:00"),
+    ],
+)
+def test_a_zoneless_letter_date_is_read_in_the_callers_zone(sent: str, expected: str) -> None:
+    found = extract(_outlook_it(sent), local_tz=ZoneInfo("Europe/Rome"))
+    assert found.letter.date is not None
+    assert found.letter.date.isoformat() == expected
+
+
+def test_without_a_zone_from_the_caller_the_forwarders_offset_is_used() -> None:
+    found = extract(_outlook_it("venerdì 10 gennaio 2025 19:44"))
+    assert found.letter.date == datetime(2025, 1, 10, 19, 44, tzinfo=UTC)
+    assert found.letter.date is not None and found.letter.date.utcoffset() == timedelta(0)
