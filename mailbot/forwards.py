@@ -48,6 +48,7 @@ from mailbot import daterange
 from mailbot.budget import Deadline
 from mailbot.budget import check as check_deadline
 from mailbot.models import Extraction, Forwarder, Letter, ParsedMessage, Person
+from mailbot.wroteline import indented_block, split_attribution
 
 # --- data: what clients write, per language ---------------------------------------------------
 
@@ -861,7 +862,9 @@ def _is_separator(bare: str) -> bool:
     return start < end and _SEPARATOR_RE.fullmatch(bare, start, end) is not None
 
 
-def _find_block(text: str, reply_subject: bool, deadline: Deadline | None = None) -> _Block | None:
+def _find_block(
+    text: str, reply_subject: bool, deadline: Deadline | None = None, forward_subject: bool = False
+) -> _Block | None:
     """Locate the first forwarded block in ``text``; ``None`` if it is not a forward (or a reply).
 
     Linear in the text: each line is looked at once, and a run of label lines that turned out
@@ -884,7 +887,8 @@ def _find_block(text: str, reply_subject: bool, deadline: Deadline | None = None
         if not bare:
             continue
         if (index in reply_lines or index + 1 in reply_lines) and _is_attribution(lines, index):
-            return None
+            # A reply, unless a forward subject says otherwise and the text is Outlook 2019's.
+            return _wrote_line_block(lines, index) if forward_subject and not depth else None
         if _is_separator(bare):
             start = index + 1
             while start < len(lines) and not _unquote(lines[start], depth + 1).strip():
@@ -921,6 +925,29 @@ def _is_attribution(lines: list[str], index: int) -> bool:
             quoted = bool(following) and _quote_depth(following[0]) > _quote_depth(lines[index])
             return quoted or any(ch.isdigit() for ch in candidate)
     return False
+
+
+_REPLY_STARTS = tuple(start for lab in LANGUAGES.values() for start, _end in lab.reply)
+_REPLY_ENDS = tuple(end for lab in LANGUAGES.values() for _start, end in lab.reply)
+
+
+def _wrote_line_block(lines: list[str], index: int) -> _Block | None:
+    """Outlook 2019's forward: ``On <date>, "Name" <address> wrote:`` over a four-space indent."""
+    for length in (1, 2):
+        candidate = " ".join(x.strip() for x in lines[index : index + length])
+        found = split_attribution(candidate, _REPLY_STARTS, _REPLY_ENDS)
+        if found is None:
+            continue
+        start = index + length
+        while start < len(lines) and not lines[start].strip():
+            start += 1
+        body = indented_block(lines, start)
+        if body is None:
+            return None
+        date, person = found
+        headers = {"from": person, "date": date} if date else {"from": person}
+        return _Block(_note(lines[:index]), headers, "\n".join(body), "wrote-line")
+    return None
 
 
 def _field(line: str) -> str | None:
@@ -1090,7 +1117,7 @@ def _unwrap(
     subject = node.subject or ""
     forward_subject = strip_forward_prefixes(subject) != (subject.strip() or None)
     reply_subject = bool(_REPLY_PREFIX_RE.match(subject)) and not forward_subject
-    block = _find_block(node.body, reply_subject, deadline)
+    block = _find_block(node.body, reply_subject, deadline, forward_subject)
     if block is not None:
         deep = _is_deep(block.note)
         if level == 0 or (not deep and (block.marked or forward_subject)):

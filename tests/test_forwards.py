@@ -629,3 +629,71 @@ def test_without_a_zone_from_the_caller_the_forwarders_offset_is_used() -> None:
     found = extract(_outlook_it("venerdì 10 gennaio 2025 19:44"))
     assert found.letter.date == datetime(2025, 1, 10, 19, 44, tzinfo=UTC)
     assert found.letter.date is not None and found.letter.date.utcoffset() == timedelta(0)
+
+
+# --- Outlook 2019's "wrote line" forward ----------------------------------------------------------
+
+BST = timezone(timedelta(hours=1))
+OUTLOOK_2019_EN = (
+    "Worth a post, I think.\n\nMark\n\n"
+    'On 28/10/2021 12:46, "John Doe" <john.doe@example.com> wrote:\n\n'
+    "    Dear team,\n\n"
+    "    your operator Sara solved my problem in five minutes.\n\n"
+    "    Regards,\n"
+    "    John\n"
+)
+OUTLOOK_2019_IT = (
+    "Ve la giro.\n\n"
+    "Il 28/10/2021 12:46, Mario Rossi <mario.rossi@example.it> ha scritto:\n\n"
+    "    Buongiorno,\n\n    grazie per la pazienza.\n\n    Mario\n"
+)
+
+
+def _mark(text: str, subject: str) -> ParsedMessage:
+    return ParsedMessage(
+        sender=Person("Mark Evans", "mark@example.org"),
+        subject=subject,
+        date=datetime(2021, 10, 28, 14, 0, tzinfo=BST),
+        date_raw=None,
+        message_id=None,
+        text=text,
+        html=None,
+    )
+
+
+@pytest.mark.parametrize("prefix", ["FW", "Fwd", "TR", "WG", "RV", "VS", "PD", "I"])
+def test_outlook_2019_wrote_line_forward(prefix: str) -> None:
+    found = extract(_mark(OUTLOOK_2019_EN, f"{prefix}: Menu"))
+    assert found.forwarded
+    assert found.letter.author == Person("John Doe", "john.doe@example.com")
+    assert found.letter.date == datetime(2021, 10, 28, 12, 46, tzinfo=BST)
+    assert found.letter.subject == "Menu"
+    assert found.letter.body == (
+        "Dear team,\n\nyour operator Sara solved my problem in five minutes.\n\nRegards,\nJohn"
+    )
+    assert found.forwarders[0].note == "Worth a post, I think."
+    assert found.rule == "wrote-line"
+
+
+def test_outlook_2019_wrote_line_forward_in_italian() -> None:
+    found = extract(_mark(OUTLOOK_2019_IT, "I: Bolletta"))
+    assert found.letter.author == Person("Mario Rossi", "mario.rossi@example.it")
+    assert found.letter.date == datetime(2021, 10, 28, 12, 46, tzinfo=BST)
+    assert found.letter.body == "Buongiorno,\n\ngrazie per la pazienza.\n\nMario"
+    assert found.letter.subject == "Bolletta"
+    assert found.forwarders[0].note == "Ve la giro."
+
+
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        (OUTLOOK_2019_EN, "RE: Menu"),  # a reply quoting with Outlook's indent
+        (OUTLOOK_2019_EN, "Menu"),  # no forward prefix
+        (OUTLOOK_2019_EN.replace("\n    ", "\n> "), "FW: Menu"),  # a quoted reply, not indented
+    ],
+    ids=["reply-subject", "plain-subject", "not-indented"],
+)
+def test_a_wrote_line_that_is_no_outlook_2019_forward_stays_a_reply(text: str, subject: str) -> None:
+    found = extract(_mark(text, subject))
+    assert not found.forwarded
+    assert found.rule == "none"
