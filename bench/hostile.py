@@ -165,9 +165,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, help="body size in bytes for every class (default: each its own)")
     parser.add_argument("--rounds", type=int, default=3, help="timing rounds (the best one counts)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--only", action="append", metavar="CASE", help="run only this class (repeatable)")
     args = parser.parse_args(argv)
     rows = []
     for case in CASES:
+        if args.only and case.name not in args.only:
+            continue
         hostile, calm, length = ratio(case, args.size or case.size, args.rounds)
         rows.append(
             {

@@ -739,7 +739,13 @@ def _read_client_date(text: str | None, default_tz: tzinfo | None) -> datetime |
             return None
         day = int(days[0])
     try:
-        return datetime(year, month, day, hour, minute, second, tzinfo=tz)
+        parsed = datetime(year, month, day, hour, minute, second, tzinfo=tz)
+        # A named zone (the caller's, e.g. Europe/Rome) gives the offset of that day; the
+        # date keeps it as a fixed offset, like every other date mailbot hands on.
+        shift = parsed.utcoffset()
+        if isinstance(tz, timezone) or shift is None:
+            return parsed
+        return parsed.replace(tzinfo=timezone(shift))
     except ValueError:
         return None
 
