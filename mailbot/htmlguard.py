@@ -97,6 +97,12 @@ def limit_html(html: str, *, max_depth: int = MAX_DEPTH, deadline: Deadline | No
                 foreign -= 1
         elif name in _VOID:
             kept = True
+        elif name == "plaintext" or (name in _RAW_TEXT and not foreign):
+            # Text up to "</name" (to the end for <plaintext>): no tag inside counts, and the
+            # element is always kept, so that a deep <script> is never turned into visible text.
+            kept = True
+            closing = re.compile(r"</" + re.escape(name) + r"[\s/>]", re.IGNORECASE).search(html, end)
+            index = length if closing is None or name == "plaintext" else closing.start()
         else:
             top = stack[-1][0] if stack else ""
             if (top == "p" and name in _BLOCKS_CLOSING_P) or (top == name and name in _SELF_ENDING):
@@ -105,12 +111,6 @@ def limit_html(html: str, *, max_depth: int = MAX_DEPTH, deadline: Deadline | No
             stack.append((name, kept))
             if name in _FOREIGN:
                 foreign += 1
-            elif name == "plaintext":
-                index = length
-            elif name in _RAW_TEXT and not foreign:
-                # Text up to "</name": no tag inside counts (html5ever reads none there).
-                closing = re.compile(r"</" + re.escape(name) + r"[\s/>]", re.IGNORECASE).search(html, end)
-                index = length if closing is None else closing.start()
         if not kept:
             out.append(html[position : match.start()])
             position = end

@@ -107,6 +107,14 @@ def test_tags_in_comments_quotes_and_scripts_do_not_hide_real_nesting() -> None:
     assert _depth_of_divs(limit_html(scripted, max_depth=10)) == 10
 
 
+def test_a_script_beyond_the_depth_limit_stays_a_script() -> None:
+    html = "<div>" * 20 + "<script>alert(1)</script><style>p {}</style>Ciao"
+    limited = limit_html(html, max_depth=10)
+    assert _depth_of_divs(limited) == 10
+    assert "<script>alert(1)</script><style>p {}</style>Ciao" in limited
+    assert html_to_text(html.replace("<div>" * 20, "<div>" * 1000)) == "Ciao"
+
+
 def test_formatting_left_open_counts_as_nesting() -> None:
     html = "".join(f'<font size="{i}">x' for i in range(300))
     assert limit_html(html, max_depth=10).count("<font") == 10
