@@ -20,8 +20,9 @@ from mailbot.budget import Deadline
 from mailbot.errors import MessageError
 from mailbot.forwards import LANGUAGES, extract
 from mailbot.htmlguard import MAX_HTML_CHARS, limit_html
+from mailbot.htmltext import html_to_text
 from mailbot.models import ParsedMessage, Person
-from mailbot.parse import html_to_text, parse_message
+from mailbot.parse import parse_message
 
 
 def _load_bench() -> ModuleType:

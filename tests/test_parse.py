@@ -9,7 +9,8 @@ import pytest
 
 from mailbot.errors import MessageError
 from mailbot.flowed import unflow
-from mailbot.parse import decode_bytes, html_to_text, parse_message, sanitize_html
+from mailbot.htmltext import html_to_text, sanitize_html
+from mailbot.parse import decode_bytes, parse_message
 
 DATA = Path(__file__).parent / "data"
 EMLS = sorted(DATA.glob("*.eml"))
