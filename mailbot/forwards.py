@@ -29,7 +29,15 @@ Decisions worth knowing:
   note; in the received message's own text anywhere (flagged ``deep-forward-block`` when deep);
   inside a letter only where a client writes one (separator, rule line, ``>`` quotes or a forward
   subject), else the block is the letter's own text (flagged ``ignored-forward-block``).
-  :attr:`Extraction.rule <mailbot.models.Extraction.rule>` names the rule that found the letter.
+  :attr:`Extraction.rule <mailbot.models.Extraction.rule>` names the rule that found the letter:
+  ``separator`` (a "Forwarded message" line and its header block), ``header-block`` (Outlook's
+  block with no separator), ``quoted-header-block`` (either, inside ``>`` quotes),
+  ``rfc822-attachment``, ``wrote-line`` (Outlook 2019: "On <date>, X wrote:" over a four-space
+  indent, under a forward subject), ``none`` (not a forward).
+* **Flags for the reviewer** (:attr:`Extraction.flags <mailbot.models.Extraction.flags>`):
+  ``deep-forward-block``, ``ignored-forward-block`` (above), ``date-out-of-range`` (a date
+  outside 1970-2100 dropped, its text kept; :mod:`mailbot.daterange`), ``subject-undecodable``
+  (an RFC 2047 subject that cannot be decoded, kept as written; :mod:`mailbot.parse`).
 * **Cleanup** drops forward header blocks, forwarders' signatures, device lines ("Sent
   from my iPhone"), corporate disclaimers (built in per language, plus the caller's
   ``drop_patterns``), Outlook's ``ATT00001.txt`` and ``[cid:image001.png@...]``
