@@ -30,8 +30,8 @@ class Deadline:
         """Raise :class:`MessageError` if the budget is spent."""
         if self._clock() > self._end:
             raise MessageError(
-                f"parsing the message took longer than {self.seconds:g} s "
-                "(the [service] message_seconds budget); it is quarantined"
+                f"parsing the message took longer than {self.seconds:g} s, the [service] "
+                "message_seconds budget; raise it if such messages are expected"
             )
 
 
