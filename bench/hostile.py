@@ -42,6 +42,7 @@ class Case:
     build: Callable[[int], str]
     size: int  # the size issue 10 measured (or a like one for the classes found since)
     html: bool = False
+    in_subject: bool = False  # the text goes in the Subject header, the body is one line
 
 
 def _fill(unit: str, size: int) -> str:
@@ -116,6 +117,13 @@ CASES: tuple[Case, ...] = (
         lambda n: FORWARD_HEAD + "Da: a@example.it" + FORWARD_TAIL + "Testo.\n\nDisclaimer" + " " * n + "x\n",
         200_000,
     ),
+    Case(
+        "subject-spaces",
+        "Subject `Fwd` + spaces + `x` (a header, not the body)",
+        lambda n: "Fwd" + " " * n + "x",
+        80_000,
+        in_subject=True,
+    ),
 )
 
 _LETTER = (
@@ -131,16 +139,23 @@ def benign(size: int, *, html: bool) -> str:
     return FORWARD_HEAD + "Da: Tommaso Rossi <tommaso@example.it>" + FORWARD_TAIL + _fill(_LETTER, size)
 
 
-def message(body: str, *, html: bool = False) -> bytes:
+def message(body: str, *, html: bool = False, subject: str = "I: Lettera") -> bytes:
     """An RFC 822 forward carrying ``body`` (base64, so that no line length limit applies)."""
     msg = EmailMessage()
     msg["From"] = "Anna Bianchi <anna.bianchi@napoli.example.org>"
     msg["To"] = "blog@example.org"
-    msg["Subject"] = "I: Lettera"
     msg["Date"] = "Tue, 23 Jan 2007 09:12:00 +0100"
     msg["Message-ID"] = "<hostile@napoli.example.org>"
     msg.set_content(body, subtype="html" if html else "plain", cte="base64")
-    return msg.as_bytes()
+    head = f"Subject: {subject}\n".encode()  # written as is: the policy would fold a long one
+    return head + msg.as_bytes()
+
+
+def build(case: Case, size: int) -> bytes:
+    """The hostile message of ``case`` at ``size``."""
+    if case.in_subject:
+        return message("Ciao.\n", subject=case.build(size))
+    return message(case.build(size), html=case.html)
 
 
 def seconds(raw: bytes, rounds: int = 3) -> float:
@@ -155,7 +170,7 @@ def seconds(raw: bytes, rounds: int = 3) -> float:
 
 def ratio(case: Case, size: int, rounds: int = 3) -> tuple[float, float, int]:
     """(hostile seconds, benign seconds, bytes of the hostile message) for ``case`` at ``size``."""
-    hostile = message(case.build(size), html=case.html)
+    hostile = build(case, size)
     calm = message(benign(len(case.build(size)), html=case.html), html=case.html)
     return seconds(hostile, rounds), seconds(calm, rounds), len(hostile)
 

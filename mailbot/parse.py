@@ -44,6 +44,7 @@ _LATIN_CHARSETS = frozenset(
 )
 _C1_CONTROLS = re.compile(rb"[\x80-\x9f]")
 _YEAR_RE = re.compile(r"(?<![+\-\d:])\d{3,}(?![\d:])")
+_SPACE_RUN = re.compile(r"\s+")
 _LEFTOVER_ATTACHMENT = re.compile(r"ATT\d{5}\.(?:txt|htm|html)", re.IGNORECASE)
 
 
@@ -361,7 +362,9 @@ def _decode_words(value: object) -> str:
 
 def _unfold(value: object) -> str | None:
     text = _header_text(value)
-    text = re.sub(r"\s*\r?\n\s*", " ", text).strip()
+    # A run of white space with a line break in it (a folded line) becomes one space. Matching
+    # the runs with \s+ is linear; "\s*\r?\n\s*" backtracked over every space of a long run.
+    text = _SPACE_RUN.sub(lambda run: " " if "\n" in run.group() else run.group(), text).strip()
     return text or None
 
 
