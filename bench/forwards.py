@@ -118,7 +118,8 @@ def cases() -> list[tuple[Path, dict[str, Any]]]:
 
 
 def run_case(raw: bytes) -> dict[str, Any]:
-    return extract(parse_message(raw)).to_json()
+    found = extract(parse_message(raw)).to_json()
+    return {key: found[key] for key in ("forwarded", "letter", "forwarders")}  # the contract's keys
 
 
 def client_cases() -> list[tuple[Path, dict[str, Any]]]:

@@ -25,6 +25,19 @@ Decisions worth knowing:
 * **"X on behalf of Y <y@...>"** (Outlook's delegate sending): the person is X, the
   one actually writing, with the address written on the line (Y's mailbox, unless X's
   own address is given too, which then wins).
+* **Where a forward block is trusted** (see :func:`_unwrap`): at the top of a body, under a short
+  note; in the received message's own text anywhere (flagged ``deep-forward-block`` when deep);
+  inside a letter only where a client writes one (separator, rule line, ``>`` quotes or a forward
+  subject), else the block is the letter's own text (flagged ``ignored-forward-block``).
+  :attr:`Extraction.rule <mailbot.models.Extraction.rule>` names the rule that found the letter:
+  ``separator`` (a "Forwarded message" line and its header block), ``header-block`` (Outlook's
+  block with no separator), ``quoted-header-block`` (either, inside ``>`` quotes),
+  ``rfc822-attachment``, ``wrote-line`` (Outlook 2019: "On <date>, X wrote:" over a four-space
+  indent, under a forward subject), ``none`` (not a forward).
+* **Flags for the reviewer** (:attr:`Extraction.flags <mailbot.models.Extraction.flags>`):
+  ``deep-forward-block``, ``ignored-forward-block`` (above), ``date-out-of-range`` (a date
+  outside 1970-2100 dropped, its text kept; :mod:`mailbot.daterange`), ``subject-undecodable``
+  (an RFC 2047 subject that cannot be decoded, kept as written; :mod:`mailbot.parse`).
 * **Cleanup** drops forward header blocks, forwarders' signatures, device lines ("Sent
   from my iPhone"), corporate disclaimers (built in per language, plus the caller's
   ``drop_patterns``), Outlook's ``ATT00001.txt`` and ``[cid:image001.png@...]``
@@ -39,8 +52,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
+from mailbot import daterange
+from mailbot.budget import Deadline
+from mailbot.budget import check as check_deadline
 from mailbot.forward_shapes import split_label_runs
 from mailbot.models import Extraction, Forwarder, Letter, ParsedMessage, Person
+from mailbot.wroteline import indented_block, split_attribution
 
 # --- data: what clients write, per language ---------------------------------------------------
 
@@ -736,7 +753,7 @@ LANGUAGES: dict[str, Labels] = {
     ),
 }  # fmt: skip
 
-GENERIC_DISCLAIMERS = (r"(?:disclaimer|confidentiality notice|confidential)\s*:?\s*$", r"disclaimer\s*:")
+GENERIC_DISCLAIMERS = (r"(?:disclaimer|confidentiality notice|confidential)\s*(?::\s*)?$", r"disclaimer\s*:")
 """Disclaimer openings in no particular language: a heading line of its own."""
 
 ZONES: dict[str, int] = {
@@ -778,9 +795,10 @@ def _all(attribute: str) -> list[str]:
 
 
 _COLON = "[:：]"
-_SEPARATOR_RE = re.compile(
-    r"^[-_=*\s]*(?:" + _alternatives(_all("separators")) + r")\s*" + _COLON + r"?[-_=*\s]*$", re.IGNORECASE
-)
+# Matched against a line stripped of its dashes, rules and spaces (``_is_separator``): with
+# them in the pattern, "Original Message" + 20,000 spaces + "x" backtracked quadratically.
+_SEPARATOR_RE = re.compile(r"(?:" + _alternatives(_all("separators")) + r")\s*" + _COLON + "?", re.IGNORECASE)
+_FRAME_RE = re.compile(r"[-_=*\s]*")
 # ``*From:*`` is how bold labels survive a conversion to plain text.
 _LABEL_RE = re.compile(
     r"^\*{0,2}(" + _alternatives(_FIELD_BY_LABEL) + r")\*{0,2}\s*" + _COLON + r"\s*\*{0,2}[ \t]*(.*)$",
@@ -789,7 +807,7 @@ _LABEL_RE = re.compile(
 _REPLY_RE = re.compile(
     "|".join(
         "^" + (re.escape(start) + r"\b.{0,200}?" if start else r".{1,200}?") + re.escape(end)
-        + r"\w*(?:\(\w+\))?(?!\w).{0,200}?" + _COLON + r"\s*$"
+        + r"\w*(?:\(\w+\))?(?!\w).{0,200}?" + _COLON + r"$"
         for lab in LANGUAGES.values()
         for start, end in lab.reply
     ),
@@ -797,23 +815,27 @@ _REPLY_RE = re.compile(
 )  # fmt: skip
 _REPLY_WORDS = tuple(sorted({end.lower() for lab in LANGUAGES.values() for _start, end in lab.reply}))
 _PREFIX_RE = re.compile(
-    r"^\s*(?:(?:" + _alternatives(_all("forward_prefixes")) + r")\s*(?:\[\d+\])?\s*" + _COLON + r"\s*)+",
+    r"^\s*(?:(?:" + _alternatives(_all("forward_prefixes")) + r")\s*(?:\[\d+\]\s*)?" + _COLON + r"\s*)+",
     re.IGNORECASE,
 )
 _REPLY_PREFIX_RE = re.compile(r"^\s*(?:" + _alternatives(_all("reply_prefixes")) + r")\s*" + _COLON, re.I)
 _ON_BEHALF_RE = re.compile(r"^(.+?)\s+(?:" + _alternatives(_all("on_behalf")) + r")\s+(.+)$", re.IGNORECASE)
 _DEVICE_LINES = re.compile(r"^\s*(?:" + "|".join(_all("device_lines")) + r")\s*$", re.IGNORECASE)
+# Matched after the leading quote marks, bullets and spaces (``_LEAD_RE``), not with them.
+_LEAD_RE = re.compile(r"[\s*_>]*")
 _DISCLAIMER_RE = re.compile(
-    r"^[\s*_>]*(?:" + "|".join(_all("disclaimers") + list(GENERIC_DISCLAIMERS)) + ")",
+    r"(?:" + "|".join(_all("disclaimers") + list(GENERIC_DISCLAIMERS)) + ")",
     re.IGNORECASE | re.DOTALL,
 )
 # Outlook leftovers: "<<ATT00001.txt>>" lines, "[cid:image001.png@01D...]" and "[image: logo.png]".
 _LEFTOVER_LINE_RE = re.compile(r"^\s*(?:<<)?ATT\d{5}\.(?:txt|htm|html|c|bin)(?:>>)?\s*$", re.IGNORECASE)
-_PLACEHOLDER_RE = re.compile(r"\[(?:cid:[^\]\s]+|image:[^\]\n]{0,200})\]", re.IGNORECASE)
+_PLACEHOLDER_RE = re.compile(r"\[(?:cid:[^\[\]\s]+|image:[^\[\]\n]{0,200})\]", re.IGNORECASE)
 _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _RULE_RE = re.compile(r"^\s*(_{8,}|-{8,}|={8,})\s*$")
-_QUOTE_RE = re.compile(r"^ ?> ?")
-_ADDRESS = r"[^\s<>\[\]()\"',;:]+@[^\s<>\[\]()\"',;:]+"
+_QUOTE_RE = re.compile(r" ?> ?")
+_QUOTES_RE = re.compile(r"(?: ?> ?)*")
+# No "@" on either side: "<" + 20,000 "@" made the two parts fight over every split.
+_ADDRESS = r"[^\s<>\[\]()\"',;:@]+@[^\s<>\[\]()\"',;:@]+"
 _PERSON_RE = re.compile(r"(.*?)\s*[<\[(]\s*(?:mailto:)?(" + _ADDRESS + r")\s*[>\])]", re.IGNORECASE)
 _TIME_RE = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap])?\.?\s*(m\b\.?)?", re.IGNORECASE)
 # Finnish "klo 9.31", Danish/Norwegian "kl. 18.03": a dot between hours and minutes.
@@ -849,7 +871,8 @@ def parse_person(text: str | None) -> Person:
     ``X on behalf of Y <y@...>`` (and its translations) is X, who wrote, with the address
     on the line: X's own if given, else Y's.
     """
-    text = (text or "").strip()
+    # One space between words: runs of spaces made the name and address patterns backtrack.
+    text = " ".join((text or "").split())
     behalf = _ON_BEHALF_RE.match(text)
     if behalf:
         writer, represented = _parse_one(behalf.group(1)), _parse_one(behalf.group(2))
@@ -886,10 +909,20 @@ def parse_client_date(text: str | None, default_tz: tzinfo | None = None) -> dat
     Most clients print local time without a zone. The forwarder's client printed it, so the
     forwarder's own offset (``default_tz``, from the enclosing message's Date) is the best
     guess; with no zone and no default the date is unknown (``None``), never naive.
+
+    A date outside 1970-2100 (:mod:`mailbot.daterange`) is ``None`` too.
     """
+    parsed = _read_client_date(text, default_tz)
+    return parsed if parsed is None or daterange.in_range(parsed) else None
+
+
+def _read_client_date(text: str | None, default_tz: tzinfo | None) -> datetime | None:
+    """:func:`parse_client_date` without the range check."""
     if not text:
         return None
-    rest = text.strip()
+    rest = " ".join(text.split())
+    if len(rest) > 300:  # no client writes a date this long; its patterns stay cheap this way
+        return None
     offset = _find_offset(rest)
     if offset is not None:
         tz: tzinfo | None = offset[0]
@@ -938,7 +971,13 @@ def parse_client_date(text: str | None, default_tz: tzinfo | None = None) -> dat
             return None
         day = int(days[0])
     try:
-        return datetime(year, month, day, hour, minute, second, tzinfo=tz)
+        parsed = datetime(year, month, day, hour, minute, second, tzinfo=tz)
+        # A named zone (the caller's, e.g. Europe/Rome) gives the offset of that day; the
+        # date keeps it as a fixed offset, like every other date mailbot hands on.
+        shift = parsed.utcoffset()
+        if isinstance(tz, timezone) or shift is None:
+            return parsed
+        return parsed.replace(tzinfo=timezone(shift))
     except ValueError:
         return None
 
@@ -981,54 +1020,70 @@ class _Block:
     note: str | None
     headers: dict[str, str]
     body: str
+    rule: str = "header-block"
+    """How the block was found: "separator", "header-block" or "quoted-header-block"."""
+    marked: bool = True
+    """Written the way only a client writes it: after a separator or a rule line, or quoted."""
 
 
 def _quote_depth(line: str) -> int:
-    depth = 0
-    while True:
-        match = _QUOTE_RE.match(line)
-        if not match:
-            return depth
-        line = line[match.end() :]
-        depth += 1
+    """How many ``>`` quote the line: one pass (slicing the line per level was quadratic)."""
+    return _QUOTES_RE.match(line).group().count(">")  # type: ignore[union-attr]
 
 
 def _unquote(line: str, depth: int) -> str:
-    for _ in range(depth):
-        match = _QUOTE_RE.match(line)
-        if not match:
-            break
-        line = line[match.end() :]
-    return line
+    """``line`` without its first ``depth`` quote marks (fewer if it has fewer), in one pass.
+
+    Each level is `` ?> ?``: the ``depth``-th ``>`` and the space after it end the cut.
+    """
+    prefix_end = _QUOTES_RE.match(line).end() if depth > 0 else 0  # type: ignore[union-attr]
+    if not prefix_end:
+        return line
+    parts = line[:prefix_end].split(">", depth)
+    if len(parts) <= depth:  # no more levels than asked for: the whole quote prefix goes
+        return line[prefix_end:]
+    cut = prefix_end - len(parts[-1])
+    return line[cut + 1 :] if line[cut : cut + 1] == " " else line[cut:]
 
 
-def _read_headers(lines: list[str], start: int) -> tuple[dict[str, str], int]:
-    """Read ``Label: value`` lines from ``start``; return the fields and the first body line.
+# A header value longer than this is cut: no client writes one, and a hostile block must not
+# make a value that every later step copies.
+_MAX_VALUE = 4000
+
+
+def _read_headers(lines: list[str], start: int, depth: int) -> tuple[dict[str, str], int]:
+    """Read ``Label: value`` lines from ``start`` (unquoted ``depth`` times); the fields and the body's line.
 
     New Outlook writes no blank line between the block and the body, so a line that is no
     label ends the block unless it continues a recipient list (an address, or a list
     ending in ``,``/``;``) or is indented.
     """
-    headers: dict[str, str] = {}
+    parts: dict[str, list[str]] = {}
+    sizes: dict[str, int] = {}
     last: str | None = None
     index = start
     while index < len(lines):
-        line = lines[index]
-        match = _LABEL_RE.match(line.strip())
+        line = _unquote(lines[index], depth)
+        stripped = line.strip()
+        if not stripped:
+            break
+        match = _LABEL_RE.match(stripped)
         if match:
             last = _FIELD_BY_LABEL[match.group(1).lower()]
-            headers.setdefault(last, match.group(2).strip())
-        elif not line.strip():
-            break
+            if last not in parts:
+                parts[last] = [match.group(2).strip()[:_MAX_VALUE]]
+                sizes[last] = len(parts[last][0])
         elif last and (
             line[:1] in " \t"
-            or (last in ("to", "cc") and ("@" in line or headers[last].rstrip().endswith((",", ";"))))
+            or (last in ("to", "cc") and ("@" in line or parts[last][-1].rstrip().endswith((",", ";"))))
         ):
-            headers[last] = f"{headers[last]} {line.strip()}"  # a wrapped value
+            if sizes[last] < _MAX_VALUE:  # a wrapped value
+                parts[last].append(stripped[:_MAX_VALUE])
+                sizes[last] += len(parts[last][-1]) + 1
         else:
             break
         index += 1
-    return headers, index
+    return {name: " ".join(values) for name, values in parts.items()}, index
 
 
 def _is_header_block(headers: dict[str, str]) -> bool:
@@ -1036,8 +1091,23 @@ def _is_header_block(headers: dict[str, str]) -> bool:
     return "from" in headers and ("date" in headers or "subject" in headers) and len(headers) >= 3
 
 
-def _find_block(text: str, reply_subject: bool) -> _Block | None:
-    """Locate the first forwarded block in ``text``; ``None`` if it is not a forward (or a reply)."""
+def _is_separator(bare: str) -> bool:
+    """A line that opens a forwarded block ("---------- Forwarded message ---------")."""
+    if len(bare) > 500:
+        return False
+    start = _FRAME_RE.match(bare).end()  # type: ignore[union-attr]
+    end = len(bare) - _FRAME_RE.match(bare[::-1]).end()  # type: ignore[union-attr]
+    return start < end and _SEPARATOR_RE.fullmatch(bare, start, end) is not None
+
+
+def _find_block(
+    text: str, reply_subject: bool, deadline: Deadline | None = None, forward_subject: bool = False
+) -> _Block | None:
+    """Locate the first forwarded block in ``text``; ``None`` if it is not a forward (or a reply).
+
+    Linear in the text: each line is looked at once, and a run of label lines that turned out
+    not to be a header block is not read again from each of its ``From:`` lines.
+    """
     lines = text.split("\n")
     # One substring scan of the body for "wrote"-like words; only their lines can be attributions.
     lowered = text.lower()
@@ -1045,26 +1115,36 @@ def _find_block(text: str, reply_subject: bool) -> _Block | None:
     reply_lines = (
         {i for i, x in enumerate(lowered.split("\n")) if any(w in x for w in words)} if words else set()
     )
+    read_until: dict[int, int] = {}  # by quote depth: lines already read as a failed header block
+    previous = ""  # the last non-blank line above, unquoted
     for index, line in enumerate(lines):
+        if not index & 255:
+            check_deadline(deadline)
         depth = _quote_depth(line)
         bare = _unquote(line, depth).strip()
         if not bare:
             continue
         if (index in reply_lines or index + 1 in reply_lines) and _is_attribution(lines, index):
-            return None
-        if _SEPARATOR_RE.match(bare):
+            # A reply, unless a forward subject says otherwise and the text is Outlook 2019's.
+            return _wrote_line_block(lines, index) if forward_subject and not depth else None
+        if _is_separator(bare):
             start = index + 1
             while start < len(lines) and not _unquote(lines[start], depth + 1).strip():
                 start += 1
-            inner_depth = _quote_depth(lines[start]) if start < len(lines) else depth
-            rest = [_unquote(x, max(depth, inner_depth)) for x in lines[start:]]
-            headers, body_start = _read_headers(rest, 0)
-            return _Block(_note(lines[:index]), headers, "\n".join(rest[body_start:]))
-        if not reply_subject and _field(bare) == "from":
-            rest = [_unquote(x, depth) for x in lines[index:]]
-            headers, body_start = _read_headers(rest, 0)
+            inner_depth = max(depth, _quote_depth(lines[start])) if start < len(lines) else depth
+            headers, body_start = _read_headers(lines, start, inner_depth)
+            body = "\n".join(_unquote(x, inner_depth) for x in lines[body_start:])
+            rule = "quoted-header-block" if inner_depth else "separator"
+            return _Block(_note(lines[:index]), headers, body, rule)
+        if not reply_subject and index >= read_until.get(depth, 0) and _field(bare) == "from":
+            headers, body_start = _read_headers(lines, index, depth)
             if _is_header_block(headers):
-                return _Block(_note(lines[:index]), headers, "\n".join(rest[body_start:]))
+                body = "\n".join(_unquote(x, depth) for x in lines[body_start:])
+                rule = "quoted-header-block" if depth else "header-block"
+                marked = bool(depth) or bool(_RULE_RE.match(previous))
+                return _Block(_note(lines[:index]), headers, body, rule, marked)
+            read_until[depth] = body_start
+        previous = bare
     return None
 
 
@@ -1075,7 +1155,9 @@ def _is_attribution(lines: list[str], index: int) -> bool:
     scritto:" above a forward is not mistaken for a reply.
     """
     for length in (1, 2):
-        candidate = " ".join(x.strip() for x in lines[index : index + length])
+        candidate = " ".join(x.strip() for x in lines[index : index + length]).rstrip()
+        if len(candidate) > 600:  # the pattern spans at most ~420 characters
+            return False
         if _REPLY_RE.match(candidate):
             following = [x for x in lines[index + length : index + length + 2] if x.strip()]
             quoted = bool(following) and _quote_depth(following[0]) > _quote_depth(lines[index])
@@ -1083,9 +1165,42 @@ def _is_attribution(lines: list[str], index: int) -> bool:
     return False
 
 
+_REPLY_STARTS = tuple(start for lab in LANGUAGES.values() for start, _end in lab.reply)
+_REPLY_ENDS = tuple(end for lab in LANGUAGES.values() for _start, end in lab.reply)
+
+
+def _wrote_line_block(lines: list[str], index: int) -> _Block | None:
+    """Outlook 2019's forward: ``On <date>, "Name" <address> wrote:`` over a four-space indent."""
+    for length in (1, 2):
+        candidate = " ".join(x.strip() for x in lines[index : index + length])
+        found = split_attribution(candidate, _REPLY_STARTS, _REPLY_ENDS)
+        if found is None:
+            continue
+        start = index + length
+        while start < len(lines) and not lines[start].strip():
+            start += 1
+        body = indented_block(lines, start)
+        if body is None:
+            return None
+        date, person = found
+        headers = {"from": person, "date": date} if date else {"from": person}
+        return _Block(_note(lines[:index]), headers, "\n".join(body), "wrote-line")
+    return None
+
+
 def _field(line: str) -> str | None:
     match = _LABEL_RE.match(line)
     return _FIELD_BY_LABEL[match.group(1).lower()] if match else None
+
+
+def _is_device_line(line: str) -> bool:
+    """ "Sent from my iPhone" and the like: a short line of its own."""
+    return len(line) <= 300 and _DEVICE_LINES.match(line) is not None
+
+
+def _is_disclaimer(paragraph: str) -> bool:
+    start = _LEAD_RE.match(paragraph).end()  # type: ignore[union-attr]
+    return _DISCLAIMER_RE.match(paragraph, start) is not None
 
 
 # --- cleanup -----------------------------------------------------------------------------------
@@ -1096,9 +1211,9 @@ def _is_junk(paragraph: str, drop: Sequence[re.Pattern[str]]) -> bool:
     lines = [x for x in paragraph.split("\n") if x.strip()]
     if not lines:
         return True
-    if all(_DEVICE_LINES.match(x) or _LEFTOVER_LINE_RE.match(x) or _RULE_RE.match(x) for x in lines):
+    if all(_is_device_line(x) or _LEFTOVER_LINE_RE.match(x) or _RULE_RE.match(x) for x in lines):
         return True
-    return bool(_DISCLAIMER_RE.match(paragraph)) or any(p.search(paragraph) for p in drop)
+    return _is_disclaimer(paragraph) or any(p.search(paragraph) for p in drop)
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -1114,7 +1229,7 @@ def _note(lines: list[str], drop: Sequence[re.Pattern[str]] = ()) -> str | None:
         kept.append(line)
     text = clean_body("\n".join(kept))
     note = "\n\n".join(p for p in _paragraphs(text) if not _is_junk(p, drop))
-    note = "\n".join(x for x in note.split("\n") if not _DEVICE_LINES.match(x) and not _RULE_RE.match(x))
+    note = "\n".join(x for x in note.split("\n") if not _is_device_line(x) and not _RULE_RE.match(x))
     return clean_body(note) or None
 
 
@@ -1125,7 +1240,7 @@ def _trim_letter(body: str, drop: Sequence[re.Pattern[str]]) -> str:
         paragraphs.pop()
     if paragraphs:  # "Regards,\nPeter\nSent from my iPhone": the device line alone goes.
         last = paragraphs[-1].split("\n")
-        while len(last) > 1 and _DEVICE_LINES.match(last[-1]):
+        while len(last) > 1 and _is_device_line(last[-1]):
             last.pop()
         paragraphs[-1] = "\n".join(last)
     return "\n\n".join(paragraphs)
@@ -1184,6 +1299,14 @@ def clean_body(text: str) -> str:
 # --- the chain ---------------------------------------------------------------------------------
 
 
+# Defects mailbot.parse records that the reviewer should see as flags.
+_DEFECT_FLAGS = frozenset({daterange.FLAG, "subject-undecodable"})
+
+
+def _defect_flags(message: ParsedMessage) -> list[str]:
+    return [defect for defect in message.defects if defect in _DEFECT_FLAGS]
+
+
 def _node_of(message: ParsedMessage) -> _Node:
     return _Node(
         author=message.sender,
@@ -1195,45 +1318,108 @@ def _node_of(message: ParsedMessage) -> _Node:
     )
 
 
-def _unwrap(node: _Node, drop: Sequence[re.Pattern[str]]) -> tuple[_Node, str | None] | None:
-    """The message ``node`` forwards and the note above it, or ``None`` if it forwards nothing."""
+# A forwarder's note above a forward block is a few lines; more than this (signature, rules and
+# disclaimers not counted) and the block sits deep in the text, where a client does not put one.
+NOTE_LINES = 12
+
+
+@dataclass(frozen=True)
+class _Step:
+    inner: _Node
+    note: str | None
+    rule: str
+
+
+def _is_deep(note: str | None) -> bool:
+    return note is not None and sum(1 for x in note.split("\n") if x.strip()) > NOTE_LINES
+
+
+def _unwrap(
+    node: _Node,
+    drop: Sequence[re.Pattern[str]],
+    deadline: Deadline | None,
+    level: int,
+    flags: list[str],
+    local_tz: tzinfo | None = None,
+) -> _Step | None:
+    """The message ``node`` forwards and the note above it, or ``None`` if it forwards nothing.
+
+    A forward block is trusted where mail clients write one: at the top of the body, below at
+    most :data:`NOTE_LINES` lines of the forwarder's note. At level 0 (the received message,
+    written by an allowed sender) a block deeper down is still taken, flagged
+    ``deep-forward-block``. Below that the text is someone else's letter: there a block must
+    also be written as only a client writes it (a separator line, a rule line above it, ``>``
+    quotes, or a forward prefix in the subject of the message that holds it); any other block
+    is part of the letter (it stays in its text), flagged ``ignored-forward-block``.
+    """
     subject = node.subject or ""
-    reply_subject = bool(_REPLY_PREFIX_RE.match(subject)) and strip_forward_prefixes(subject) == subject
-    block = _find_block(node.body, reply_subject)
+    forward_subject = strip_forward_prefixes(subject) != (subject.strip() or None)
+    reply_subject = bool(_REPLY_PREFIX_RE.match(subject)) and not forward_subject
+    block = _find_block(node.body, reply_subject, deadline, forward_subject)
     if block is not None:
-        default_tz = node.date.tzinfo if node.date else None
-        date_raw = block.headers.get("date") or None
-        inner = _Node(
-            author=parse_person(block.headers.get("from")),
-            date=parse_client_date(date_raw, default_tz),
-            date_raw=date_raw,
-            subject=block.headers.get("subject") or strip_forward_prefixes(node.subject),
-            body=block.body,
-        )
-        note_lines = (block.note or "").split("\n")
-        return inner, _note(note_lines, drop)
+        deep = _is_deep(block.note)
+        if level == 0 or (not deep and (block.marked or forward_subject)):
+            if deep:
+                flags.append("deep-forward-block")
+            # A date written without a zone: the caller's zone, else the enclosing message's offset.
+            default_tz = local_tz or (node.date.tzinfo if node.date else None)
+            date_raw = block.headers.get("date") or None
+            date = _read_client_date(date_raw, default_tz)
+            if date is not None and not daterange.in_range(date):
+                date = None
+                flags.append(daterange.FLAG)
+            inner = _Node(
+                author=parse_person(block.headers.get("from")),
+                date=date,
+                date_raw=date_raw,
+                subject=block.headers.get("subject") or strip_forward_prefixes(node.subject),
+                body=block.body,
+            )
+            note_lines = (block.note or "").split("\n")
+            return _Step(inner, _note(note_lines, drop), block.rule)
+        flags.append("ignored-forward-block")
     if node.attached:
-        return _node_of(node.attached[0]), _note(node.body.split("\n"), drop)
+        flags.extend(_defect_flags(node.attached[0]))
+        return _Step(_node_of(node.attached[0]), _note(node.body.split("\n"), drop), "rfc822-attachment")
     return None
 
 
-def extract(message: ParsedMessage, *, drop_patterns: Sequence[re.Pattern[str]] = ()) -> Extraction:
+def extract(
+    message: ParsedMessage,
+    *,
+    drop_patterns: Sequence[re.Pattern[str]] = (),
+    deadline: Deadline | None = None,
+    local_tz: tzinfo | None = None,
+) -> Extraction:
     """Unwrap ``message`` down to the original letter and list who forwarded it, outermost first.
 
     ``drop_patterns`` are the operator's own junk: any paragraph one of them finds
     (``pattern.search``) is removed from the forwarders' notes and from the end of the letter,
     besides the built-in disclaimers and device lines.
+
+    ``deadline`` (:class:`mailbot.budget.Deadline`) is checked as the text is scanned; once it
+    has passed, :class:`~mailbot.errors.MessageError` is raised (the message is quarantined).
+    Every step is linear in the text, so this is a guard, not the usual way out.
+
+    ``local_tz`` is the zone of dates written without one (Outlook's "Inviato: venerdì 10
+    gennaio 2025 19:44"): the pipeline passes ``[site] timezone``, as the colleagues who forward
+    live there. Without it (``mailbot extract`` needs no configuration) such a date is read in
+    the offset of the message that carries it (the forwarder's Date header), as before; a date
+    with its own zone (``+0100``, ``CET``, ``GMT+01:00``) is always read in that zone.
     """
     node = _node_of(message)
     node = replace(node, body=split_label_runs(node.body, _FIELD_BY_LABEL))
     forwarders: list[Forwarder] = []
+    flags = _defect_flags(message)
+    rule = "none"
     # A bound on the chain depth keeps a hostile message from looping for long.
-    for _ in range(32):
-        unwrapped = _unwrap(node, drop_patterns)
-        if unwrapped is None:
+    for level in range(32):
+        check_deadline(deadline)
+        step = _unwrap(node, drop_patterns, deadline, level, flags, local_tz)
+        if step is None:
             break
-        inner, note = unwrapped
-        note = _without_name_signoff(note, node.author)
+        inner, rule = step.inner, step.rule
+        note = _without_name_signoff(step.note, node.author)
         forwarders.append(Forwarder(node.author.name, node.author.address, node.date, note))
         node = inner
     letter = Letter(
@@ -1250,4 +1436,6 @@ def extract(message: ParsedMessage, *, drop_patterns: Sequence[re.Pattern[str]] 
         message_id=message.message_id,
         received=message.date,
         sender=message.sender,
+        rule=rule,
+        flags=tuple(dict.fromkeys(flags)),
     )

@@ -92,11 +92,18 @@ class Extraction:
     flags: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        """The ``mailbot extract --json`` object fixed by CONTRACT.md."""
+        """The ``mailbot extract --json`` object fixed by CONTRACT.md, with ``rule`` and ``flags`` added.
+
+        ``rule`` names how the letter was found ("separator", "header-block",
+        "quoted-header-block", "rfc822-attachment", "wrote-line"; "none" when not a forward) and
+        ``flags`` lists warnings for the reviewer (see :mod:`mailbot.forwards`).
+        """
         return {
             "forwarded": self.forwarded,
             "letter": self.letter.to_json(),
             "forwarders": [f.to_json() for f in self.forwarders],
+            "rule": self.rule,
+            "flags": list(self.flags),
         }
 
 

@@ -8,22 +8,26 @@ stays a separate message instead of being merged into the outer body, as
 
 from __future__ import annotations
 
-import html as html_lib
+import base64
+import codecs
 import logging
+import quopri
 import re
 from datetime import UTC, datetime
-from email import errors
+from email import errors, utils
 from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
-from html.parser import HTMLParser
 from typing import Any
 
 import mailparser
 import mailparser.utils as mp_utils
-import nh3
 
+from mailbot import daterange
+from mailbot.budget import Deadline
 from mailbot.errors import MessageError
+from mailbot.flowed import unflow
+from mailbot.htmltext import html_to_text, remote_images
 from mailbot.models import Attachment, ParsedMessage, Person
 
 # mail-parser warns about odd MIME subtypes through logging; without a handler of ours those
@@ -39,13 +43,16 @@ _LATIN_CHARSETS = frozenset(
     {"us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1", "l1", "iso-8859-15", "latin-9", "windows-1252"}
 )
 _C1_CONTROLS = re.compile(rb"[\x80-\x9f]")
+_YEAR_RE = re.compile(r"(?<![+\-\d:])\d{3,}(?![\d:])")
+_SPACE_RUN = re.compile(r"\s+")
 _LEFTOVER_ATTACHMENT = re.compile(r"ATT\d{5}\.(?:txt|htm|html)", re.IGNORECASE)
 
 
-def parse_message(raw: bytes) -> ParsedMessage:
+def parse_message(raw: bytes, *, deadline: Deadline | None = None) -> ParsedMessage:
     """Parse raw message bytes.
 
-    Raises :class:`MessageError` when the bytes are not an email message at all.
+    Raises :class:`MessageError` when the bytes are not an email message at all, or when
+    ``deadline`` passes while an HTML body is rendered.
     """
     if not raw or not raw.strip():
         raise MessageError("The message is empty; give an RFC 822 email message.")
@@ -58,15 +65,15 @@ def parse_message(raw: bytes) -> ParsedMessage:
         raise MessageError(
             "The input is not an email message: it has no From, Date, Subject or Message-ID header."
         )
-    return _from_parser(parser)
+    return _from_parser(parser, deadline)
 
 
-def _from_parser(parser: Any) -> ParsedMessage:
+def _from_parser(parser: Any, deadline: Deadline | None) -> ParsedMessage:
     """Build a ParsedMessage from a mail-parser object: its decoded headers and its Message."""
-    return _build(parser.message, parser.from_, parser.subject, parser.message_id)
+    return _build(parser.message, parser.from_, parser.subject, parser.message_id, deadline)
 
 
-def _from_attached(message: Message) -> ParsedMessage:
+def _from_attached(message: Message, deadline: Deadline | None) -> ParsedMessage:
     """Build a ParsedMessage for an attached message without a second full mail-parser pass."""
     # The stdlib is enough here and several times cheaper than mail-parser's forensic address parser.
     pairs = [
@@ -78,10 +85,13 @@ def _from_attached(message: Message) -> ParsedMessage:
         pairs,
         mp_utils.decode_headers(message.get_all("Subject")),
         mp_utils.decode_headers(message.get_all("Message-ID")),
+        deadline,
     )
 
 
-def _build(message: Message, addresses: Any, subject_value: Any, message_id_value: Any) -> ParsedMessage:
+def _build(
+    message: Message, addresses: Any, subject_value: Any, message_id_value: Any, deadline: Deadline | None
+) -> ParsedMessage:
     if addresses:
         name, address = addresses[0]
         sender = Person(_clean(name), _clean(address))
@@ -95,21 +105,33 @@ def _build(message: Message, addresses: Any, subject_value: Any, message_id_valu
     htmls: list[str] = []
     attached: list[ParsedMessage] = []
     attachments: list[Attachment] = []
-    _walk(message, texts, htmls, attached, attachments)
+    failures: list[str] = []
+    _walk(message, texts, htmls, attached, attachments, deadline, failures)
+    if failures and not texts and not htmls:
+        # The only text there is cannot be read: drafting it would publish garbage.
+        raise MessageError(failures[0])
 
     html = "\n".join(htmls) if htmls else None
     if texts:
         text: str | None = "\n".join(texts)
     elif html is not None:
-        text = html_to_text(html)
+        text = html_to_text(html, deadline=deadline)
     else:
         text = None
-    remote_images = _remote_images(html) if html else ()
+    images = remote_images(html) if html else ()
     headers = tuple((name, _header_text(value)) for name, value in message.items())
+    date = _parse_date(date_raw)
+    defects = tuple(type(d).__name__ for d in message.defects)
+    raw_subject = _header_text(message.get("Subject"))
+    if "=?" in raw_subject and _has_broken_words(raw_subject):
+        # Kept as written (the reviewer sees what came), not as mail-parser's best guess.
+        subject, defects = _unfold(raw_subject), (*defects, SUBJECT_UNDECODABLE)
+    if date is not None and not daterange.in_range(date):
+        date, defects = None, (*defects, daterange.FLAG)
     return ParsedMessage(
         sender=sender,
         subject=subject,
-        date=_parse_date(date_raw),
+        date=date,
         date_raw=date_raw,
         message_id=message_id,
         text=text,
@@ -117,8 +139,8 @@ def _build(message: Message, addresses: Any, subject_value: Any, message_id_valu
         attached=tuple(attached),
         attachments=tuple(attachments),
         headers=headers,
-        defects=tuple(type(d).__name__ for d in message.defects),
-        remote_images=remote_images,
+        defects=defects,
+        remote_images=images,
     )
 
 
@@ -128,23 +150,33 @@ def _walk(
     htmls: list[str],
     attached: list[ParsedMessage],
     attachments: list[Attachment],
+    deadline: Deadline | None = None,
+    failures: list[str] | None = None,
 ) -> None:
-    """Sort the leaves of a MIME tree into bodies, attached messages and attachments."""
+    """Sort the leaves of a MIME tree into bodies, attached messages and attachments.
+
+    A text part that cannot be decoded is left out, its reason added to ``failures``.
+    """
     ctype = part.get_content_type()
     if ctype == "message/rfc822":
         payload = part.get_payload()
         inner = payload[0] if isinstance(payload, list) and payload else None
         if isinstance(inner, Message):
-            attached.append(_from_attached(inner))
+            attached.append(_from_attached(inner, deadline))
         return
     if part.is_multipart():
         for child in part.get_payload():
             if isinstance(child, Message):
-                _walk(child, texts, htmls, attached, attachments)
+                _walk(child, texts, htmls, attached, attachments, deadline, failures)
         return
     is_attachment = part.get_content_disposition() == "attachment" or part.get_filename() is not None
     if ctype in ("text/plain", "text/html") and not is_attachment:
-        body = _decode_text(part)
+        try:
+            body = _decode_text(part)
+        except _Undecodable as exc:
+            if failures is not None:
+                failures.append(str(exc))
+            return
         (texts if ctype == "text/plain" else htmls).append(body)
         return
     if _LEFTOVER_ATTACHMENT.fullmatch(part.get_filename() or ""):
@@ -160,17 +192,76 @@ def _walk(
     )
 
 
+class _Undecodable(ValueError):
+    """A text part whose bytes cannot be read as text; the message names the defect."""
+
+
+# Codecs Python knows that are no mail charset (and punycode decodes in quadratic time).
+_NOT_CHARSETS = frozenset(
+    {"punycode", "idna", "unicode-escape", "raw-unicode-escape", "undefined", "mbcs", "oem"}
+)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+
+
 def _decode_text(part: Message) -> str:
-    """Decode a text leaf to str with ``\\n`` line ends, surviving wrong charset labels."""
+    """Decode a text leaf to str with ``\\n`` line ends, surviving wrong charset labels.
+
+    Raises :class:`_Undecodable` when the part's base64 is broken or its bytes fit neither
+    its charset nor UTF-8 (an unknown label is read as UTF-8 when the bytes are UTF-8).
+    """
     data = part.get_payload(decode=True)
     if not isinstance(data, bytes):
         return ""
+    defects = {type(d).__name__ for d in part.defects}
+    if "InvalidBase64LengthDefect" in defects:
+        raise _Undecodable(
+            f"the {part.get_content_type()} part has invalid base64 (InvalidBase64LengthDefect)"
+        )
     try:
         charset = part.get_content_charset()
     except (errors.CharsetError, UnicodeError):  # a charset name with non-ASCII bytes in it
         charset = None
-    text = decode_bytes(data, charset)
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _decode_checked(data, charset, part.get_content_type())
+    if "InvalidBase64CharactersDefect" in defects and len(_CONTROLS.findall(text)) * 100 > len(text):
+        raise _Undecodable(
+            f"the {part.get_content_type()} part has invalid base64 (InvalidBase64CharactersDefect): "
+            "it decodes to binary data, not text"
+        )
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if part.get_content_type() == "text/plain" and _param(part, "format") == "flowed":
+        text = unflow(text, delsp=_param(part, "delsp") == "yes")
+    return text
+
+
+def _param(part: Message, name: str) -> str:
+    """A Content-Type parameter, lowercase, ``""`` when absent."""
+    value = part.get_param(name)
+    if isinstance(value, tuple):  # RFC 2231
+        value = utils.collapse_rfc2231_value(value)
+    return str(value or "").strip().lower()
+
+
+def _decode_checked(data: bytes, charset: str | None, ctype: str) -> str:
+    """:func:`decode_bytes`, except that bytes no charset explains raise :class:`_Undecodable`."""
+    label = (charset or "us-ascii").strip().lower()
+    if label in _LATIN_CHARSETS or label in ("utf-8", "utf8"):
+        return decode_bytes(data, label)
+    try:
+        name = codecs.lookup(label).name
+    except (LookupError, ValueError):
+        name = None
+    if name is not None and name not in _NOT_CHARSETS:
+        try:
+            return data.decode(name)
+        except (UnicodeDecodeError, ValueError):
+            pass
+    try:
+        return data.decode("utf-8")  # a wrong label on UTF-8 text: the bytes say what they are
+    except UnicodeDecodeError:
+        pass
+    if name is None or name in _NOT_CHARSETS:
+        raise _Undecodable(f"the {ctype} part's charset {label!r} is unknown and its text is not UTF-8")
+    raise _Undecodable(f"the {ctype} part's bytes are not valid {label} text (nor UTF-8)")
 
 
 def decode_bytes(data: bytes, charset: str | None) -> str:
@@ -199,16 +290,56 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
 
 
 def _parse_date(value: str | None) -> datetime | None:
-    """Parse a Date header keeping its own offset; ``-0000`` (zone unknown) counts as UTC."""
+    """Parse a Date header keeping its own offset; ``-0000`` (zone unknown) counts as UTC.
+
+    The caller drops a date outside :mod:`mailbot.daterange` (defect ``date-out-of-range``).
+    """
     if not value:
         return None
     try:
         parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
+    # The stdlib reads any year below 100 as 19xx/20xx, even a four-digit "0001": keep the year
+    # as written, so that the range check sees it.
+    written = _YEAR_RE.search(value)
+    if written and len(written.group()) == 4 and int(written.group()) != parsed.year:
+        try:
+            parsed = parsed.replace(year=max(1, int(written.group())))
+        except ValueError:  # 29 February of a year that has none
+            return None
     return parsed
+
+
+SUBJECT_UNDECODABLE = "subject-undecodable"
+"""The defect (and Extraction flag) of a Subject whose RFC 2047 words cannot be decoded."""
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
+
+
+def _has_broken_words(value: str) -> bool:
+    """Whether an RFC 2047 word in ``value`` has bad base64 or Q text, or bytes its charset can't read.
+
+    An unknown charset is read as UTF-8, as bodies are.
+    """
+    for match in _ENCODED_WORD.finditer(value):
+        charset, encoding, payload = match.groups()
+        try:
+            if encoding in "bB":
+                data = base64.b64decode(payload + "=" * (-len(payload) % 4), validate=True)
+            else:
+                data = quopri.decodestring(payload.replace("_", " ").encode("ascii"), header=True)
+            try:
+                name = codecs.lookup(charset.split("*")[0]).name
+            except LookupError:
+                name = "utf-8"
+            if name in _NOT_CHARSETS:
+                return True
+            data.decode(name)
+        except (ValueError, LookupError, UnicodeError):
+            return True
+    return False
 
 
 def _header_text(value: object) -> str:
@@ -231,169 +362,12 @@ def _decode_words(value: object) -> str:
 
 def _unfold(value: object) -> str | None:
     text = _header_text(value)
-    text = re.sub(r"\s*\r?\n\s*", " ", text).strip()
+    # A run of white space with a line break in it (a folded line) becomes one space. Matching
+    # the runs with \s+ is linear; "\s*\r?\n\s*" backtracked over every space of a long run.
+    text = _SPACE_RUN.sub(lambda run: " " if "\n" in run.group() else run.group(), text).strip()
     return text or None
 
 
 def _clean(value: object) -> str | None:
     text = _header_text(value).strip().strip('"').strip()
     return text or None
-
-
-# --- HTML to text -------------------------------------------------------------------------------
-
-# What survives sanitizing: structure and text only. No scripts, styles, forms, images, event
-# handlers; links only to http/https/mailto. ``style`` stays on block and inline elements only so
-# that the renderer can see what the sender hid, and nh3 keeps nothing of it but these properties.
-_ALLOWED_TAGS = frozenset(
-    {
-        "a", "abbr", "b", "blockquote", "br", "caption", "center", "cite", "code", "dd", "div", "dl",
-        "dt", "em", "font", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "li", "ol", "p", "pre",
-        "q", "s", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th",
-        "thead", "tr", "u", "ul",
-    }
-)  # fmt: skip
-_ALLOWED_ATTRIBUTES = {"a": {"href"}, "*": {"style", "hidden"}}
-_DROPPED_WITH_CONTENT = frozenset(
-    {"script", "style", "head", "title", "template", "noscript", "object", "iframe", "noembed", "noframes",
-     "svg", "math", "select", "textarea"}
-)  # fmt: skip
-_HIDING_STYLE = re.compile(
-    r"display\s*:\s*none|visibility\s*:\s*hidden|(?<![-\w])(?:max-height|height|font-size)\s*:\s*0(?![.\d])"
-    r"|opacity\s*:\s*0(?![.\d])",
-    re.IGNORECASE,
-)
-_IMG_SRC = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", re.IGNORECASE)
-
-
-def sanitize_html(html: str) -> str:
-    """``html`` with only text and structure left (nh3): no script, style, handler or remote load."""
-    return nh3.clean(
-        html,
-        tags=set(_ALLOWED_TAGS),
-        clean_content_tags=set(_DROPPED_WITH_CONTENT),
-        attributes={tag: set(names) for tag, names in _ALLOWED_ATTRIBUTES.items()},
-        url_schemes={"http", "https", "mailto"},
-        filter_style_properties={"display", "visibility", "height", "max-height", "font-size", "opacity"},
-        link_rel=None,
-        strip_comments=True,
-    )
-
-
-def _remote_images(html: str) -> tuple[str, ...]:
-    """The ``http(s)`` sources of the message's images, in order, once each (never fetched)."""
-    if "<img" not in html and "<IMG" not in html:
-        return ()
-    found: dict[str, None] = {}
-    for match in _IMG_SRC.finditer(html):
-        url = html_lib.unescape(next(g for g in match.groups() if g is not None)).strip()
-        if url.lower().startswith(("http://", "https://")):
-            found.setdefault(url, None)
-    return tuple(found)
-
-
-_SKIPPED_TAGS = frozenset({"style", "script", "head", "title", "template", "noscript"})
-_LINE_TAGS = frozenset(
-    {"div", "tr", "li", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "hr", "section"}
-)
-_PARAGRAPH_TAGS = frozenset({"p", "blockquote"})
-_VOID_TAGS = frozenset({"br", "hr", "img", "wbr", "col", "area", "input", "meta", "link"})
-
-
-class _TextRenderer(HTMLParser):
-    """Render sanitized HTML as readable plain text: block elements become line breaks.
-
-    An element hidden by its style (``display:none``, ``font-size:0``...) or ``hidden``
-    attribute is skipped with everything inside it: preheaders and tracking junk.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-        self.skip_depth = 0
-        self.pre_depth = 0
-        self.hidden_tag: str | None = None
-        self.hidden_depth = 0
-
-    def _newline(self, count: int) -> None:
-        if not self.out:
-            return
-        tail = "".join(self.out[-3:])
-        missing = count - (len(tail) - len(tail.rstrip("\n")))
-        if missing > 0:
-            self.out.append("\n" * missing)
-
-    def _hides(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
-        if tag in _VOID_TAGS:
-            return False
-        for name, value in attrs:
-            if name == "hidden" or (name == "style" and value and _HIDING_STYLE.search(value)):
-                return True
-        return False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.hidden_tag is not None:
-            if tag == self.hidden_tag:
-                self.hidden_depth += 1
-            return
-        if attrs and self._hides(tag, attrs):
-            self.hidden_tag, self.hidden_depth = tag, 1
-            return
-        if tag in _SKIPPED_TAGS:
-            self.skip_depth += 1
-        elif tag == "br":
-            self.out.append("\n")
-        elif tag in _PARAGRAPH_TAGS:
-            self._newline(2)
-        elif tag in _LINE_TAGS:
-            self._newline(1)
-            if tag == "pre":
-                self.pre_depth += 1
-            elif tag == "li":
-                self.out.append("- ")
-        elif tag in ("td", "th") and self.out and not self.out[-1].endswith(("\n", " ")):
-            self.out.append(" ")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.hidden_tag is not None:
-            return
-        if tag == "br":
-            self.out.append("\n")
-        elif tag == "hr":
-            self._newline(1)
-
-    def handle_endtag(self, tag: str) -> None:
-        if self.hidden_tag is not None:
-            if tag == self.hidden_tag:
-                self.hidden_depth -= 1
-                if not self.hidden_depth:
-                    self.hidden_tag = None
-            return
-        if tag in _SKIPPED_TAGS:
-            self.skip_depth = max(0, self.skip_depth - 1)
-        elif tag in _PARAGRAPH_TAGS:
-            self._newline(2)
-        elif tag in _LINE_TAGS:
-            self._newline(1)
-            if tag == "pre":
-                self.pre_depth = max(0, self.pre_depth - 1)
-
-    def handle_data(self, data: str) -> None:
-        if self.skip_depth or self.hidden_tag is not None:
-            return
-        if not self.pre_depth:
-            data = re.sub(r"[ \t\r\n\f]+", " ", data)
-            if not self.out or "".join(self.out[-2:]).endswith("\n"):
-                data = data.lstrip(" ")
-        if data:
-            self.out.append(data)
-
-
-def html_to_text(html: str) -> str:
-    """Convert an HTML body to plain text: sanitized first (nh3), then paragraphs kept, tags dropped."""
-    renderer = _TextRenderer()
-    renderer.feed(sanitize_html(html.replace("\r\n", "\n")))
-    renderer.close()
-    text = "".join(renderer.out).replace("\xa0", " ")
-    text = "\n".join(line.rstrip() for line in text.split("\n"))
-    return re.sub(r"\n{3,}", "\n\n", text).strip("\n")

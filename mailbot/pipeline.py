@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from . import amend, assets, attribution, audit, authres, forwards, langdetect, parse, wording
+from .budget import Deadline
 from .config import Config
 from .drafting import REDACTED, letter_key
 from .drafting import attachments as _attachments
@@ -315,9 +316,17 @@ class Pipeline:
         limit = self.config.service.max_message_bytes
         if len(message.data) > limit:
             raise MessageError(f"message too large: {len(message.data)} bytes (limit {limit})")
+        # The time budget of one message (parse and extract check it as they go): past it the
+        # message is quarantined with the reason, and the run goes on.
+        deadline = Deadline(self.config.service.message_seconds)
         try:
-            parsed = parse.parse_message(message.data)
-            found = forwards.extract(parsed, drop_patterns=self.config.cleanup.drop_patterns)
+            parsed = parse.parse_message(message.data, deadline=deadline)
+            found = forwards.extract(
+                parsed,
+                drop_patterns=self.config.cleanup.drop_patterns,
+                deadline=deadline,
+                local_tz=self.config.site.tz,
+            )
         except MessageError:
             raise
         except Exception as exc:  # a parser bug must not kill the batch: quarantine and go on

@@ -75,7 +75,7 @@ def test_extract_json_from_stdin(tmp_path: Path) -> None:
     result = mailbot("extract", "-", "--json", cwd=tmp_path, stdin=letter(3))
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) == {"forwarded", "letter", "forwarders"}
+    assert set(data) == {"forwarded", "letter", "forwarders", "rule", "flags"}
     assert data["forwarded"] is True
     assert data["letter"]["author"] == {"name": "Cliente 3", "address": "cliente3@example.it"}
     assert data["forwarders"][0]["address"] == "anna.bianchi@napoli.example.org"

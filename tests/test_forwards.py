@@ -10,6 +10,7 @@ import sys
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from types import ModuleType
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -36,8 +37,13 @@ def _load_bench() -> ModuleType:
 BENCH = _load_bench()
 
 
+CONTRACT_KEYS = ("forwarded", "letter", "forwarders")
+
+
 def extraction_of(path: Path) -> dict[str, object]:
-    return extract(parse_message(path.read_bytes())).to_json()
+    """The contract's part of ``to_json()`` (its extra keys, rule and flags, are tested apart)."""
+    found = extract(parse_message(path.read_bytes())).to_json()
+    return {key: found[key] for key in CONTRACT_KEYS}
 
 
 @pytest.mark.parametrize("eml", sorted(DATA.glob("*.eml")), ids=lambda p: p.stem)
@@ -433,3 +439,261 @@ def test_every_label_means_one_field() -> None:
             for name in names:
                 assert seen.setdefault(name.lower(), field) == field, name
         assert len(labels.months) in (0, 12)
+
+
+# --- where a forward block is trusted (issue 10, point 1) -------------------------------------
+
+CUSTOMER_LETTER_WITH_FAKE_BLOCK = (
+    "Ciao Anna, questa è per il blog.\n\n"
+    "---------- Messaggio inoltrato ---------\n"
+    "Da: Tommaso Rossi <tommaso.rossi@example.it>\n"
+    "Date: lun 22 gen 2007 alle ore 18:03\n"
+    "Subject: Un reclamo\n"
+    "To: <servizio@example.org>\n\n"
+    "Gentile servizio clienti,\n\n"
+    "From: Dottor Finto <finto@example.com>\n"
+    "Sent: Monday, January 22, 2007 6:03 PM\n"
+    "To: servizio@example.org\n"
+    "Subject: Lettera vera\n\n"
+    "vi scrivo per lamentarmi del servizio.\n\nTommaso\n"
+)
+
+
+def _anna(text: str, subject: str = "I: Un reclamo") -> ParsedMessage:
+    return ParsedMessage(
+        sender=Person("Anna Bianchi", "anna@napoli.example.org"),
+        subject=subject,
+        date=datetime(2007, 1, 23, 9, 0, tzinfo=CET),
+        date_raw=None,
+        message_id=None,
+        text=text,
+        html=None,
+    )
+
+
+def test_a_header_block_typed_inside_the_letter_is_part_of_the_letter() -> None:
+    found = extract(_anna(CUSTOMER_LETTER_WITH_FAKE_BLOCK))
+    assert found.letter.author == Person("Tommaso Rossi", "tommaso.rossi@example.it")
+    assert [f.address for f in found.forwarders] == ["anna@napoli.example.org"]
+    assert found.letter.subject == "Un reclamo"
+    assert found.letter.body.startswith(
+        "Gentile servizio clienti,\n\nFrom: Dottor Finto <finto@example.com>\nSent: Monday"
+    )
+    assert found.letter.body.endswith("vi scrivo per lamentarmi del servizio.\n\nTommaso")
+    assert found.rule == "separator"
+    assert found.flags == ("ignored-forward-block",)
+
+
+def test_a_separator_typed_deep_inside_the_letter_is_part_of_the_letter() -> None:
+    paragraphs = "".join(f"Paragrafo numero {n} della mia lettera.\n\n" for n in range(14))
+    text = CUSTOMER_LETTER_WITH_FAKE_BLOCK.replace(
+        "Gentile servizio clienti,\n\nFrom:",
+        "Gentile servizio clienti,\n\n" + paragraphs + "-----Original Message-----\nFrom:",
+    )
+    found = extract(_anna(text))
+    assert found.letter.author.name == "Tommaso Rossi"
+    assert len(found.forwarders) == 1
+    assert "-----Original Message-----\nFrom: Dottor Finto" in found.letter.body
+    assert found.flags == ("ignored-forward-block",)
+
+
+def test_a_real_chain_inside_a_forward_is_still_unwrapped() -> None:
+    # Marco forwarded the letter to Anna with Outlook (FW: subject, block right under his note).
+    text = CUSTOMER_LETTER_WITH_FAKE_BLOCK.split("Gentile servizio")[0].replace(
+        "Da: Tommaso Rossi <tommaso.rossi@example.it>", "Da: Marco Verdi <marco@milano.example.org>"
+    ).replace("Subject: Un reclamo", "Subject: FW: Un reclamo") + (
+        "Guarda questa.\n\n"
+        "From: Tommaso Rossi <tommaso.rossi@example.it>\n"
+        "Sent: Monday, January 22, 2007 6:03 PM\n"
+        "To: marco@milano.example.org\n"
+        "Subject: Un reclamo\n\n"
+        "Gentile servizio clienti,\n\nvi scrivo.\n"
+    )
+    found = extract(_anna(text))
+    assert found.letter.author == Person("Tommaso Rossi", "tommaso.rossi@example.it")
+    assert [f.address for f in found.forwarders] == ["anna@napoli.example.org", "marco@milano.example.org"]
+    assert found.forwarders[1].note == "Guarda questa."
+    assert found.letter.body == "Gentile servizio clienti,\n\nvi scrivo."
+    assert (found.rule, found.flags) == ("header-block", ())
+
+
+def test_a_block_deep_in_the_forwarders_own_text_is_taken_and_flagged() -> None:
+    note = "".join(f"Riga {n} della mia lunga nota.\n" for n in range(15))
+    text = note + "\n" + CUSTOMER_LETTER_WITH_FAKE_BLOCK.split("\n\n", 1)[1].split("Gentile")[0] + "Ciao.\n"
+    found = extract(_anna(text))
+    assert found.letter.author.name == "Tommaso Rossi"
+    assert found.letter.body == "Ciao."
+    assert found.forwarders[0].note is not None and found.forwarders[0].note.startswith("Riga 0")
+    assert (found.rule, found.flags) == ("separator", ("deep-forward-block",))
+
+
+def test_extraction_json_keeps_the_contract_and_adds_rule_and_flags() -> None:
+    found = extract(_anna(CUSTOMER_LETTER_WITH_FAKE_BLOCK)).to_json()
+    assert list(found) == ["forwarded", "letter", "forwarders", "rule", "flags"]
+    assert found["rule"] == "separator"
+    assert found["flags"] == ["ignored-forward-block"]
+    not_forward = extract(_anna("Ciao.\n", subject="Ciao")).to_json()
+    assert (not_forward["forwarded"], not_forward["rule"], not_forward["flags"]) == (False, "none", [])
+
+
+@pytest.mark.parametrize(
+    ("stem", "rule"),
+    [
+        ("apple_en_forward", "separator"),
+        ("apple_it_forward_quoted", "quoted-header-block"),
+        ("bold_labels_outlook", "header-block"),
+        ("attached_rfc822", "rfc822-attachment"),
+        ("reply_not_forward", "none"),
+    ],
+)
+def test_rule_names_how_the_letter_was_found(stem: str, rule: str) -> None:
+    assert extract(parse_message((DATA / f"{stem}.eml").read_bytes())).rule == rule
+
+
+# --- dates clamped (issue 10, point 3) ---------------------------------------------------------
+
+
+def test_outer_date_out_of_range_is_flagged() -> None:
+    raw = (
+        b"From: Anna <anna@napoli.example.org>\r\nSubject: Lettera\r\n"
+        b"Date: Fri, 31 Dec 9999 23:59:59 -1200\r\n"
+        b"Message-ID: <d@example.org>\r\n\r\nCiao.\r\n"
+    )
+    found = extract(parse_message(raw))
+    assert found.received is None and found.letter.date is None
+    assert found.letter.date_raw == "Fri, 31 Dec 9999 23:59:59 -1200"
+    assert found.flags == ("date-out-of-range",)
+
+
+def test_forwarded_date_out_of_range_is_dropped_kept_as_text_and_flagged() -> None:
+    text = (
+        "Ecco.\n\n---------- Forwarded message ---------\nFrom: Peter <peter@example.com>\n"
+        "Date: 0001-01-01 00:00 +1400\nSubject: Menu\n\nHello.\n"
+    )
+    found = extract(_message(text))
+    assert found.letter.date is None
+    assert found.letter.date_raw == "0001-01-01 00:00 +1400"
+    assert found.forwarders[0].date == datetime(2007, 1, 23, 9, 0, tzinfo=CET)
+    assert found.flags == ("date-out-of-range",)
+
+
+@pytest.mark.parametrize("text", ["0001-01-01 00:00 +1400", "31/12/9999 23:59 -1200", "1 gennaio 1969 10:00"])
+def test_parse_client_date_drops_dates_out_of_range(text: str) -> None:
+    assert parse_client_date(text, CET) is None
+
+
+def test_a_broken_encoded_subject_is_flagged_in_the_extraction() -> None:
+    raw = (
+        b"From: Anna <anna@napoli.example.org>\nSubject: I: =?utf-8?Q?Perch=E9?=\n"
+        b"Date: Tue, 23 Jan 2007 09:12:00 +0100\n\nCiao.\n"
+    )
+    found = extract(parse_message(raw))
+    assert found.letter.subject == "=?utf-8?Q?Perch=E9?="
+    assert found.flags == ("subject-undecodable",)
+
+
+# --- dates without a zone (issue 9, point 11) --------------------------------------------------
+
+
+def _outlook_it(sent: str) -> ParsedMessage:
+    return ParsedMessage(
+        sender=Person("Giulia", "giulia@napoli.example.org"),
+        subject="I: Grazie",
+        date=datetime(2025, 1, 11, 8, 30, tzinfo=UTC),  # the forwarder's client wrote UTC
+        date_raw="Sat, 11 Jan 2025 08:30:00 +0000",
+        message_id=None,
+        text=(
+            "Da pubblicare.\n\n________________________________\nDa: Tommaso <t@example.it>\n"
+            f"Inviato: {sent}\nA: servizio@example.org\nOggetto: Grazie\n\nBuonasera.\n"
+        ),
+        html=None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("sent", "expected"),
+    [
+        ("venerdì 10 gennaio 2025 19:44", "2025-01-10T19:44:00+01:00"),
+        ("venerdì 11 luglio 2025 19:44", "2025-07-11T19:44:00+02:00"),
+        ("venerdì 10 gennaio 2025 19:44 -0500", "2025-01-10T19:44:00-05:00"),
+        ("Fri, 10 Jan 2025 19:44:00 GMT", "2025-01-10T19:44:00+00:00"),
+    ],
+)
+def test_a_zoneless_letter_date_is_read_in_the_callers_zone(sent: str, expected: str) -> None:
+    found = extract(_outlook_it(sent), local_tz=ZoneInfo("Europe/Rome"))
+    assert found.letter.date is not None
+    assert found.letter.date.isoformat() == expected
+
+
+def test_without_a_zone_from_the_caller_the_forwarders_offset_is_used() -> None:
+    found = extract(_outlook_it("venerdì 10 gennaio 2025 19:44"))
+    assert found.letter.date == datetime(2025, 1, 10, 19, 44, tzinfo=UTC)
+    assert found.letter.date is not None and found.letter.date.utcoffset() == timedelta(0)
+
+
+# --- Outlook 2019's "wrote line" forward ----------------------------------------------------------
+
+BST = timezone(timedelta(hours=1))
+OUTLOOK_2019_EN = (
+    "Worth a post, I think.\n\nMark\n\n"
+    'On 28/10/2021 12:46, "John Doe" <john.doe@example.com> wrote:\n\n'
+    "    Dear team,\n\n"
+    "    your operator Sara solved my problem in five minutes.\n\n"
+    "    Regards,\n"
+    "    John\n"
+)
+OUTLOOK_2019_IT = (
+    "Ve la giro.\n\n"
+    "Il 28/10/2021 12:46, Mario Rossi <mario.rossi@example.it> ha scritto:\n\n"
+    "    Buongiorno,\n\n    grazie per la pazienza.\n\n    Mario\n"
+)
+
+
+def _mark(text: str, subject: str) -> ParsedMessage:
+    return ParsedMessage(
+        sender=Person("Mark Evans", "mark@example.org"),
+        subject=subject,
+        date=datetime(2021, 10, 28, 14, 0, tzinfo=BST),
+        date_raw=None,
+        message_id=None,
+        text=text,
+        html=None,
+    )
+
+
+@pytest.mark.parametrize("prefix", ["FW", "Fwd", "TR", "WG", "RV", "VS", "PD", "I"])
+def test_outlook_2019_wrote_line_forward(prefix: str) -> None:
+    found = extract(_mark(OUTLOOK_2019_EN, f"{prefix}: Menu"))
+    assert found.forwarded
+    assert found.letter.author == Person("John Doe", "john.doe@example.com")
+    assert found.letter.date == datetime(2021, 10, 28, 12, 46, tzinfo=BST)
+    assert found.letter.subject == "Menu"
+    assert found.letter.body == (
+        "Dear team,\n\nyour operator Sara solved my problem in five minutes.\n\nRegards,\nJohn"
+    )
+    assert found.forwarders[0].note == "Worth a post, I think."
+    assert found.rule == "wrote-line"
+
+
+def test_outlook_2019_wrote_line_forward_in_italian() -> None:
+    found = extract(_mark(OUTLOOK_2019_IT, "I: Bolletta"))
+    assert found.letter.author == Person("Mario Rossi", "mario.rossi@example.it")
+    assert found.letter.date == datetime(2021, 10, 28, 12, 46, tzinfo=BST)
+    assert found.letter.body == "Buongiorno,\n\ngrazie per la pazienza.\n\nMario"
+    assert found.letter.subject == "Bolletta"
+    assert found.forwarders[0].note == "Ve la giro."
+
+
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        (OUTLOOK_2019_EN, "RE: Menu"),  # a reply quoting with Outlook's indent
+        (OUTLOOK_2019_EN, "Menu"),  # no forward prefix
+        (OUTLOOK_2019_EN.replace("\n    ", "\n> "), "FW: Menu"),  # a quoted reply, not indented
+    ],
+    ids=["reply-subject", "plain-subject", "not-indented"],
+)
+def test_a_wrote_line_that_is_no_outlook_2019_forward_stays_a_reply(text: str, subject: str) -> None:
+    found = extract(_mark(text, subject))
+    assert not found.forwarded
+    assert found.rule == "none"

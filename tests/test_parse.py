@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
 
 from mailbot.errors import MessageError
-from mailbot.parse import decode_bytes, html_to_text, parse_message, sanitize_html
+from mailbot.flowed import unflow
+from mailbot.htmltext import html_to_text, sanitize_html
+from mailbot.parse import decode_bytes, parse_message
 
 DATA = Path(__file__).parent / "data"
 EMLS = sorted(DATA.glob("*.eml"))
@@ -243,3 +245,162 @@ def test_outlook_att_leftovers_are_not_attachments() -> None:
     message = parse_message(load("att00001_leftover"))
     assert message.attachments == ()
     assert message.text is not None and "gateway" not in message.text
+
+
+# --- dates clamped (issue 10, point 3) ---------------------------------------------------------
+
+
+def _raw(date: str, body: str = "Ciao.\n") -> bytes:
+    return (
+        "From: Anna <anna@napoli.example.org>\r\nTo: blog@example.org\r\nSubject: I: Lettera\r\n"
+        f"Date: {date}\r\nMessage-ID: <d@example.org>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        + body.replace("\n", "\r\n")
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "date",
+    ["Fri, 31 Dec 9999 23:59:59 -1200", "Mon, 1 Jan 0001 00:00:00 +1400", "Wed, 31 Dec 1969 23:59:59 +0000",
+     "Sat, 1 Jan 2101 00:00:00 +0000"],
+)  # fmt: skip
+def test_a_date_outside_1970_to_2100_is_dropped_and_kept_as_text(date: str) -> None:
+    message = parse_message(_raw(date))
+    assert message.date is None
+    assert message.date_raw == date
+    assert "date-out-of-range" in message.defects
+
+
+@pytest.mark.parametrize(
+    ("date", "year"), [("Thu, 1 Jan 1970 00:00:00 +1400", 1970), ("Fri, 31 Dec 2100 23:59:59 -1200", 2100)]
+)
+def test_dates_at_the_edges_of_the_range_are_kept_and_safe(date: str, year: int) -> None:
+    message = parse_message(_raw(date))
+    assert message.date is not None and message.date.year == year
+    assert "date-out-of-range" not in message.defects
+    message.date.astimezone(UTC)
+    assert message.date + timedelta(days=2) - timedelta(days=4) < message.date  # no overflow
+
+
+# --- undecodable text (issue 9, point 7) -------------------------------------------------------
+
+HEAD = b"From: a@example.org\nSubject: x\nDate: Tue, 23 Jan 2007 09:12:00 +0100\n"
+
+
+@pytest.mark.parametrize(
+    ("part", "reason"),
+    [
+        (
+            b"Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n"
+            b"Ciao, come stai? Tutto bene.\n",
+            "text/plain part has invalid base64 (InvalidBase64LengthDefect)",
+        ),
+        (
+            b"Content-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: base64\n\n"
+            b"!!AAECAwQFBgcICQoLDA0ODxAREhMU\n",
+            "invalid base64 (InvalidBase64CharactersDefect): it decodes to binary data",
+        ),
+        (
+            b"Content-Type: text/plain; charset=x-klingon\n\ncaf\xe9 \xff\xfe\n",
+            "charset 'x-klingon' is unknown and its text is not UTF-8",
+        ),
+        (
+            b"Content-Type: text/plain; charset=utf-16\n\n\xff\xfe\x41",
+            "bytes are not valid utf-16 text",
+        ),
+        (
+            b"Content-Type: text/plain; charset=punycode\n\nabc-\xe9\n",
+            "charset 'punycode' is unknown",
+        ),
+    ],
+    ids=["base64-length", "base64-binary", "unknown-charset", "bad-bytes", "not-a-charset"],
+)
+def test_a_message_whose_only_text_cannot_be_decoded_is_refused(part: bytes, reason: str) -> None:
+    with pytest.raises(MessageError) as caught:
+        parse_message(HEAD + part)
+    assert reason in str(caught.value)
+
+
+def test_an_undecodable_text_part_beside_a_good_html_part_is_left_out() -> None:
+    raw = HEAD + (
+        b'Content-Type: multipart/alternative; boundary="b"\n\n--b\n'
+        b"Content-Type: text/plain; charset=x-klingon\n\n\xff\xfe\xfd\n--b\n"
+        b"Content-Type: text/html; charset=utf-8\n\n<p>Grazie davvero</p>\n--b--\n"
+    )
+    assert parse_message(raw).text == "Grazie davvero"
+
+
+def test_an_unknown_charset_on_utf8_text_is_read_as_utf8() -> None:
+    raw = HEAD + b"Content-Type: text/plain; charset=x-klingon\n\nperch\xc3\xa9\n"
+    assert parse_message(raw).text == "perché\n"
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["=?utf-8?B?invalid!!?=", "=?utf-8?Q?caf=E9?=", "I: =?punycode?B?Q2lh?=", "=?x-klingon?Q?caf=E9?="],
+)
+def test_a_broken_encoded_subject_is_kept_as_written_and_flagged(subject: str) -> None:
+    raw = b"From: a@example.org\nSubject: " + subject.encode() + b"\n\nx\n"
+    message = parse_message(raw)
+    assert message.subject == subject
+    assert "subject-undecodable" in message.defects
+
+
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        ("=?utf-8?B?w6k=?=", "é"),
+        ("I: =?iso-8859-1?q?Perch=E9?=", "I: Perché"),
+        ("=?x-klingon?B?Q2lhbw==?=", "Ciao"),
+    ],
+)
+def test_good_encoded_subjects_are_decoded_and_not_flagged(subject: str, expected: str) -> None:
+    raw = b"From: a@example.org\nSubject: " + subject.encode() + b"\n\nx\n"
+    message = parse_message(raw)
+    assert message.subject == expected
+    assert "subject-undecodable" not in message.defects
+
+
+# --- format=flowed (issue 9, point 10) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "delsp", "expected"),
+    [
+        ("one two \nthree\n", False, "one two three\n"),
+        ("one two  \nthree\n", True, "one two three\n"),
+        ("automat \nically\n", True, "automatically\n"),
+        ("automat \nically\n", False, "automat ically\n"),
+        (" From here\n >quoted? no\n  indented\n", False, "From here\n>quoted? no\n indented\n"),
+        ("Anna \n-- \nAnna B. \nNapoli\n", False, "Anna \n-- \nAnna B. Napoli\n"),
+        ("> one \n> two\n>> three \n>> four\n", False, "> one two\n>> three four\n"),
+        ("> soft at depth one \n>> hard at two\n", False, "> soft at depth one \n>> hard at two\n"),
+        (">\n> \nplain\n", False, ">\n>\nplain\n"),
+    ],
+    ids=["soft", "delsp", "delsp-word", "no-delsp-word", "stuffing", "signature", "quoted", "depth-change",
+         "empty-quotes"],
+)  # fmt: skip
+def test_unflow(text: str, delsp: bool, expected: str) -> None:
+    assert unflow(text, delsp=delsp) == expected
+
+
+def test_flowed_text_is_unwrapped_only_when_the_part_says_so() -> None:
+    body = b"one two \r\nthree\r\n"
+    fixed = parse_message(HEAD + b"Content-Type: text/plain; charset=utf-8\n\n" + body)
+    assert fixed.text == "one two \nthree\n"
+    flowed = parse_message(HEAD + b"Content-Type: text/plain; charset=utf-8; format=Flowed\n\n" + body)
+    assert flowed.text == "one two three\n"
+    delsp = parse_message(HEAD + b'Content-Type: text/plain; format="flowed"; DelSp="Yes"\n\nfir \r\nst\r\n')
+    assert delsp.text == "first\n"
+
+
+def test_thunderbird_flowed_forward_keeps_paragraphs_and_signature() -> None:
+    message = parse_message(load("thunderbird_it_forward_flowed"))
+    assert message.text is not None
+    lines = message.text.split("\n")
+    # Hand-checked facts of the file: the note's two wrapped lines are one; the signature
+    # separator stays on its own line; the stuffed list items keep their own two spaces.
+    assert lines[0].startswith("Ciao a tutti,")
+    assert lines[0].endswith("secondo me è proprio da blog, parla bene della collega del turno serale.")
+    assert lines[3] == "-- " and lines[4] == "Giulia Esposito"
+    assert "  - prima rata a febbraio" in lines
+    assert not any(line.endswith(" ") for line in lines if line != "-- ")
