@@ -72,7 +72,9 @@ def _param(eml: Path) -> Any:
 @pytest.mark.parametrize("eml", [_param(eml) for eml in CASES])
 def test_case(eml: Path) -> None:
     expected, _source, chain = load(eml)
-    actual = extract(eml.read_bytes()).to_json()
+    found = extract(eml.read_bytes()).to_json()
+    # The facts of the letter and its forwarders; "rule" and "flags" are diagnostics, not facts.
+    actual = {key: found[key] for key in ("forwarded", "letter", "forwarders")}
     assert differences(expected, actual) == []
     assert len(actual["forwarders"]) == chain
 

@@ -180,7 +180,7 @@ def _vocabulary() -> list[str]:
         words.update(f"{name}:" for name in labels.forward_prefixes)
         for start, end in labels.reply:
             words.update((start, end, f"{end}:"))
-        words.update(m.split()[0] for m in labels.months)
+        words.update(w for m in labels.months for w in m.split()[:1])  # a month may be unknown ("")
     return sorted(w for w in words if w)
 
 
