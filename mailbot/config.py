@@ -7,7 +7,6 @@ Relative paths are resolved against the folder of the config file.
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -15,9 +14,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from . import featureconfig
+from .configkeys import KNOWN_KEYS, first_unknown, unknown_section_message
 from .configkeys import Section as _Section
-from .configkeys import first_unknown, unknown_section_message
 from .errors import ConfigError
+from .featureconfig import CommentsConfig, NotifyConfig, ReviewConfig, SmtpConfig
 
 DEFAULT_CONFIG = Path("mailbot.toml")
 
@@ -132,6 +133,10 @@ class Config:
     service: ServiceConfig
     cleanup: CleanupConfig = CleanupConfig()
     redaction: RedactionConfig = RedactionConfig()
+    review: ReviewConfig = field(default_factory=ReviewConfig)
+    smtp: SmtpConfig | None = None
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
+    comments: CommentsConfig = field(default_factory=CommentsConfig)
 
     @property
     def ledger_path(self) -> Path:
@@ -158,36 +163,7 @@ def _publish_mode(section: _Section) -> str:
 
 def _read_secret(section: _Section, read: bool) -> str:
     """The IMAP password from its source; with ``read`` False only the source is checked."""
-    env_name = section.text("password_env")
-    file_path = section.path("password_file", None)
-    if env_name and file_path:
-        raise ConfigError("imap.password_env and imap.password_file are both set; keep only one.")
-    if (env_name or file_path) and not read:
-        return ""
-    if env_name:
-        value = os.environ.get(env_name)
-        if not value:
-            raise ConfigError(
-                f"imap.password_env names the environment variable {env_name}, which is not set; "
-                f"export {env_name} with the IMAP password."
-            )
-        return value
-    if file_path:
-        try:
-            lines = file_path.read_text(encoding="utf-8").splitlines()
-            value = lines[0] if lines else ""  # the first line: comments may follow
-        except OSError as exc:
-            raise ConfigError(
-                f"imap.password_file {file_path} cannot be read ({exc.strerror}); "
-                "check the path and its permissions."
-            ) from exc
-        if not value:
-            raise ConfigError(f"imap.password_file {file_path} is empty; put the IMAP password in it.")
-        return value
-    raise ConfigError(
-        '[imap] has no password source; add password_env = "MAILBOT_IMAP_PASSWORD" '
-        'or password_file = "secret.txt".'
-    )
+    return featureconfig.read_secret(section, read, "IMAP")
 
 
 def _imap(section: _Section, read_secrets: bool) -> ImapConfig:
@@ -275,9 +251,7 @@ def _attribution(section: _Section) -> AttributionConfig:
     )
 
 
-KNOWN_SECTIONS = (
-    "imap", "local", "paths", "senders", "site", "attribution", "service", "cleanup", "redaction",
-)  # fmt: skip
+KNOWN_SECTIONS = tuple(KNOWN_KEYS)
 
 
 def load_config(
@@ -372,6 +346,10 @@ def _build(path: Path | None, data: dict[str, Any], base: Path, read_secrets: bo
         message_seconds=s.number("message_seconds", ServiceConfig.message_seconds),
         publish=_publish_mode(s),
     )
+    review = featureconfig.review(sections["review"])
+    smtp = featureconfig.smtp(sections["smtp"], read_secrets) if "smtp" in data else None
+    notify = featureconfig.notify(sections["notify"])
+    comments = featureconfig.comments(sections["comments"])
     for section in sections.values():
         section.finish()
     return Config(
@@ -385,4 +363,8 @@ def _build(path: Path | None, data: dict[str, Any], base: Path, read_secrets: bo
         service=service,
         cleanup=cleanup,
         redaction=redaction,
+        review=review,
+        smtp=smtp,
+        notify=notify,
+        comments=comments,
     )

@@ -36,6 +36,13 @@ KNOWN_KEYS: dict[str, tuple[str, ...]] = {
     ),
     "cleanup": ("drop_patterns",),
     "redaction": ("patterns",),
+    "review": ("listen", "base_url", "language", "trust_proxy", "session_hours"),
+    "smtp": (
+        "host", "port", "security", "username", "password_env", "password_file", "from", "ca_file",
+        "timeout",
+    ),
+    "notify": ("reviewers",),
+    "comments": ("address", "form", "auto_approve"),
 }  # fmt: skip
 """Every key of every section (tables such as ``attribution.labels`` count as one key)."""
 

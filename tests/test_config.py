@@ -268,3 +268,47 @@ def test_a_misspelt_key_is_named_with_the_likely_one(tmp_path: Path, text: str, 
     with pytest.raises(ConfigError) as info:
         load_config(write(tmp_path, text))
     assert str(info.value) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ('[review]\nlisten = "8025"\n', "review.listen = '8025' must be HOST:PORT"),
+        ('[review]\nbase_url = "review.example.org"\n', "review.base_url = 'review.example.org' must start"),
+        ('[smtp]\nhost = "127.0.0.1"\n', 'smtp.from is required; add from = "..." to [smtp]'),
+        (
+            '[smtp]\nhost = "h"\nfrom = "b@example.org"\nusername = "b"\npassword_env = "NO_SUCH_VAR_X"\n',
+            "smtp.password_env names the environment variable NO_SUCH_VAR_X, which is not set",
+        ),
+        ('[smtp]\nhost = "h"\nfrom = "b@example.org"\nusername = "b"\n', "[smtp] has no password source"),
+        ('[comments]\naddress = "blog"\n', "comments.address = 'blog' is not an e-mail address"),
+    ],
+)
+def test_people_loop_sections_fail_with_the_key_and_the_fix(tmp_path: Path, text: str, needle: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text))
+    assert needle in str(info.value)
+
+
+def test_people_loop_sections_read_their_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SMTP_PW_TEST", "s3cret")
+    text = (
+        '[review]\nlisten = "0.0.0.0:9000"\nbase_url = "https://desk.example.org"\nlanguage = "en"\n'
+        '[smtp]\nhost = "127.0.0.1"\nsecurity = "ssl"\nusername = "blog@example.org"\n'
+        'password_env = "SMTP_PW_TEST"\nfrom = "Blog <blog@example.org>"\n'
+        '[notify]\nreviewers = ["lead@example.org"]\n'
+        '[comments]\naddress = "blog@example.org"\nform = true\n'
+    )
+    config = load_config(write(tmp_path, text))
+    assert (config.review.listen, config.review.base_url, config.review.language) == (
+        "0.0.0.0:9000", "https://desk.example.org/", "en",
+    )  # fmt: skip
+    assert config.smtp is not None
+    assert (config.smtp.port, config.smtp.password, config.smtp.sender) == (
+        465,
+        "s3cret",
+        "Blog <blog@example.org>",
+    )
+    assert config.notify.reviewers == ("lead@example.org",)
+    assert (config.comments.address, config.comments.form) == ("blog@example.org", True)
+    assert load_config(write(tmp_path, "")).smtp is None

@@ -1,0 +1,157 @@
+"""Configuration of the people loop: the review desk, outgoing mail, notifications and comments.
+
+Each section has its frozen dataclass and its reader; :func:`mailbot.config.load_config` calls
+the readers. Every section is optional: without ``[smtp]`` no mail is sent, without
+``[comments] address`` and ``form`` no comments are taken.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .configkeys import Section
+from .errors import ConfigError
+
+SECURITY = ("ssl", "starttls", "none")
+
+
+def read_secret(section: Section, read: bool, what: str) -> str:
+    """A password from ``password_env`` or ``password_file`` (its first line); "" if ``read`` is False.
+
+    ``what`` names the password in messages ("IMAP", "SMTP").
+    """
+    name = section.name
+    env_name = section.text("password_env")
+    file_path = section.path("password_file", None)
+    if env_name and file_path:
+        raise ConfigError(f"{name}.password_env and {name}.password_file are both set; keep only one.")
+    if (env_name or file_path) and not read:
+        return ""
+    if env_name:
+        value = os.environ.get(env_name)
+        if not value:
+            raise ConfigError(
+                f"{name}.password_env names the environment variable {env_name}, which is not set; "
+                f"export {env_name} with the {what} password."
+            )
+        return value
+    if file_path:
+        try:
+            lines = file_path.read_text(encoding="utf-8").splitlines()
+            value = lines[0] if lines else ""  # the first line: comments may follow
+        except OSError as exc:
+            raise ConfigError(
+                f"{name}.password_file {file_path} cannot be read ({exc.strerror}); "
+                "check the path and its permissions."
+            ) from exc
+        if not value:
+            raise ConfigError(f"{name}.password_file {file_path} is empty; put the {what} password in it.")
+        return value
+    raise ConfigError(
+        f'[{name}] has no password source; add password_env = "MAILBOT_{what}_PASSWORD" '
+        'or password_file = "secret.txt".'
+    )
+
+
+def _url(section: Section, key: str) -> str | None:
+    value = section.text(key)
+    if value is None:
+        return None
+    if not value.startswith(("http://", "https://")):
+        raise ConfigError(f"{section.name}.{key} = {value!r} must start with http:// or https://.")
+    return value if value.endswith("/") else value + "/"
+
+
+@dataclass(frozen=True)
+class ReviewConfig:
+    """``[review]``: the review desk served by ``mailbot serve``."""
+
+    listen: str = "127.0.0.1:8025"
+    base_url: str | None = None  # where reviewers reach the desk (links in mails); None: not linked
+    language: str | None = None  # None: [site] language
+    trust_proxy: bool = False  # honour X-Forwarded-* headers only when true
+    session_hours: int = 12
+
+
+def review(section: Section) -> ReviewConfig:
+    listen = section.text("listen", ReviewConfig.listen) or ReviewConfig.listen
+    host, sep, port = listen.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f'review.listen = {listen!r} must be HOST:PORT, like "127.0.0.1:8025".')
+    return ReviewConfig(
+        listen=listen,
+        base_url=_url(section, "base_url"),
+        language=section.text("language"),
+        trust_proxy=section.boolean("trust_proxy", False),
+        session_hours=section.integer("session_hours", ReviewConfig.session_hours, minimum=1),
+    )
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """``[smtp]``: the server mailbot sends its mail through."""
+
+    host: str
+    sender: str  # the From: of every mail mailbot sends (the key is `from`)
+    port: int = 587
+    security: str = "starttls"
+    username: str | None = None
+    password: str = ""
+    ca_file: Path | None = None
+    timeout: float = 30.0
+
+
+def smtp(section: Section, read_secrets: bool) -> SmtpConfig:
+    host = section.text("host", required=True)
+    sender = section.text("from", required=True)
+    assert host is not None and sender is not None
+    security = section.choice("security", "starttls", SECURITY)
+    port = section.integer("port", 465 if security == "ssl" else 587, minimum=1)
+    if port > 65535:
+        raise ConfigError(f"smtp.port = {port} is not a port number; use 1-65535.")
+    username = section.text("username")
+    has_secret = section.data.get("password_env") is not None or section.data.get("password_file") is not None
+    password = read_secret(section, read_secrets, "SMTP") if username or has_secret else ""
+    return SmtpConfig(
+        host=host,
+        sender=sender,
+        port=port,
+        security=security,
+        username=username,
+        password=password,
+        ca_file=section.path("ca_file", None),
+        timeout=section.number("timeout", SmtpConfig.timeout),
+    )
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    """``[notify]``: who hears what by mail (nothing is sent without ``[smtp]``)."""
+
+    reviewers: tuple[str, ...] = ()
+
+
+def notify(section: Section) -> NotifyConfig:
+    return NotifyConfig(reviewers=section.str_list("reviewers"))
+
+
+@dataclass(frozen=True)
+class CommentsConfig:
+    """``[comments]``: readers' comments by mail (``address``) and by form (``form``)."""
+
+    address: str | None = None
+    form: bool = False
+    auto_approve: tuple[str, ...] = ()
+
+
+def comments(section: Section) -> CommentsConfig:
+    address = section.text("address")
+    if address is not None and "@" not in address:
+        raise ConfigError(f"comments.address = {address!r} is not an e-mail address.")
+    return CommentsConfig(
+        address=address,
+        form=section.boolean("form", False),
+        auto_approve=section.str_list("auto_approve"),
+    )
