@@ -187,7 +187,7 @@ def test_a_phone_in_the_subject_never_reaches_the_id_the_url_or_the_feed(tmp_pat
         assert store.read(draft_id).title == "Richiamatemi al [telefono] o [telefono]"
         store.transition([draft_id], "approve")
         pipeline.publish()
-        slug = store.read(draft_id).extra["slug"]
+        slug = store.read(draft_id).slug
     assert slug == "richiamatemi-al-telefono-o-telefono"
     site = config.paths.site
     files = [p for p in site.rglob("*") if p.is_file()]
