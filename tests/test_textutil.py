@@ -102,7 +102,7 @@ def test_no_control_is_stored_or_published(tmp_path: Path, char: str) -> None:
         assert draft.author.name == "Tommaso Rossi"
         assert [f.name for f in draft.forwarders] == ["Anna Bianchi"]
         # NEL (U+0085) is a line break: in a note or a letter it becomes "\n".
-        assert " ".join((draft.intro or "").split()) == "Vi giro una lettera molto bella."
+        assert " ".join((draft.forwarders[0].note or "").split()) == "Vi giro una lettera molto bella."
         assert "vi scrivo per ringraziarvi." in " ".join(draft.body.split())
         assert char not in store.path(draft.id).read_text(encoding="utf-8")
         store.transition([draft.id], "approve")
