@@ -46,7 +46,7 @@ CLIENT_DATA = DATA / "clients"
 sys.path.insert(0, str(ROOT))
 
 from mailbot.forwards import extract  # noqa: E402
-from mailbot.parse import parse_message  # noqa: E402
+from mailbot.mail.mime import parse_message  # noqa: E402
 
 CLIENTS = (
     "gmail_android", "gmail_ios", "gmail", "outlook_web", "new_outlook", "outlook", "apple_ios", "apple",

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from mailbot.forwards import extract  # noqa: E402
-from mailbot.parse import parse_message  # noqa: E402
+from mailbot.mail.mime import parse_message  # noqa: E402
 
 FORWARD_HEAD = "Vi giro questa lettera.\n\n---------- Messaggio inoltrato ---------\n"
 FORWARD_TAIL = "\nData: lun 22 gen 2007 alle ore 18:03\nOggetto: Lettera\nA: <servizio@example.org>\n\n"

@@ -34,8 +34,8 @@ from imapserver import DovecotServer  # noqa: E402
 from mailfactory import letter  # noqa: E402
 
 from mailbot.config import load_config  # noqa: E402
-from mailbot.ledger import Ledger  # noqa: E402
-from mailbot.pipeline import Pipeline  # noqa: E402
+from mailbot.ingest.ledger import Ledger  # noqa: E402
+from mailbot.ingest.pipeline import Pipeline  # noqa: E402
 from mailbot.sources.imap import ImapSource  # noqa: E402
 
 BATCH = 50

@@ -164,7 +164,7 @@ def measure(command: list[str], cwd: Path | None = None) -> Run:
 _MAILBOT_CHILD = textwrap.dedent(
     """
     import pickle, sys, time
-    from mailbot.publish import render_site
+    from mailbot.site.render import render_site
     with open(sys.argv[1], "rb") as fh:
         posts, site = pickle.load(fh)
     report = render_site(posts, site, __import__("pathlib").Path(sys.argv[2]))

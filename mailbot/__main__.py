@@ -1,3 +1,3 @@
-from .cli import main
+from mailbot.cli import main
 
 main()

@@ -3,7 +3,7 @@
 The service handles one message at a time, so a message that takes minutes to parse stalls
 every other one. Every text path is linear, but a linear path over a large message can still
 be slow on a busy machine; :class:`Deadline` is the guard behind that promise. The loops of
-:mod:`mailbot.parse` (HTML rendering) and :mod:`mailbot.forwards` call :meth:`Deadline.check`
+:mod:`mailbot.mail.mime` (HTML rendering) and :mod:`mailbot.forwards` call :meth:`Deadline.check`
 every so often; past the budget it raises :class:`~mailbot.errors.MessageError`, so the message
 is quarantined with the reason and the run goes on.
 """

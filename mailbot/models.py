@@ -1,18 +1,17 @@
 """Plain data exchanged between the stages.
 
 The stages (sources → parse/forwards → drafts → review → publish) import this
-module and :mod:`mailbot.errors`, never each other; :mod:`mailbot.pipeline`
+module and :mod:`mailbot.errors`, never each other; :mod:`mailbot.ingest.pipeline`
 composes them.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -226,7 +225,7 @@ class Post:
     ``author`` and ``forwarded_by`` are display strings chosen by the
     attribution policy (e.g. "Tommaso", "i colleghi di Napoli"); the author's
     address is never part of a post. ``intro`` is the editors' text above the
-    letter (by default :func:`mailbot.wording.default_intro`); when it is None
+    letter (by default :func:`mailbot.site.wording.default_intro`); when it is None
     the site shows an automatic thanks line instead.
     """
 
@@ -241,7 +240,7 @@ class Post:
     date: datetime
     # Files (images) to publish beside the post page, already made safe by the
     # pipeline: (public file name, path of the prepared file on disk[, alt text]). The
-    # body places them with markers ("[[image:NAME|alt text]]", see mailbot.letterhtml);
+    # body places them with markers ("[[image:NAME|alt text]]", see mailbot.site.letterhtml);
     # those it does not place are shown after the letter.
     assets: tuple[PostAsset, ...] = ()
     # Forwarders' notes to show under the intro, each marked as a forwarder's note. The
@@ -284,22 +283,3 @@ class ParsedMessage:
     # Remote images the HTML would load (``<img src="http...">``, tracking pixels), for the
     # reviewer's information: never fetched, never part of the text.
     remote_images: tuple[str, ...] = ()
-
-
-class Source(Protocol):
-    """Where messages come from: a local Maildir/mbox/file, or an IMAP folder.
-
-    The pipeline calls ``messages()`` and, for each message, exactly one of
-    ``done()`` (after its draft is durably written and recorded) or
-    ``quarantine()`` (it could not be handled). A source never deletes mail.
-    """
-
-    name: str
-
-    def messages(self) -> Iterator[RawMessage]: ...
-
-    def done(self, message: RawMessage) -> None: ...
-
-    def quarantine(self, message: RawMessage, reason: str) -> None: ...
-
-    def close(self) -> None: ...

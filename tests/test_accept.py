@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from mailfactory import letter, maildir
 
 from mailbot.config import load_config
-from mailbot.drafts import DraftStore
-from mailbot.ledger import Ledger
-from mailbot.pipeline import Pipeline
+from mailbot.drafts.store import DraftStore
+from mailbot.ingest.ledger import Ledger
+from mailbot.ingest.pipeline import Pipeline
 from mailbot.sources.local import MaildirInbox
 
 OUTLOOK_IT_FORWARD = (

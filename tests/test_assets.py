@@ -12,12 +12,13 @@ from urllib.parse import quote
 import pytest
 from mailfactory import maildir
 
-from mailbot import assets
 from mailbot.config import Config, load_config
-from mailbot.drafts import INDEX_NAME, LOCK_NAME, DraftStore
+from mailbot.drafts.store import INDEX_NAME, LOCK_NAME, DraftStore
 from mailbot.errors import StoreError
-from mailbot.ledger import Ledger
-from mailbot.pipeline import Pipeline
+from mailbot.ingest.ledger import Ledger
+from mailbot.ingest.pipeline import Pipeline
+from mailbot.safety import assets
+from mailbot.site.publishing import Publisher
 from mailbot.sources.local import MaildirInbox
 
 SECRET = b"SECRET-41.9028N-12.4964E"
@@ -214,7 +215,7 @@ def run(config: Config, messages: list[bytes]) -> tuple[Pipeline, list[tuple[str
         report = pipeline.run(MaildirInbox(config.local.maildir))
         store = DraftStore(config.paths.drafts)
         store.transition([d.id for d in store.all()], "approve")
-        pipeline.publish()
+        Publisher.of(pipeline.config, clock=pipeline.clock).publish()
     return pipeline, report.failed, report.drafted
 
 
@@ -243,7 +244,7 @@ def test_inline_and_attached_images_become_clean_assets_and_reach_the_site(confi
         "application/pdf",
         "image/svg+xml",
     }
-    post = pipeline._post(draft)
+    post = Publisher.of(pipeline.config, clock=pipeline.clock).post(draft)
     assert [name for name, _ in post.assets] == names
     published = sorted(p.name for p in config.paths.site.rglob("*") if p.is_file())
     assert f"{draft.id}-1.jpg" in published and f"{draft.id}-2.png" in published

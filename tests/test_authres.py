@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from mailfactory import letter, maildir
 
-from mailbot import authres
 from mailbot.config import Config, load_config
-from mailbot.drafts import DraftStore
-from mailbot.ledger import Ledger
-from mailbot.pipeline import Pipeline
+from mailbot.drafts.store import DraftStore
+from mailbot.ingest.ledger import Ledger
+from mailbot.ingest.pipeline import Pipeline
+from mailbot.safety import authres
 from mailbot.sources.local import MaildirInbox
 
 MX = "mx.example.org"

@@ -17,7 +17,7 @@ import pytest
 
 from mailbot.config import SiteConfig
 from mailbot.models import Post
-from mailbot.publish import render_site
+from mailbot.site.render import render_site
 
 pytestmark = pytest.mark.browser
 

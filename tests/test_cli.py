@@ -14,8 +14,8 @@ import pytest
 from mailfactory import letter, maildir
 
 from mailbot.cli import cli
-from mailbot.outcomes import WORDS, describe
-from mailbot.pipeline import RunReport
+from mailbot.ingest.outcomes import WORDS, describe
+from mailbot.ingest.pipeline import RunReport
 
 ROOT = Path(__file__).resolve().parent.parent
 

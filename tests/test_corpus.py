@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from mailbot.forward_shapes import split_label_runs
-from mailbot.pipeline import extract
+from mailbot.ingest.pipeline import extract
 
 CLIENTS = Path(__file__).parent / "data" / "clients"
 CASES = sorted(CLIENTS.glob("*.eml"))

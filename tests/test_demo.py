@@ -15,10 +15,11 @@ from pathlib import Path
 from goldentree import compare_with_golden
 
 from mailbot.config import load_config
-from mailbot.drafts import DraftStore
-from mailbot.ledger import Ledger
+from mailbot.drafts.store import DraftStore
+from mailbot.ingest.ledger import Ledger
+from mailbot.ingest.pipeline import Pipeline
 from mailbot.models import Status
-from mailbot.pipeline import Pipeline
+from mailbot.site.publishing import Publisher
 from mailbot.sources.local import MaildirInbox
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +38,7 @@ def run_demo(root: Path) -> Path:
         assert not report.failed, report.failed
         store = DraftStore(config.paths.drafts)
         store.transition([d.id for d in store.all(Status.DRAFT)], "approve")
-        pipeline.publish()
+        Publisher.of(pipeline.config, clock=pipeline.clock).publish()
     return config.paths.site
 
 

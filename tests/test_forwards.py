@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mailbot.forwards import LANGUAGES, extract, parse_client_date, parse_person, strip_forward_prefixes
+from mailbot.mail.mime import parse_message
 from mailbot.models import ParsedMessage, Person
-from mailbot.parse import parse_message
 
 DATA = Path(__file__).parent / "data"
 MAILDIR_NEW = Path(__file__).parent.parent / "examples" / "maildir" / "new"

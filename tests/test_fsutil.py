@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mailbot.config import SiteConfig
-from mailbot.drafts import DraftStore
+from mailbot.drafts.store import DraftStore
 from mailbot.errors import PublishError, StoreError
 from mailbot.fsutil import PUBLIC, atomic_write, exclusive_lock, make_dirs, remove
-from mailbot.ledger import Ledger
+from mailbot.ingest.ledger import Ledger
 from mailbot.models import Draft, Person, Post, Status
-from mailbot.publish import render_site
+from mailbot.site.render import render_site
 
 ROME = ZoneInfo("Europe/Rome")
 SITE = SiteConfig(language="it", timezone="Europe/Rome", posts_per_page=1)

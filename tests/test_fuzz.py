@@ -24,12 +24,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mailbot import drafts as draftfile
 from mailbot.config import load_config
-from mailbot.ledger import DRAFTED, DUPLICATE, FAILED, Ledger
+from mailbot.drafts import store as draftfile
+from mailbot.ingest.ledger import DRAFTED, DUPLICATE, FAILED, Ledger
+from mailbot.ingest.pipeline import Pipeline, RunReport
 from mailbot.models import Draft, Forwarder, Person, RawMessage, Redaction, Status
-from mailbot.pipeline import Pipeline, RunReport
-from mailbot.redact import scrub
+from mailbot.safety.redact import scrub
 
 EXAMPLES = int(os.environ.get("MAILBOT_FUZZ_EXAMPLES", "5000"))
 CI = os.environ.get("CI", "").lower() == "true"
@@ -243,6 +243,8 @@ any_message = st.integers(0, 9).flatmap(
 
 class MemorySource:
     name = "fuzz"
+    read_only = False
+    skipped: tuple[tuple[str, str], ...] = ()
 
     def __init__(self) -> None:
         self.outcomes: dict[str, str] = {}
@@ -258,6 +260,9 @@ class MemorySource:
         assert message.key not in self.outcomes
         assert reason.strip()
         self.outcomes[message.key] = "quarantine"
+
+    def wait_for_new(self, timeout: float) -> bool:
+        return False
 
     def close(self) -> None:
         pass

@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 from mailbot.budget import Deadline
 from mailbot.errors import MessageError
 from mailbot.forwards import LANGUAGES, extract
-from mailbot.htmlguard import MAX_HTML_CHARS, limit_html
-from mailbot.htmltext import html_to_text
+from mailbot.mail.html import html_to_text
+from mailbot.mail.htmlguard import MAX_HTML_CHARS, limit_html
+from mailbot.mail.mime import parse_message
 from mailbot.models import ParsedMessage, Person
-from mailbot.parse import parse_message
 
 
 def _load_bench() -> ModuleType:

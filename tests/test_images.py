@@ -1,4 +1,4 @@
-"""Image files rebuilt from an allowlist (mailbot/images.py): handcrafted bytes for each case."""
+"""Image files rebuilt from an allowlist (mailbot/safety/images.py): handcrafted bytes for each case."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import zlib
 
 import pytest
 
-from mailbot import assets
-from mailbot.images import AssetError, strip_gif, strip_jpeg, strip_png, strip_webp
+from mailbot.safety import assets
+from mailbot.safety.images import AssetError, strip_gif, strip_jpeg, strip_png, strip_webp
 
 GPS = b"GPS 41.9028N 12.4964E Via Roma 1"
 

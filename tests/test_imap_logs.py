@@ -107,7 +107,7 @@ def test_the_filter_keeps_connection_records_and_drops_data() -> None:
     keep = [
         _record("imapclient.imapclient", "Logged in as %s", "blog@example.org"),
         _record("imapclient.imapclient", "> %s", b"A004 UID FETCH 1:3 (BODY.PEEK[])"),
-        _record("mailbot.pipeline", "drafted %s", "20070122-x"),
+        _record("mailbot.ingest.pipeline", "drafted %s", "20070122-x"),
     ]
     drop = [
         _record("imapclient.imaplib", "  50:05.12 < b'* 1 FETCH (UID 1 BODY[] {1234}'"),

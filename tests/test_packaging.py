@@ -24,11 +24,15 @@ def test_the_wheel_carries_templates_catalogs_licence_and_one_version(tmp_path: 
     (wheel,) = tmp_path.glob("mailbot-*.whl")
     assert wheel.name.startswith(f"mailbot-{mailbot.__version__}-")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for template in (ROOT / "templates").rglob("*"):
-        if template.is_file():
-            assert f"mailbot/templates/{template.relative_to(ROOT / 'templates')}" in names
-    catalogs = [n for n in names if n.startswith("mailbot/locale/") and n.endswith(".po")]
-    assert {n.split("/")[2] for n in catalogs} >= {"it", "fr", "de", "es"}
+    theme = ROOT / "mailbot" / "site" / "templates"
+    shipped = [t for t in theme.rglob("*") if t.is_file()]
+    assert any(t.name == "post.html" for t in shipped) and any(t.suffix == ".css" for t in shipped)
+    for template in shipped:
+        assert f"mailbot/site/templates/{template.relative_to(theme).as_posix()}" in names
+    catalogs = [n for n in names if n.startswith("mailbot/site/locale/") and n.endswith(".po")]
+    assert {n.split("/")[3] for n in catalogs} >= {"it", "fr", "de", "es"}
+    # The top-level templates/ folder is a link to the package's, for people browsing the repository.
+    assert (ROOT / "templates").resolve() == theme.resolve()
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), sorted(names)
     metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
     text = zipfile.ZipFile(wheel).read(metadata).decode()

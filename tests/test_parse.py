@@ -1,4 +1,4 @@
-"""Tests of mailbot.parse: decoding, MIME structure and HTML rendering."""
+"""Tests of mailbot.mail.mime: decoding, MIME structure and HTML rendering."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from mailbot.errors import MessageError
-from mailbot.flowed import unflow
-from mailbot.htmltext import html_to_text, sanitize_html
-from mailbot.parse import decode_bytes, parse_message
+from mailbot.mail.flowed import unflow
+from mailbot.mail.html import html_to_text, sanitize_html
+from mailbot.mail.mime import decode_bytes, parse_message
 
 DATA = Path(__file__).parent / "data"
 EMLS = sorted(DATA.glob("*.eml"))

@@ -10,11 +10,12 @@ import pytest
 from mailfactory import letter, maildir
 
 from mailbot.config import Config, load_config
-from mailbot.drafts import DraftStore
+from mailbot.drafts.store import DraftStore
 from mailbot.errors import UsageError
-from mailbot.ledger import DRAFTED, FAILED, Ledger
+from mailbot.ingest.ledger import DRAFTED, FAILED, Ledger
+from mailbot.ingest.pipeline import Pipeline
 from mailbot.models import Status
-from mailbot.pipeline import Pipeline
+from mailbot.site.publishing import Publisher
 from mailbot.sources.local import MaildirInbox, import_sources
 
 
@@ -112,7 +113,7 @@ def test_a_crash_at_any_step_then_a_rerun_gives_each_letter_exactly_once(
     # Same title and date means the same id base: the rerun must tell the drafts apart by hash.
     subject = "Stesso titolo" if same_title else None
     box = maildir(config.local.maildir, [letter(i, subject=subject) for i in range(3)])
-    monkeypatch.setattr("mailbot.pipeline.GROUP_SIZE", 2)  # two groups: crashes between them too
+    monkeypatch.setattr("mailbot.ingest.pipeline.GROUP_SIZE", 2)  # two groups: crashes between them too
     target, nth = step.split("#")
     owner_name, method = target.split(".")
     calls = {"n": 0}
@@ -147,16 +148,14 @@ def test_publish_marks_approved_drafts_published_and_keeps_slugs(config: Config)
     store = DraftStore(config.paths.drafts)
     first, second = store.all()
     store.transition([first.id], "approve")
-    with Ledger(config.ledger_path) as ledger:
-        newly, _ = Pipeline(config, ledger).publish()
+    newly, _ = Publisher.of(config).publish()
     assert newly == [first.id]
     published = store.read(first.id)
     assert published.status is Status.PUBLISHED and published.slug == "lettera-numero-0"
     assert store.read(second.id).status is Status.DRAFT
     assert "Lettera numero 0" in (config.paths.site / "index.html").read_text()
     assert "Lettera numero 1" not in (config.paths.site / "index.html").read_text()
-    with Ledger(config.ledger_path) as ledger:
-        again, _ = Pipeline(config, ledger).publish()
+    again, _ = Publisher.of(config).publish()
     assert again == [] and store.read(first.id).slug == "lettera-numero-0"
 
 
@@ -200,10 +199,10 @@ def test_retract_takes_a_post_off_the_site_and_keeps_the_draft(config: Config) -
     store.transition([first.id, second.id], "approve")
     with Ledger(config.ledger_path) as ledger:
         pipeline = Pipeline(config, ledger)
-        pipeline.publish()
-        pipeline.retract([first.id], "consent withdrawn")
+        Publisher.of(pipeline.config, clock=pipeline.clock).publish()
+        Publisher.of(pipeline.config, clock=pipeline.clock).retract([first.id], "consent withdrawn")
         with pytest.raises(UsageError, match="only published posts can be retracted"):
-            pipeline.retract([first.id])
+            Publisher.of(pipeline.config, clock=pipeline.clock).retract([first.id])
     site_text = "\n".join(p.read_text(errors="replace") for p in config.paths.site.rglob("*") if p.is_file())
     assert "Lettera numero 1" not in site_text and "lettera-numero-1" not in site_text
     assert "Lettera numero 2" in site_text
@@ -216,8 +215,7 @@ def test_preview_renders_drafts_elsewhere_and_touches_nothing(config: Config) ->
     poll(config)
     store = DraftStore(config.paths.drafts)
     before = {p.name: p.read_bytes() for p in config.paths.drafts.glob("*.md")}
-    with Ledger(config.ledger_path) as ledger:
-        Pipeline(config, ledger).preview()
+    Publisher.of(config).preview()
     index = (config.paths.preview / "index.html").read_text()
     assert "Lettera numero 1" in index and "noindex" in index
     assert not config.paths.site.exists()
@@ -249,9 +247,9 @@ def test_retract_publishes_nothing_new(config: Config) -> None:
     store.transition([first.id], "approve")
     with Ledger(config.ledger_path) as ledger:
         pipeline = Pipeline(config, ledger)
-        pipeline.publish()
+        Publisher.of(pipeline.config, clock=pipeline.clock).publish()
         store.transition([second.id], "approve")
-        pipeline.retract([first.id])
+        Publisher.of(pipeline.config, clock=pipeline.clock).retract([first.id])
     assert store.read(second.id).status is Status.APPROVED  # still waiting for `mailbot publish`
     assert "Lettera numero 2" not in (config.paths.site / "index.html").read_text()
 
@@ -327,7 +325,7 @@ def site_text(config: Config) -> str:
 
 @pytest.mark.parametrize("status", [s.value for s in Status])
 def test_a_letter_forwarded_again_never_changes_what_a_reviewer_decided(config: Config, status: str) -> None:
-    from mailbot.audit import Audit
+    from mailbot.drafts.audit import Audit
 
     maildir(config.local.maildir, [letter(5)])
     poll(config)
@@ -338,9 +336,9 @@ def test_a_letter_forwarded_again_never_changes_what_a_reviewer_decided(config: 
         if status in ("approved", "published", "retracted"):
             store.transition([draft.id], "approve")
         if status in ("published", "retracted"):
-            pipeline.publish()
+            Publisher.of(pipeline.config, clock=pipeline.clock).publish()
         if status == "retracted":
-            pipeline.retract([draft.id])
+            Publisher.of(pipeline.config, clock=pipeline.clock).retract([draft.id])
         if status == "rejected":
             store.transition([draft.id], "reject", "not for the blog")
     before = store.read(draft.id)
@@ -367,8 +365,7 @@ def test_a_letter_forwarded_again_never_changes_what_a_reviewer_decided(config: 
     assert pending.name == "Visita-www.evil.example"
     assert pending.note == "ACQUISTA ORA su www.evil.example, sconto 90%!"
     assert actions[0] == "create" and actions[-1] == "credit-pending"
-    with Ledger(config.ledger_path) as ledger:
-        Pipeline(config, ledger).publish()  # the next publish, with nobody approving anything
+    Publisher.of(config).publish()  # the next publish, with nobody approving anything
     assert "evil" not in site_text(config) and "ACQUISTA" not in site_text(config)
     if status == "published":
         assert site_text(config) == site_before
@@ -384,8 +381,7 @@ def test_an_accepted_amendment_reaches_the_site_only_through_publish(config: Con
     store = DraftStore(config.paths.drafts)
     five, six = store.all()
     store.transition([five.id, six.id], "approve")
-    with Ledger(config.ledger_path) as ledger:
-        Pipeline(config, ledger).publish()
+    Publisher.of(config).publish()
     deliver(config, evil_twin(5), "2000000001")
     deliver(config, evil_twin(6), "2000000002")
     poll(config)
@@ -395,13 +391,13 @@ def test_an_accepted_amendment_reaches_the_site_only_through_publish(config: Con
         assert accepted.status is Status.APPROVED and accepted.pending_forwarders == ()
         assert accepted.forwarded_by == ("i colleghi di Napoli", "Visita-www.evil.example")
         assert "Visita-www.evil.example" not in site_text(config)  # not before publish
-        newly, _ = pipeline.publish()
+        newly, _ = Publisher.of(pipeline.config, clock=pipeline.clock).publish()
         assert newly == [five.id]
         with pytest.raises(UsageError, match="no pending amendment"):
             pipeline.accept([five.id], "rita")
     assert store.read(five.id).status is Status.PUBLISHED
     assert "Visita-www.evil.example" in site_text(config)
-    from mailbot import review
+    from mailbot.drafts import review
 
     (dropped,) = review.discard_pending(store, config.ledger_path, [six.id], who="rita")
     assert dropped.pending_forwarders == () and store.read(six.id).pending_forwarders == ()
@@ -419,15 +415,14 @@ def test_forwarders_notes_stay_internal_on_the_site(config: Config) -> None:
     store = DraftStore(config.paths.drafts)
     (draft,) = store.all()
     store.transition([draft.id], "approve")
-    with Ledger(config.ledger_path) as ledger:
-        Pipeline(config, ledger).publish()
+    Publisher.of(config).publish()
     published = site_text(config)
     assert "Buongiorno, questa è la lettera 5" in published
     assert "Vi giro la lettera" not in published and "He said yes" not in published
 
 
 def test_the_authors_surname_follows_author_style_and_can_be_restored(config: Config) -> None:
-    from mailbot.drafts import restore_redaction
+    from mailbot.drafts.store import restore_redaction
 
     raw = (
         letter(5)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from mailbot.attribution import apply_author_style, author_display, forwarded_by, forwarder_label
 from mailbot.config import AttributionConfig
+from mailbot.drafts.attribution import apply_author_style, author_display, forwarded_by, forwarder_label
 from mailbot.models import Forwarder, Person
-from mailbot.senders import is_allowed
+from mailbot.safety.senders import is_allowed
 from mailbot.textutil import slugify
 
 

@@ -1,4 +1,4 @@
-"""Tests of the publish stage (mailbot.publish): slugs, paths, theme, incremental writes, feed.
+"""Tests of the publish stage (mailbot.site.render): slugs, paths, theme, incremental writes, feed.
 
 The golden tests render fixed Italian and English sites and compare every byte
 with tests/golden/site_it/ and tests/golden/site_en/. After an intended change
@@ -25,7 +25,7 @@ from goldentree import compare_with_golden, tree
 from mailbot.config import SiteConfig
 from mailbot.errors import PublishError
 from mailbot.models import Post
-from mailbot.publish import MANIFEST_NAME, post_path, render_letter, render_site, slugify
+from mailbot.site.render import MANIFEST_NAME, post_path, render_letter, render_site, slugify
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ROME = ZoneInfo("Europe/Rome")
@@ -355,7 +355,7 @@ def test_every_theme_word_is_in_every_catalog() -> None:
     from babel.messages.extract import extract_from_dir
     from babel.messages.pofile import read_po
 
-    from mailbot.publish import LOCALE_DIR, builtin_templates_dir
+    from mailbot.site.render import LOCALE_DIR, builtin_templates_dir
 
     used = {
         msg[2] if isinstance(msg[2], str) else msg[2][0]
@@ -824,7 +824,7 @@ class _Reader:
 def test_readers_never_follow_a_link_to_a_missing_page(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import mailbot.publish as publish
+    import mailbot.site.render as publish
 
     site = SiteConfig(language="it", timezone="Europe/Rome", posts_per_page=3)
     out = tmp_path / "site"
@@ -1104,21 +1104,21 @@ def test_a_short_closing_sentence_is_not_a_signoff() -> None:
 def test_default_intro_in_each_language(
     author: str, forwarded_by: list[str], language: str, expected: str
 ) -> None:
-    from mailbot.wording import default_intro
+    from mailbot.site.wording import default_intro
 
     intro = default_intro(author, forwarded_by, language)
     assert intro is not None and intro.startswith(expected), intro
 
 
 def test_default_intro_with_nobody_to_name_is_none() -> None:
-    from mailbot.wording import default_intro
+    from mailbot.site.wording import default_intro
 
     assert default_intro("", [], "it") is None
     assert default_intro(" ", ("",), "en") is None
 
 
 def test_default_intro_keeps_names_as_plain_text() -> None:
-    from mailbot.wording import default_intro
+    from mailbot.site.wording import default_intro
 
     # Plain text, not HTML: the site escapes it; a "%" in a name is not a format directive.
     assert default_intro("<b>100%</b>", ["%(names)s"], "en") == (
@@ -1127,7 +1127,7 @@ def test_default_intro_keeps_names_as_plain_text() -> None:
 
 
 def test_the_intro_replaces_the_automatic_thanks_and_none_keeps_it(tmp_path: Path) -> None:
-    from mailbot.wording import default_intro
+    from mailbot.site.wording import default_intro
 
     when = datetime(2007, 1, 23, 10, 15, tzinfo=ROME)
     intro = default_intro("Tommaso", ["i colleghi di Napoli"], "it")
@@ -1226,7 +1226,7 @@ def _failing_theme(tmp_path: Path) -> Path:
     """A theme whose post page raises for one post only (a division by zero in the template)."""
     custom = tmp_path / "theme"
     custom.mkdir()
-    builtin = Path(__file__).parent.parent / "templates" / "post.html"
+    builtin = Path(__file__).parent.parent / "mailbot" / "site" / "templates" / "post.html"
     source = builtin.read_text(encoding="utf-8")
     (custom / "post.html").write_text(
         source.replace(
@@ -1494,7 +1494,7 @@ def test_a_post_failing_only_in_the_lists_is_left_out_and_its_page_removed(
 ) -> None:
     """A post whose page is unchanged (not rendered this run) but which fails when a list shows
     it: the run starts its plan again without it, and its old page goes, after the lists."""
-    from mailbot import sitetheme
+    from mailbot.site import theme as sitetheme
 
     out = tmp_path / "site"
     posts = _many(6)

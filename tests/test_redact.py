@@ -9,12 +9,13 @@ import pytest
 from click.testing import CliRunner
 from mailfactory import maildir
 
-from mailbot import redact
 from mailbot.cli import cli
 from mailbot.config import Config, load_config
-from mailbot.drafts import DraftStore
-from mailbot.ledger import Ledger
-from mailbot.pipeline import Pipeline
+from mailbot.drafts.store import DraftStore
+from mailbot.ingest.ledger import Ledger
+from mailbot.ingest.pipeline import Pipeline
+from mailbot.safety import redact
+from mailbot.site.publishing import Publisher
 from mailbot.sources.local import MaildirInbox
 
 
@@ -205,7 +206,7 @@ def test_planted_private_data_never_reaches_the_public_fields_or_the_site(config
             "forwarded_by[0]",
         }
         store.transition([draft.id], "approve")
-        pipeline.publish()
+        Publisher.of(pipeline.config, clock=pipeline.clock).publish()
     for path in config.paths.site.rglob("*"):
         if path.is_file():
             text = path.read_bytes().decode("utf-8", "replace")

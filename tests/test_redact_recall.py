@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from mailfactory import maildir
 
-from mailbot import redact
 from mailbot.config import load_config
-from mailbot.drafts import DraftStore
-from mailbot.ledger import Ledger
-from mailbot.pipeline import Pipeline
+from mailbot.drafts.store import DraftStore
+from mailbot.ingest.ledger import Ledger
+from mailbot.ingest.pipeline import Pipeline
+from mailbot.safety import redact
+from mailbot.site.publishing import Publisher
 from mailbot.sources.local import MaildirInbox
 
 
@@ -186,7 +187,7 @@ def test_a_phone_in_the_subject_never_reaches_the_id_the_url_or_the_feed(tmp_pat
         store = DraftStore(config.paths.drafts)
         assert store.read(draft_id).title == "Richiamatemi al [telefono] o [telefono]"
         store.transition([draft_id], "approve")
-        pipeline.publish()
+        Publisher.of(pipeline.config, clock=pipeline.clock).publish()
         slug = store.read(draft_id).slug
     assert slug == "richiamatemi-al-telefono-o-telefono"
     site = config.paths.site

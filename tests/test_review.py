@@ -9,13 +9,13 @@ import pytest
 from click.testing import CliRunner, Result
 from mailfactory import letter, maildir
 
-from mailbot import cli_drafts
 from mailbot.cli import cli
+from mailbot.cli import review as cli_drafts
 from mailbot.config import Config, load_config
-from mailbot.drafts import DraftStore
-from mailbot.ledger import Ledger
+from mailbot.drafts.store import DraftStore
+from mailbot.ingest.ledger import Ledger
+from mailbot.ingest.pipeline import Pipeline
 from mailbot.models import Status
-from mailbot.pipeline import Pipeline
 from mailbot.sources.local import MaildirInbox
 
 IBAN = "IT60X0542811101000000123456"  # the standard example of a valid Italian IBAN

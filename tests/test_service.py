@@ -18,11 +18,11 @@ from imapserver import DovecotServer
 from mailfactory import letter, maildir
 
 from mailbot.config import load_config
-from mailbot.drafts import DraftStore
-from mailbot.ledger import Ledger
+from mailbot.drafts.store import DraftStore
+from mailbot.ingest.ledger import Ledger
+from mailbot.ingest.pipeline import Pipeline
 from mailbot.models import Status
-from mailbot.pipeline import Pipeline
-from mailbot.service import BACKOFF_CAP, Service, backoff_delay, publish_period
+from mailbot.service.scheduler import BACKOFF_CAP, Service, backoff_delay, publish_period
 from mailbot.sources.local import MaildirInbox
 
 

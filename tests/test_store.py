@@ -12,9 +12,9 @@ import tomli_w
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailbot.drafts import DraftStore, dumps, loads
+from mailbot.drafts.store import DraftStore, dumps, loads
 from mailbot.errors import StoreError, UsageError
-from mailbot.ledger import DRAFTED, FAILED, Ledger
+from mailbot.ingest.ledger import DRAFTED, FAILED, Ledger
 from mailbot.models import Draft, Forwarder, Person, Status
 
 ROME = timezone(timedelta(hours=1))
@@ -128,7 +128,7 @@ def test_ledger_unwritable_folder_is_a_store_error(tmp_path: Path) -> None:
 
 
 def test_the_drafts_index_is_a_cache_that_follows_the_files(tmp_path: Path) -> None:
-    from mailbot.drafts import INDEX_NAME
+    from mailbot.drafts.store import INDEX_NAME
 
     store = DraftStore(tmp_path)
     for name in ("a", "b", "c"):
@@ -278,7 +278,7 @@ def test_a_broken_draft_is_skipped_with_its_file_and_line(
     assert lines[2] == 'status = "draft"'  # line 3 of the file
     lines[2] = "status = draft"  # a reviewer forgot the quotes
     path.write_text("\n".join(lines))
-    with caplog.at_level("WARNING", logger="mailbot.drafts"):
+    with caplog.at_level("WARNING", logger="mailbot.drafts.store"):
         assert [d.id for d in store.all()] == ["a"]
     assert str(path) in caplog.text and "at line 3" in caplog.text
     drafts, broken = store.scan()
@@ -298,7 +298,7 @@ def test_a_foreign_markdown_file_is_ignored_with_a_warning(
     store = DraftStore(tmp_path)
     store.write(sample("a"))
     (tmp_path / "README.md").write_text("# Drafts\n\nThis folder holds the drafts.\n")
-    with caplog.at_level("WARNING", logger="mailbot.drafts"):
+    with caplog.at_level("WARNING", logger="mailbot.drafts.store"):
         drafts, broken = store.scan()
     assert [d.id for d in drafts] == ["a"] and broken == []
     assert "README.md" in caplog.text and "not a mailbot draft" in caplog.text

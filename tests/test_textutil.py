@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from mailfactory import maildir
 
-from mailbot import redact
 from mailbot.config import load_config
-from mailbot.drafts import DraftStore
-from mailbot.ledger import Ledger
-from mailbot.pipeline import Pipeline
+from mailbot.drafts.store import DraftStore
+from mailbot.ingest.ledger import Ledger
+from mailbot.ingest.pipeline import Pipeline
+from mailbot.safety import redact
+from mailbot.site.publishing import Publisher
 from mailbot.sources.local import MaildirInbox
 from mailbot.textutil import clean_text
 
@@ -106,7 +107,7 @@ def test_no_control_is_stored_or_published(tmp_path: Path, char: str) -> None:
         assert "vi scrivo per ringraziarvi." in " ".join(draft.body.split())
         assert char not in store.path(draft.id).read_text(encoding="utf-8")
         store.transition([draft.id], "approve")
-        pipeline.publish()
+        Publisher.of(pipeline.config, clock=pipeline.clock).publish()
     pages = [p for p in config.paths.site.rglob("*") if p.is_file()]
     assert pages
     for page in pages:

@@ -18,9 +18,10 @@ import pytest
 from mailfactory import maildir
 
 from mailbot.config import Config, load_config
-from mailbot.drafts import DraftStore
-from mailbot.ledger import Ledger
-from mailbot.pipeline import Pipeline
+from mailbot.drafts.store import DraftStore
+from mailbot.ingest.ledger import Ledger
+from mailbot.ingest.pipeline import Pipeline
+from mailbot.site.publishing import Publisher
 from mailbot.sources.local import MaildirInbox
 
 VECTORS_FILE = Path(__file__).parent / "data" / "xss" / "vectors.txt"
@@ -171,7 +172,7 @@ def test_no_vector_becomes_markup_on_the_site_or_in_the_feeds(config: Config) ->
         assert len(report.drafted) >= 0.9 * len(messages), report.failed[:5]
         store = DraftStore(config.paths.drafts)
         store.transition([d.id for d in store.all()], "approve")
-        pipeline.publish()
+        Publisher.of(pipeline.config, clock=pipeline.clock).publish()
     site = config.paths.site
     pages = sorted(site.rglob("*.html"))
     feeds = sorted(site.rglob("*.xml"))
@@ -208,7 +209,7 @@ def test_no_vector_in_notes_alt_text_markers_or_languages_becomes_markup(tmp_pat
 
     from mailbot.config import SiteConfig
     from mailbot.models import Post
-    from mailbot.publish import render_site
+    from mailbot.site.render import render_site
 
     picture = tmp_path / "p.jpg"
     picture.write_bytes(b"\xff\xd8 not really a jpeg")

@@ -7,8 +7,8 @@ import ssl
 
 from imapclient import IMAPClient
 
-from ..config import ImapConfig
-from ..logguard import quiet_imap_trace
+from mailbot.config import ImapConfig
+from mailbot.logguard import quiet_imap_trace
 
 
 def certificate_names(config: ImapConfig, context: ssl.SSLContext) -> list[str]:

@@ -33,11 +33,11 @@ from typing import Any
 from imapclient import IMAPClient
 from imapclient.exceptions import CapabilityError, LoginError
 
-from ..config import ImapConfig
-from ..errors import AuthenticationError, MailbotError, SourceError, TransientSourceError
-from ..logguard import guard_libraries, quiet_imap_trace
-from ..models import RawMessage
-from .certnames import certificate_names
+from mailbot.config import ImapConfig
+from mailbot.errors import AuthenticationError, MailbotError, SourceError, TransientSourceError
+from mailbot.logguard import guard_libraries, quiet_imap_trace
+from mailbot.models import RawMessage
+from mailbot.sources.certnames import certificate_names
 
 log = logging.getLogger(__name__)
 # imapclient's protocol trace holds whole messages: never let it reach a log (see mailbot.logguard).
@@ -111,6 +111,7 @@ class ImapSource:
             in ``failed_folder`` and need no :meth:`quarantine` call.
     """
 
+    read_only = False
     poll_interval: float = POLL_SECONDS
     idle_max_seconds: float = IDLE_MAX_SECONDS
 

@@ -10,17 +10,19 @@ sources over ``.eml`` files, Maildir folders and mbox files.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import mailbox
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 
-from ..errors import SourceError, UsageError
-from ..fsutil import fsync_dir
-from ..models import RawMessage
+from mailbot.errors import SourceError, UsageError
+from mailbot.fsutil import fsync_dir
+from mailbot.models import RawMessage
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,10 @@ def _read(path: Path) -> bytes:
 
 class MaildirInbox:
     """A Maildir that mailbot polls and files messages in."""
+
+    read_only = False
+    skipped: tuple[tuple[str, str], ...] = ()
+    poll_interval: float = 1.0
 
     def __init__(self, path: Path, failed_folder: str = "Failed") -> None:
         self.path = path
@@ -88,6 +94,18 @@ class MaildirInbox:
     def quarantine(self, message: RawMessage, reason: str) -> None:
         self._move(message.key, self.failed, "")
 
+    def wait_for_new(self, timeout: float) -> bool:
+        """Look in ``new/`` every :attr:`poll_interval` seconds, up to ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with contextlib.suppress(OSError), os.scandir(self.path / "new") as entries:
+                if any(e.is_file() and not e.name.startswith(".") for e in entries):
+                    return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            time.sleep(min(remaining, self.poll_interval))
+
     def close(self) -> None:
         pass
 
@@ -96,6 +114,7 @@ class ReadOnlySource:
     """Messages from files the user names; handling them moves nothing."""
 
     read_only = True
+    skipped: tuple[tuple[str, str], ...] = ()
 
     def __init__(
         self,
@@ -122,6 +141,10 @@ class ReadOnlySource:
 
     def quarantine(self, message: RawMessage, reason: str) -> None:
         pass
+
+    def wait_for_new(self, timeout: float) -> bool:
+        """Files named once never gain new mail."""
+        return False
 
     def close(self) -> None:
         if self._on_close is not None:

@@ -1,0 +1,55 @@
+"""Commands that change the site: publish, retract, preview."""
+
+from __future__ import annotations
+
+import click
+
+from mailbot.cli.common import State, pass_state
+
+# -- publish -------------------------------------------------------------------
+
+
+@click.command("publish")
+@pass_state
+def publish_cmd(state: State) -> None:
+    """Render every approved post into the site folder ([paths] site)."""
+    newly, report = state.publisher.publish()
+    for draft_id in newly:
+        click.echo(f"published {draft_id}")
+    if not newly:
+        click.echo(
+            "nothing new to publish: no draft is approved (approve one with `mailbot drafts approve ID`)"
+        )
+    click.echo(
+        f"site: {state.config.paths.site / 'index.html'} "
+        f"({len(report.written)} file(s) written, {report.unchanged} unchanged)"
+    )
+
+
+@click.command("retract")
+@click.argument("ids", nargs=-1, required=True)
+@click.option("--reason", help="Why (e.g. the customer withdrew consent); kept in the draft file.")
+@pass_state
+def retract_cmd(state: State, ids: tuple[str, ...], reason: str | None) -> None:
+    """Take published posts off every page and feed of the site.
+
+    The drafts are kept, marked retracted, and are never published again
+    unless approved anew.
+    """
+    report = state.publisher.retract(list(ids), reason)
+    for draft_id in ids:
+        click.echo(f"retracted {draft_id}")
+    click.echo(f"site: {len(report.written)} file(s) rewritten, {len(report.removed)} removed")
+
+
+@click.command("preview")
+@click.argument("ids", nargs=-1)
+@pass_state
+def preview_cmd(state: State, ids: tuple[str, ...]) -> None:
+    """Render drafts as the site would show them, into the preview folder.
+
+    Without IDs: every draft in status draft or approved. Each page is marked
+    as a preview; the public site is never touched.
+    """
+    state.publisher.preview(list(ids) or None)
+    click.echo(f"preview: {state.config.paths.preview / 'index.html'}")

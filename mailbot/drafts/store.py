@@ -1,0 +1,383 @@
+"""The drafts stage: one human-editable Markdown file per draft, with TOML front matter.
+
+A draft file looks like this (``+++`` fences, as Hugo writes TOML front matter)::
+
+    +++
+    id = "20070122-esternalizzazione-del-call-center"
+    status = "draft"
+    title = "Esternalizzazione del call center"
+    author_display = "Tommaso"
+    forwarded_by = ["i colleghi di Napoli"]
+    kind = "forward"
+    ...
+    [author]
+    name = "Tommaso Rossi"
+
+    [[forwarders]]
+    name = "Anna Bianchi"
+    note = "Vi giro questa lettera di un cliente di Roma."
+    +++
+
+    Ho letto dell'esternalizzazione ...
+
+Everything above the closing fence is data (the format: :mod:`mailbot.drafts.fileformat`); everything
+below is the letter as it will be published. Writes are atomic and durable. The review
+transitions with their audit trail are in :mod:`mailbot.drafts.review`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import re
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from mailbot.drafts.fileformat import ASSET_NAME, FENCE, DraftFileError, dumps, from_meta, loads, split
+from mailbot.errors import StoreError, UsageError
+from mailbot.fsutil import atomic_write, check_inside, exclusive_lock
+from mailbot.models import Draft, Redaction, Status
+from mailbot.safety import redact
+
+__all__ = ["ASSET_NAME", "FENCE", "DraftStore", "dumps", "loads"]
+
+log = logging.getLogger(__name__)
+
+_FIELD = re.compile(r"(title|body|intro|author_display)|forwarded_by\[(\d+)\]|forwarders\[(\d+)\]\.note")
+
+
+def get_field(draft: Draft, name: str) -> str | None:
+    """The text field ``name`` of a draft: ``title``, ``forwarded_by[0]``, ``forwarders[1].note``..."""
+    m = _FIELD.fullmatch(name)
+    if m is None:
+        return None
+    if m.group(1):
+        value: str | None = getattr(draft, m.group(1))
+        return value
+    try:
+        if m.group(2) is not None:
+            return draft.forwarded_by[int(m.group(2))]
+        return draft.forwarders[int(m.group(3))].note
+    except IndexError:
+        return None
+
+
+def set_field(draft: Draft, name: str, value: str) -> None:
+    m = _FIELD.fullmatch(name)
+    if m is None:
+        raise UsageError(f"{name!r} is not a draft field that redaction touches.")
+    if m.group(1):
+        setattr(draft, m.group(1), value)
+    elif m.group(2) is not None:
+        labels = list(draft.forwarded_by)
+        labels[int(m.group(2))] = value
+        draft.forwarded_by = tuple(labels)
+    else:
+        index = int(m.group(3))
+        forwarders = list(draft.forwarders)
+        forwarders[index] = dataclasses.replace(forwarders[index], note=value)
+        draft.forwarders = tuple(forwarders)
+
+
+def public_fields(draft: Draft) -> list[str]:
+    """Every text field of a draft that can reach the site (notes too: ``publish_notes`` shows them)."""
+    fields = ["title", "body", "intro", "author_display"]
+    fields += [f"forwarded_by[{i}]" for i in range(len(draft.forwarded_by))]
+    fields += [f"forwarders[{i}].note" for i in range(len(draft.forwarders))]
+    return fields
+
+
+def redact_fields(
+    draft: Draft,
+    fields: Iterable[str],
+    patterns: Iterable[tuple[str, re.Pattern[str]]] = (),
+    language: str = "en",
+) -> int:
+    """Hide private values in ``fields`` of ``draft``, recording each in ``draft.redactions``.
+
+    The originals are kept in the draft file itself (drafts are private; the site never sees
+    them), so ``mailbot drafts restore`` can put one back and deleting a draft deletes them too.
+    Returns how many values were hidden.
+    """
+    records = list(draft.redactions)
+    patterns = tuple(patterns)
+    count = 0
+    for name in fields:
+        text = get_field(draft, name)
+        if not text:
+            continue
+        new, pairs = redact.redact(text, patterns, language)
+        if not pairs:
+            continue
+        set_field(draft, name, new)
+        records += [Redaction(f.kind, name, mark, f.original) for f, mark in pairs]
+        count += len(pairs)
+    draft.redactions = tuple(records)
+    return count
+
+
+def restore_redaction(draft: Draft, number: int) -> Redaction:
+    """Put hidden value ``number`` (from 1, as ``mailbot drafts show`` lists them) back in its field."""
+    records = list(draft.redactions)
+    if not 1 <= number <= len(records):
+        raise UsageError(
+            f"draft {draft.id} has no redaction number {number}; `mailbot drafts show {draft.id}` lists them."
+        )
+    record = records[number - 1]
+    if record.restored:
+        raise UsageError(f"redaction {number} of draft {draft.id} is already restored.")
+    if record.occurrence is not None:
+        # Its place among all the places its text stands, less what earlier restores took away.
+        mark = record.placeholder
+        occurrence = record.occurrence - sum(
+            r.placeholder.count(mark) - r.original.count(mark)
+            for r in records[: number - 1]
+            if r.restored and r.field == record.field and r.occurrence is not None
+        )
+    else:
+        # Earlier, still hidden values with the same placeholder in the same field come first.
+        occurrence = sum(
+            1
+            for r in records[: number - 1]
+            if not r.restored and r.field == record.field and r.placeholder == record.placeholder
+        )
+    text = get_field(draft, record.field) or ""
+    new = redact.restore(text, record.placeholder, occurrence, record.original)
+    if new is None:
+        raise UsageError(
+            f"the placeholder {record.placeholder} of redaction {number} is no longer in "
+            f"{record.field}; edit the draft by hand (mailbot drafts edit {draft.id})."
+        )
+    set_field(draft, record.field, new)
+    records[number - 1] = dataclasses.replace(record, restored=True)
+    draft.redactions = tuple(records)
+    return records[number - 1]
+
+
+INDEX_NAME = ".index.json"
+LOCK_NAME = ".lock"
+
+
+def _encode(value: Any) -> Any:
+    """JSON for what json cannot write itself: TOML dates and times become {"$dt": ISO text}..."""
+    if isinstance(value, datetime):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, date):
+        return {"$d": value.isoformat()}
+    if isinstance(value, time):
+        return {"$t": value.isoformat()}
+    raise TypeError(f"cannot index a {type(value).__name__}")
+
+
+_MARKS = {"$dt": datetime.fromisoformat, "$d": date.fromisoformat, "$t": time.fromisoformat}
+
+
+def _decode(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1:
+        key, value = next(iter(obj.items()))
+        if key in _MARKS and isinstance(value, str):
+            return _MARKS[key](value)
+    return obj
+
+
+def _indexable(text: str) -> bool:
+    """False when a front-matter key starts with "$" (it could be taken for a date): never cached."""
+    front = text.partition(f"\n{FENCE}\n")[0]
+    return '"$' not in front and "'$" not in front
+
+
+def _read_index(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"), object_hook=_decode)
+    except (OSError, ValueError):
+        return {}  # missing or damaged: rebuilt from the files
+    return data if isinstance(data, dict) else {}
+
+
+@dataclass(frozen=True)
+class Broken:
+    """A draft file that cannot be read: listed as ``broken``, skipped by everything else."""
+
+    id: str
+    path: Path
+    line: int | None
+    error: str
+
+
+class DraftStore:
+    """The drafts folder: ``<id>.md`` files."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def path(self, draft_id: str) -> Path:
+        if not draft_id or "/" in draft_id or draft_id.startswith("."):
+            raise UsageError(f"{draft_id!r} is not a draft id; see `mailbot drafts list`.")
+        return self.folder / f"{draft_id}.md"
+
+    def resolve(self, draft_id: str) -> str:
+        """The id of the draft that ``draft_id`` names: the id itself, or an unambiguous prefix of one."""
+        if self.path(draft_id).is_file():
+            return draft_id
+        found = sorted(i for i in self.ids() if i.startswith(draft_id))
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise UsageError(f"there is no draft {draft_id!r}; see `mailbot drafts list`.")
+        shown = ", ".join(found[:10]) + (f" and {len(found) - 10} more" if len(found) > 10 else "")
+        raise UsageError(f"{draft_id!r} could be any of {shown}; give more of the id.")
+
+    def assets_dir(self, draft_id: str) -> Path:
+        """The private folder of a draft's prepared images: ``<drafts>/<id>.assets/``."""
+        return self.path(draft_id).with_name(f"{draft_id}.assets")
+
+    def asset_path(self, draft_id: str, name: str) -> Path:
+        """Where the prepared image ``name`` of a draft lives; never outside its folder."""
+        if not ASSET_NAME.fullmatch(name):
+            raise StoreError(f"draft {draft_id}: asset name {name!r} is not a plain file name.")
+        return check_inside(self.assets_dir(draft_id) / name, root=self.folder)
+
+    def exists(self, draft_id: str) -> bool:
+        return self.path(draft_id).is_file()
+
+    def ids(self) -> set[str]:
+        if not self.folder.is_dir():
+            return set()
+        return {p.stem for p in self.folder.glob("*.md") if not p.name.startswith(".")}
+
+    def write(self, draft: Draft, *, text: str | None = None, sync_dir: bool = True) -> Path:
+        """Write a draft atomically and durably (``text``: its :func:`dumps`, if already made).
+
+        ``sync_dir=False`` leaves the fsync of the drafts folder to the caller
+        (the pipeline makes a whole group of new drafts durable at once).
+        """
+        path = self.path(draft.id)
+        try:
+            atomic_write(path, dumps(draft) if text is None else text, sync_dir=sync_dir)
+        except OSError as exc:
+            raise StoreError(
+                f"draft {path} cannot be written ({exc.strerror}); check [paths] drafts and free space."
+            ) from exc
+        return path
+
+    def find(self, draft_id: str) -> Draft:
+        """The draft a person names: by its id or an unambiguous prefix of one."""
+        return self.read(self.resolve(draft_id))
+
+    def read(self, draft_id: str) -> Draft:
+        """The draft with exactly this id (what mailbot itself uses; people's ids go to :meth:`find`)."""
+        path = self.path(draft_id)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise UsageError(f"there is no draft {draft_id!r}; see `mailbot drafts list`.") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StoreError(f"draft {path} cannot be read ({exc}).") from exc
+        return loads(text, str(path))
+
+    def delete(self, draft_id: str) -> None:
+        """Remove a draft's file and its images (the ledger keeps the message's row)."""
+        folder = self.assets_dir(draft_id)
+        try:
+            if folder.is_dir() and not folder.is_symlink():
+                for item in folder.iterdir():
+                    item.unlink()
+                folder.rmdir()
+            elif folder.is_symlink():
+                folder.unlink()
+            self.path(draft_id).unlink()
+        except OSError as exc:
+            raise StoreError(f"draft {draft_id} cannot be deleted ({exc.strerror}).") from exc
+
+    def all(self, status: Status | None = None) -> list[Draft]:
+        """Every readable draft, oldest first (by creation time, then id).
+
+        A file that cannot be read as a draft is skipped with a warning naming it and the line
+        (see :meth:`scan`): one reviewer's typo never stops a listing or a publish.
+        """
+        drafts, broken = self.scan()
+        for b in broken:
+            log.warning("skipping the broken draft %s: %s", b.path, b.error)
+        if status is not None:
+            drafts = [d for d in drafts if d.status is status]
+        return drafts
+
+    def scan(self) -> tuple[list[Draft], list[Broken]]:
+        """Every draft, oldest first, and every ``.md`` file with front matter that is not valid.
+
+        A ``.md`` file with no ``+++`` line at all (a README, notes) is not a draft: ignored with
+        a warning; one with fences but damaged front matter is listed as broken.
+
+        Parsed front matter is kept in an index file in the drafts folder (:data:`INDEX_NAME`),
+        keyed by each file's inode, modification time and size, so only new or edited files are
+        parsed again: reading 10,000 drafts takes a fraction of a second instead of seconds.
+        The index is a cache: deleting it is always safe.
+        """
+        if not self.folder.is_dir():
+            return [], []
+        index_path = self.folder / INDEX_NAME
+        old = _read_index(index_path)
+        new: dict[str, Any] = {}
+        changed = False
+        drafts: list[Draft] = []
+        broken: list[Broken] = []
+        for entry in os.scandir(self.folder):
+            if not entry.name.endswith(".md") or entry.name.startswith(".") or not entry.is_file():
+                continue
+            st = entry.stat()
+            stamp = [st.st_ino, st.st_mtime_ns, st.st_size]
+            cached = old.get(entry.name)
+            try:
+                if cached is not None and cached[0] == stamp:
+                    new[entry.name] = cached
+                    try:
+                        drafts.append(from_meta(cached[1], cached[2], entry.path))
+                    except DraftFileError:
+                        drafts.append(loads(Path(entry.path).read_text(encoding="utf-8"), entry.path))
+                    continue
+                text = Path(entry.path).read_text(encoding="utf-8")
+                if FENCE not in text.split("\n"):
+                    log.warning("ignoring %s: not a mailbot draft (no +++ front matter)", entry.path)
+                    continue
+                meta, body = split(text, entry.path)
+                drafts.append(from_meta(meta, body, entry.path, text))
+                if _indexable(text):
+                    new[entry.name] = [stamp, meta, body]
+                    changed = True
+            except DraftFileError as exc:
+                broken.append(Broken(entry.name[:-3], Path(entry.path), exc.line, str(exc)))
+            except (OSError, UnicodeDecodeError) as exc:
+                broken.append(Broken(entry.name[:-3], Path(entry.path), None, f"cannot be read ({exc})"))
+        if changed or len(new) != len(old):
+            try:
+                atomic_write(index_path, json.dumps(new, ensure_ascii=False, default=_encode), durable=False)
+            except OSError as exc:  # only a cache: the next listing parses the files again
+                log.warning("the drafts index %s cannot be written (%s)", index_path, exc.strerror)
+        drafts.sort(key=lambda d: (d.created.isoformat() if d.created else "", d.id))
+        return drafts, sorted(broken, key=lambda b: b.id)
+
+    def lock(self) -> AbstractContextManager[None]:
+        """Exclusive use of the drafts folder against other mailbot processes.
+
+        Held by whatever changes drafts: an ingestion run, publish, retract,
+        approve, reject and restore. A service and a reviewer then never
+        overwrite each other's changes, nor pick the same new draft id.
+        """
+        return exclusive_lock(self.folder / LOCK_NAME)
+
+    def transition(
+        self, ids: Iterable[str], action: str, reason: str | None = None, *, force: bool = False
+    ) -> list[Draft]:
+        """Approve, reject or unapprove drafts; every id is checked before any file changes.
+
+        See :func:`mailbot.drafts.review.transition`, which also records each change in the audit trail.
+        """
+        from mailbot.drafts.review import transition
+
+        return transition(self, None, list(ids), action, reason=reason, force=force)

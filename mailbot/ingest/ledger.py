@@ -1,0 +1,231 @@
+"""The ledger: one SQLite row per message mailbot has handled.
+
+It is what makes ingestion exactly-once. For each message the pipeline
+
+1. writes the draft file durably (its id is chosen deterministically, and the
+   file holds the SHA-256 of the message),
+2. records the row ``drafted`` (committed with a full fsync),
+3. asks the source to move the message out of the inbox.
+
+After a crash at any step the next run converges: a draft written but not
+recorded is found again under the same id and rewritten (the pipeline's
+``_free_id``); a ``drafted`` row whose message is still in the inbox is only
+moved. Lookup is by (source, key) first, then by the hash of the raw bytes,
+then by Message-ID, so a changed IMAP UIDVALIDITY or the same file imported
+twice never yields a second draft.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mailbot.errors import StoreError
+from mailbot.fsutil import make_root, private_file
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS messages (
+    id          INTEGER PRIMARY KEY,
+    source      TEXT NOT NULL,
+    key         TEXT NOT NULL,
+    message_id  TEXT,
+    sha256      TEXT NOT NULL,
+    draft_id    TEXT,
+    outcome     TEXT NOT NULL,
+    error       TEXT,
+    handled_at  TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS messages_source_key ON messages(source, key);
+CREATE INDEX IF NOT EXISTS messages_sha256 ON messages(sha256);
+CREATE INDEX IF NOT EXISTS messages_message_id ON messages(message_id);
+CREATE TABLE IF NOT EXISTS runs (
+    id          INTEGER PRIMARY KEY,
+    source      TEXT NOT NULL,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    counts      TEXT,
+    error       TEXT
+);
+"""
+
+DRAFTED = "drafted"
+DUPLICATE = "duplicate"
+FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One ledger row."""
+
+    source: str
+    key: str
+    message_id: str | None
+    sha256: str
+    draft_id: str | None
+    outcome: str
+    error: str | None
+    handled_at: str
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Ledger:
+    """The SQLite ledger under the state folder."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            # The ledger names every message and draft: 0600 in a 0700 state folder. SQLite
+            # gives its -wal and -shm files the database file's mode.
+            make_root(path.parent)
+            private_file(path)
+            for suffix in ("-wal", "-shm", "-journal"):  # left by an older mailbot, maybe 0644
+                private_file(path.with_name(path.name + suffix), only_existing=True)
+            # The service's poll job runs in a scheduler thread, never two at once
+            # (max_instances=1); the lock keeps any other use safe too.
+            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(messages)")}
+            if "letter_key" not in columns:  # ledgers written before letters were fingerprinted
+                self._db.execute("ALTER TABLE messages ADD COLUMN letter_key TEXT")
+            self._db.execute("CREATE INDEX IF NOT EXISTS messages_letter_key ON messages(letter_key)")
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(
+                f"the ledger {path} cannot be opened ({exc}); check [paths] state and its permissions."
+            ) from exc
+        self.path = path
+        self._lock = threading.RLock()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                yield self._db
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise StoreError(f"the ledger {self.path} could not be written ({exc}).") from exc
+
+    def _query(self, sql: str, *args: object) -> list[Any]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    def _one(self, where: str, *args: object) -> Entry | None:
+        rows = self._query(
+            "SELECT source, key, message_id, sha256, draft_id, outcome, error, handled_at "
+            f"FROM messages WHERE {where} ORDER BY id LIMIT 1",
+            *args,
+        )
+        return Entry(*rows[0]) if rows else None
+
+    def by_key(self, source: str, key: str) -> Entry | None:
+        return self._one("source = ? AND key = ?", source, key)
+
+    def find(self, source: str, key: str, sha256: str, message_id: str | None) -> Entry | None:
+        """The row that already covers this message, if any (see module docstring)."""
+        entry = self.by_key(source, key)
+        if entry is not None and entry.sha256 and entry.sha256 != sha256:
+            entry = None  # another message now has this key (a file replaced): it is new
+        if entry is None:
+            entry = self._one("sha256 = ? AND outcome = ?", sha256, DRAFTED)
+        if entry is None and message_id:
+            entry = self.by_message_id(message_id)
+        return entry
+
+    def by_letter(self, letter_key: str) -> Entry | None:
+        """The first drafted row whose letter has this fingerprint (see the pipeline)."""
+        return self._one("letter_key = ? AND outcome = ?", letter_key, DRAFTED)
+
+    def by_message_id(self, message_id: str) -> Entry | None:
+        """The first drafted row with this Message-ID."""
+        return self._one("message_id = ? AND outcome = ?", message_id, DRAFTED)
+
+    def record(
+        self,
+        source: str,
+        key: str,
+        sha256: str,
+        message_id: str | None,
+        outcome: str,
+        *,
+        draft_id: str | None = None,
+        error: str | None = None,
+        letter_key: str | None = None,
+    ) -> None:
+        """Insert or replace the row for (source, key); committed before return."""
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO messages (source, key, message_id, sha256, draft_id, outcome, error, handled_at,"
+                " letter_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(source, key) DO UPDATE SET message_id = excluded.message_id,"
+                " sha256 = excluded.sha256, draft_id = excluded.draft_id, outcome = excluded.outcome,"
+                " error = excluded.error, handled_at = excluded.handled_at, letter_key = excluded.letter_key",
+                (source, key, message_id, sha256, draft_id, outcome, error, _now(), letter_key),
+            )
+
+    def record_drafted(self, rows: list[tuple[str, str, str, str | None, str, str | None]]) -> None:
+        """Record a group of drafted messages in one transaction (one fsync).
+
+        Each row is (source, key, sha256, message_id, draft_id, letter_key).
+        """
+        with self._write() as db:
+            db.executemany(
+                "INSERT INTO messages (source, key, message_id, sha256, draft_id, outcome, error, handled_at,"
+                " letter_key) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)"
+                " ON CONFLICT(source, key) DO UPDATE SET message_id = excluded.message_id,"
+                " sha256 = excluded.sha256, draft_id = excluded.draft_id, outcome = excluded.outcome,"
+                " error = NULL, handled_at = excluded.handled_at, letter_key = excluded.letter_key",
+                [(src, key, mid, sha, did, DRAFTED, _now(), lk) for src, key, sha, mid, did, lk in rows],
+            )
+
+    def draft_ids(self) -> set[str]:
+        """Every draft id the ledger has handed out (also for drafts not yet on disk)."""
+        rows = self._query("SELECT draft_id FROM messages WHERE draft_id IS NOT NULL")
+        return {r[0] for r in rows}
+
+    def counts(self) -> dict[str, int]:
+        """Number of rows by outcome."""
+        rows = self._query("SELECT outcome, COUNT(*) FROM messages GROUP BY outcome")
+        return {outcome: n for outcome, n in rows}
+
+    def last_error(self) -> Entry | None:
+        return self._one("error IS NOT NULL AND id = (SELECT MAX(id) FROM messages WHERE error IS NOT NULL)")
+
+    def start_run(self, source: str) -> int:
+        with self._write() as db:
+            cur = db.execute("INSERT INTO runs (source, started_at) VALUES (?, ?)", (source, _now()))
+            assert cur.lastrowid is not None
+            return cur.lastrowid
+
+    def finish_run(self, run_id: int, counts: str, error: str | None = None) -> None:
+        with self._write() as db:
+            db.execute(
+                "UPDATE runs SET finished_at = ?, counts = ?, error = ? WHERE id = ?",
+                (_now(), counts, error, run_id),
+            )
+
+    def last_run(self) -> tuple[str, str, str | None, str | None, str | None] | None:
+        rows = self._query(
+            "SELECT source, started_at, finished_at, counts, error FROM runs ORDER BY id DESC LIMIT 1"
+        )
+        return tuple(rows[0]) if rows else None

@@ -1,0 +1,549 @@
+"""What the site's templates see: the theme (Jinja2 environment, words, dates) and the posts.
+
+:class:`Theme` loads the templates (the built-in ones, overridden file by file by
+``[site] templates``), installs the gettext words of :mod:`mailbot.site.wording` and
+formats dates with Babel; :meth:`Theme.view` turns one placed post
+(:class:`Entry`) into the :class:`PostView` the templates use: texts cleaned,
+HTML escaped, dates localized, the letter rendered once on first use.
+
+A post whose preparation or rendering raises becomes :class:`PostFailed`, which
+:mod:`mailbot.site.render` reports and leaves out of the site. Part of the publish
+stage: it imports only config, errors, models, letterhtml, langdetect and wording.
+"""
+
+from __future__ import annotations
+
+import gettext
+import hashlib
+import itertools
+import logging
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import quote, urlsplit
+
+import jinja2
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_time
+from babel.lists import format_list
+from markupsafe import Markup, escape
+
+from mailbot import langdetect
+from mailbot.config import SiteConfig
+from mailbot.errors import PublishError
+from mailbot.models import Post, PostAsset
+from mailbot.site.letterhtml import Letter, clean, letter_html, parse_letter, render_letter
+from mailbot.site.wording import grammar_for, to_names, translations_and_bytes
+
+log = logging.getLogger(__name__)
+
+_PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
+# Bump when a change to this module or mailbot.site.render changes the bytes of pages: published
+# sites render again.
+RENDER_VERSION = "mailbot-publish-3"
+
+
+# Where a picture's URL starts in the one rendering of a post's entry: replaced by each
+# page's way to the site root ("", "../../", the base URL in feeds). Never in any text: NUL
+# is among the characters cleaned out of every text.
+ROOT_MARK = "\x00root\x00"
+
+
+def picture(item: PostAsset) -> tuple[str, Path, str | None]:
+    """(name, prepared file, alt text) of one of ``Post.assets`` (the alt is optional there)."""
+    if len(item) == 3:
+        return item[0], item[1], item[2]
+    return item[0], item[1], None
+
+
+@dataclass(frozen=True, slots=True)
+class PictureView:
+    """A picture shown after the letter: ``src`` from the site root, ``alt`` plain text."""
+
+    src: str
+    alt: str
+
+
+# ---------------------------------------------------------------------------
+# Theme words: the catalogs and grammars of mailbot.site.wording, made fast for Jinja
+# ---------------------------------------------------------------------------
+
+
+def _fast_gettext(words: gettext.NullTranslations) -> Callable[..., Markup]:
+    cache: dict[str, Markup] = {}
+
+    def gettext_(message: str, **variables: Any) -> Markup:
+        found = cache.get(message)
+        if found is None:
+            found = cache[message] = Markup(words.gettext(message))
+        # Markup's % escapes each variable: the translation is trusted, the names are not.
+        return found % variables
+
+    return gettext_
+
+
+def _fast_ngettext(words: gettext.NullTranslations) -> Callable[..., Markup]:
+    def ngettext_(singular: str, plural: str, num: int, **variables: Any) -> Markup:
+        variables.setdefault("num", num)
+        return Markup(words.ngettext(singular, plural, num)) % variables
+
+    return ngettext_
+
+
+# ---------------------------------------------------------------------------
+# What the templates see
+# ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True, eq=False)
+class PostView:
+    """A post prepared for the templates: texts cleaned, HTML escaped, dates localized.
+
+    The letter's HTML (``intro_html``, ``body_html``, ``entry_html``) is made on
+    first use, once per run: an archive listing titles never pays for it, and
+    the post page, the lists and the feeds share one rendering.
+    """
+
+    id: str
+    # The post's language tag when it differs from the site's (for ``lang``/``xml:lang``),
+    # else None; always a well-formed BCP 47 tag, never the raw value.
+    lang: str | None
+    title: str
+    author: str
+    forwarded_by: tuple[str, ...]
+    names: str
+    to_names: str
+    of_author: str
+    forwarders_count: int
+    path: str
+    url: str
+    atom_id: str
+    date: datetime
+    date_iso: str
+    date_rfc822: str
+    day_iso: str
+    day: str
+    date_long: str
+    time_short: str
+    # When the post was published: the same as ``date`` unless the site dates posts by
+    # their letters ([site] post_date = "letter").
+    published_iso: str
+    published_long: str
+    published_time: str
+    letter_date_iso: str | None
+    letter_date_long: str | None
+    month_label: str
+    # Pictures beside the post, as paths from the site root ("2007/01/slug/photo.jpg"):
+    # templates prefix them with ``root``.
+    assets: list[str]
+    _pictures: dict[str, str | None]
+    _intro: str | None
+    _notes: tuple[str, ...]
+    _body: str
+    _entry_renderer: Callable[[PostView], Markup]
+    _cache: dict[str, Markup] = field(default_factory=dict)
+    _letter: Letter | None = None
+
+    @property
+    def intro_html(self) -> Markup | None:
+        if not (self._intro and self._intro.strip()):
+            return None
+        found = self._cache.get("intro")
+        if found is None:
+            found = self._cache["intro"] = render_letter(self._intro)
+        return found
+
+    @property
+    def notes_html(self) -> list[Markup]:
+        """The forwarders' notes the pipeline chose to publish (none by default), as HTML."""
+        return [render_letter(note) for note in self._notes]
+
+    @property
+    def letter(self) -> Letter:
+        """The letter cut into paragraphs and the pictures its markers place."""
+        if self._letter is None:
+            self._letter = parse_letter(self._body, self._pictures)
+            if self._letter.dropped:
+                log.warning(
+                    "post %s: %d image marker(s) name no picture of the post; not shown",
+                    self.id,
+                    self._letter.dropped,
+                )
+        return self._letter
+
+    @property
+    def body_html(self) -> Markup:
+        """The letter as HTML, its pictures linked from the post's own folder (the post page)."""
+        found = self._cache.get("body")
+        if found is None:
+            found = self._cache["body"] = letter_html(self.letter, signoff=True)
+        return found
+
+    @property
+    def letter_html(self) -> Markup:
+        """The letter as HTML for ``_entry.html``: :meth:`entry` puts each page's root in."""
+        found = self._cache.get("letter")
+        if found is None:
+            found = self._cache["letter"] = letter_html(self.letter, ROOT_MARK + self.path, signoff=True)
+        return found
+
+    def entry(self, root: str) -> Markup:
+        """The whole letter (intro, thanks, notes, text, pictures) for a page at ``root``.
+
+        ``root`` leads from the page to the site root ("", "../../") or, in feeds,
+        is the site's base URL: pictures get working links everywhere.
+        """
+        found = self._cache.get("entry")
+        if found is None:
+            found = self._cache["entry"] = self._entry_renderer(self)
+        if ROOT_MARK not in found:
+            return found
+        return Markup(found.replace(ROOT_MARK, str(escape(root))))
+
+    @property
+    def entry_html(self) -> Markup:
+        """:meth:`entry` for a page at the site root (the front page)."""
+        return self.entry("")
+
+    @property
+    def unplaced_pictures(self) -> list[PictureView]:
+        """The pictures no marker places in the letter: shown after it on the post page."""
+        placed = self.letter.placed
+        return [
+            PictureView(self.path + name, alt or "")
+            for name, alt in self._pictures.items()
+            if name not in placed
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class DayGroup:
+    """Posts published on one local day, under its localized header."""
+
+    day: str
+    day_iso: str
+    posts: list[PostView]
+
+
+@dataclass(frozen=True, slots=True)
+class MonthLink:
+    """One monthly archive in the archive list."""
+
+    label: str
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class YearGroup:
+    """The monthly archives of one year, newest month first."""
+
+    year: int
+    months: list[MonthLink]
+
+
+def digest(*parts: str | bytes) -> str:
+    # Length-prefixed, so ("ab", "c") and ("a", "bc") differ; one hash call per digest,
+    # since tens of thousands are made per run.
+    text = "".join(f"{len(p)}:{p}" if isinstance(p, str) else f"{len(p)}b:{p.hex()}" for p in parts)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def files_digest(folders: Iterable[Path]) -> str:
+    """A digest of the template files in ``folders`` (static files are fingerprinted on their own)."""
+    parts: list[str | bytes] = []
+    for folder in folders:
+        if not folder.is_dir():
+            parts.append("missing")
+            continue
+        for dirpath, dirnames, filenames in os.walk(folder):
+            if Path(dirpath) == folder:
+                dirnames[:] = [d for d in dirnames if d != "static"]
+            dirnames.sort()
+            for filename in sorted(filenames):
+                source = Path(dirpath) / filename
+                parts += [source.relative_to(folder).as_posix(), read_file(source)]
+    return digest(*parts)
+
+
+class Theme:
+    """The Jinja2 environment and localizers for one run: templates compile once."""
+
+    def __init__(self, site: SiteConfig, preview: bool) -> None:
+        self.site = site
+        self.preview = preview
+        try:
+            self.locale = Locale.parse(site.language.replace("-", "_"))
+        except (ValueError, UnknownLocaleError) as exc:
+            raise PublishError(
+                f'site.language {site.language!r} is not a known locale; use a code like "it" or "en".'
+            ) from exc
+        self.tz = site.tz
+        self.grammar = grammar_for(self.locale)
+        builtin = builtin_templates_dir()
+        loader: jinja2.BaseLoader = jinja2.FileSystemLoader(builtin)
+        template_dirs = [builtin]
+        self.static_dirs = [builtin / "static"]
+        if site.templates is not None:
+            loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(site.templates), loader])
+            template_dirs.append(site.templates)
+            self.static_dirs.append(site.templates / "static")
+        self.env = jinja2.Environment(
+            loader=loader,
+            autoescape=jinja2.select_autoescape(("html", "xml"), default_for_string=True, default=True),
+            undefined=jinja2.StrictUndefined,
+            extensions=["jinja2.ext.i18n"],
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            auto_reload=False,
+        )
+        words, catalog_bytes = translations_and_bytes(self.locale)
+        cast(Any, self.env).install_gettext_translations(words, newstyle=True)
+        # The extension's newstyle callables go through three Jinja context calls per word;
+        # these plain functions do the same (escape the variables, always %-format) in one.
+        self.env.globals.update(
+            _=_fast_gettext(words), gettext=_fast_gettext(words), ngettext=_fast_ngettext(words)
+        )
+        self.env.filters["paragraphs"] = render_letter
+        self.env.globals["fragment"] = self._fragment
+        self._fragments: dict[tuple[str, str], Markup] = {}
+        # Whatever a page's bytes depend on besides its posts: when any of it changes, every
+        # page renders again. Only inputs that are the same on every machine go in, so the
+        # manifest (and the golden copies of sites) do not depend on the environment; a
+        # change to this module's output must bump RENDER_VERSION, and `force` re-renders all.
+        self.fingerprint = digest(
+            RENDER_VERSION,
+            repr(replace(site, templates=None)),  # the templates' contents are hashed below
+            str(preview),
+            files_digest(template_dirs),
+            catalog_bytes,
+        )
+        self._templates: dict[str, jinja2.Template] = {}
+        self._days: dict[date, str] = {}
+        self._longs: dict[date, str] = {}
+        self._months: dict[date, str] = {}
+        self._times: dict[tuple[int, int], str] = {}
+        self._lists: dict[tuple[str, ...], str] = {}
+        self._tag_authority = urlsplit(site.base_url).hostname or "localhost"
+        self.lang_tag = str(self.locale).replace("_", "-")
+        self.common = {
+            "site": site,
+            "lang": self.lang_tag,
+            "preview": preview,
+            "base_url": site.base_url,
+        }
+
+    def template(self, name: str) -> jinja2.Template:
+        found = self._templates.get(name)
+        if found is None:
+            try:
+                found = self._templates[name] = self.env.get_template(name)
+            except jinja2.TemplateNotFound as exc:
+                raise PublishError(
+                    f"template {exc.name} was not found; restore it in the templates folder."
+                ) from exc
+            except jinja2.TemplateSyntaxError as exc:
+                raise PublishError(
+                    f"template {exc.filename or name} line {exc.lineno} is wrong ({exc.message}); fix it."
+                ) from exc
+        return found
+
+    @jinja2.pass_context
+    def _fragment(self, context: jinja2.runtime.Context, name: str) -> Markup:
+        """``name`` rendered with the site-wide variables only, once per run and ``root``.
+
+        The page chrome (head links, header, footer) is the same on thousands of
+        pages: rendering it once saves most of a page's translation calls.
+        """
+        root = str(context.get("root", ""))
+        found = self._fragments.get((name, root))
+        if found is None:
+            found = self._fragments[name, root] = Markup(self.render_text(name, root).rstrip("\n"))
+        return found
+
+    def render(self, name: str, root: str, **context: Any) -> bytes:
+        return self.render_text(name, root, **context).encode("utf-8")
+
+    def render_text(self, name: str, root: str, **context: Any) -> str:
+        try:
+            return self.template(name).render(self.common, root=root, **context)
+        except PublishError:
+            raise
+        except jinja2.TemplateError as exc:
+            raise PublishError(f"template {name} failed to render ({exc}); fix the template.") from exc
+
+    # Babel's formatters parse patterns on every call: cache every label per day, month or minute.
+
+    def day(self, d: date) -> str:
+        label = self._days.get(d)
+        if label is None:
+            label = self._days[d] = format_date(d, format="full", locale=self.locale)
+        return label
+
+    def long_date(self, d: date) -> str:
+        label = self._longs.get(d)
+        if label is None:
+            label = self._longs[d] = format_date(d, format="long", locale=self.locale)
+        return label
+
+    def short_time(self, moment: datetime) -> str:
+        key = (moment.hour, moment.minute)
+        label = self._times.get(key)
+        if label is None:
+            label = self._times[key] = format_time(moment.timetz(), format="short", locale=self.locale)
+        return label
+
+    def month_label(self, d: date) -> str:
+        key = d.replace(day=1)
+        label = self._months.get(key)
+        if label is None:
+            label = self._months[key] = format_date(key, "LLLL yyyy", locale=self.locale)
+        return label
+
+    def month_name(self, d: date) -> str:
+        return format_date(d, "LLLL", locale=self.locale)
+
+    def names(self, forwarders: tuple[str, ...]) -> str:
+        found = self._lists.get(forwarders)
+        if found is None:
+            found = self._lists[forwarders] = (
+                format_list(list(forwarders), locale=self.locale) if forwarders else ""
+            )
+        return found
+
+    def post_lang(self, value: str | None) -> str | None:
+        """``value`` as a BCP 47 tag when it says something the site's language does not."""
+        tag = langdetect.language_tag(value)
+        if tag is None or tag.lower() == self.lang_tag.lower():
+            return None
+        primary = tag.partition("-")[0]
+        if tag == primary and primary == self.locale.language:
+            return None  # "it" on an "it-CH" site: nothing new
+        return tag
+
+    def render_entry(self, view: PostView) -> Markup:
+        try:
+            return Markup(self.render_text("_entry.html", "", post=view).strip())
+        except Exception as exc:  # one post's failure is reported, the site goes on
+            raise PostFailed(view.id, exc) from exc
+
+    def view(self, e: Entry) -> PostView:
+        try:
+            return self._view(e)
+        except Exception as exc:
+            raise PostFailed(e.post.id, exc) from exc
+
+    def _view(self, e: Entry) -> PostView:
+        post, local, path, published, letter_local = e.post, e.local, e.path, e.published, e.letter_local
+        title = clean(post.title).strip()
+        author = clean(post.author).strip()
+        forwarders = tuple(name for name in (clean(n).strip() for n in post.forwarded_by) if name)
+        pictures = {name: clean_alt(alt) for name, _, alt in map(picture, post.assets)}
+        names = self.names(forwarders)
+        day = local.date()
+        return PostView(
+            id=post.id,
+            lang=self.post_lang(post.lang),
+            title=title,
+            author=author,
+            forwarded_by=forwarders,
+            names=names,
+            to_names=to_names(self.grammar, self.locale, forwarders, names),
+            of_author=self.grammar.of(author) if author else "",
+            forwarders_count=2 if self.grammar.plural(forwarders) else 1,
+            path=path,
+            url=self.site.base_url + path,
+            # The publication day, whatever date the site shows: the id never changes.
+            atom_id=f"tag:{self._tag_authority},{published.date().isoformat()}:{quote(post.id, safe='')}",
+            date=local,
+            date_iso=local.isoformat(timespec="seconds"),
+            date_rfc822=format_datetime(local),
+            day_iso=day.isoformat(),
+            day=self.day(day),
+            date_long=self.long_date(day),
+            time_short=self.short_time(local),
+            published_iso=published.isoformat(timespec="seconds"),
+            published_long=self.long_date(published.date()),
+            published_time=self.short_time(published),
+            letter_date_iso=letter_local.isoformat(timespec="seconds") if letter_local else None,
+            letter_date_long=self.long_date(letter_local.date()) if letter_local else None,
+            month_label=self.month_label(day),
+            assets=[path + name for name in pictures],
+            _pictures=pictures,
+            _intro=clean(post.intro) if post.intro is not None else None,
+            _notes=tuple(note for note in (clean(n).strip() for n in post.notes) if note),
+            _body=post.body,
+            _entry_renderer=self.render_entry,
+        )
+
+
+def clean_alt(alt: str | None) -> str | None:
+    return " ".join(clean(alt).split())[:500] or None if alt else None
+
+
+def builtin_templates_dir() -> Path:
+    """The shipped theme: ``mailbot/site/templates``, inside the package (a wheel and a checkout alike)."""
+    return _PACKAGE_TEMPLATES
+
+
+def by_day(views: Iterable[PostView]) -> list[DayGroup]:
+    return [
+        DayGroup(day=group[0].day, day_iso=day_iso, posts=group)
+        for day_iso, group in ((k, list(g)) for k, g in itertools.groupby(views, key=lambda v: v.day_iso))
+    ]
+
+
+def read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise PublishError(f"{path} cannot be read ({exc.strerror}); check its permissions.") from exc
+
+
+@dataclass(slots=True)
+class Entry:
+    """One post of the run, before any rendering: enough to sort, place and fingerprint it."""
+
+    post: Post
+    # The post's date in the site time zone (day headers, order, archives, feeds, URL), its
+    # publication date and its letter's date (None when unknown or impossible to show).
+    local: datetime
+    published: datetime
+    letter_local: datetime | None
+    path: str
+    fingerprint: str
+    # (name, prepared file, size, mtime) of each picture, read once before planning.
+    asset_stats: tuple[tuple[str, Path, int, int], ...] = ()
+
+
+class PostFailed(Exception):
+    """Preparing or rendering one post raised: that post is skipped and reported."""
+
+    def __init__(self, post_id: str, cause: BaseException) -> None:
+        super().__init__(post_id)
+        self.post_id = post_id
+        self.cause = cause
+
+    @property
+    def template_error(self) -> bool:
+        """True when the failure came from a template (Jinja), not from the post's data."""
+        cause: BaseException | None = self.cause
+        for _ in range(8):
+            if cause is None or isinstance(cause, jinja2.TemplateError):
+                break
+            cause = cause.cause if isinstance(cause, PostFailed) else cause.__cause__
+        return isinstance(cause, jinja2.TemplateError)
+
+    @property
+    def reason(self) -> str:
+        cause = self.cause
+        while isinstance(cause, PostFailed):
+            cause = cause.cause
+        if isinstance(cause, PublishError):
+            return str(cause)
+        # Not the exception's text: it could quote the letter, and reasons reach logs.
+        return f"its page failed to render ({type(cause).__name__}); check the draft and the templates."
