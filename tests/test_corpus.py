@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from mailbot.forward_shapes import split_label_runs
+from mailbot.forwards.shapes import split_label_runs
 from mailbot.pipeline import extract
 
 CLIENTS = Path(__file__).parent / "data" / "clients"
@@ -106,7 +106,7 @@ def test_differences_reports_each_wrong_field() -> None:
     ]
 
 
-# --- the Yahoo pre-pass (mailbot.forward_shapes) -------------------------------------------------
+# --- the Yahoo pre-pass (mailbot.forwards.shapes) ------------------------------------------------
 
 FIELDS = {"from": "from", "to": "to", "sent": "date", "date": "date", "subject": "subject", "da": "from"}
 

@@ -7,6 +7,7 @@ import importlib.util
 import json
 import re
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from types import ModuleType
@@ -14,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from mailbot import forwards
+from mailbot.errors import MailbotError
 from mailbot.forwards import LANGUAGES, extract, parse_client_date, parse_person, strip_forward_prefixes
 from mailbot.models import ParsedMessage, Person
 from mailbot.parse import parse_message
@@ -697,3 +700,95 @@ def test_a_wrote_line_that_is_no_outlook_2019_forward_stays_a_reply(text: str, s
     found = extract(_mark(text, subject))
     assert not found.forwarded
     assert found.rule == "none"
+
+
+# --- the vocabulary: one data file per language ------------------------------------------------
+
+ESPERANTO = """
+name = "Esperanto"
+separators = ["Plusendita mesaĝo"]
+forward_prefixes = ["Plus"]
+months = [
+    "januaro", "februaro", "marto", "aprilo", "majo", "junio",
+    "julio", "aŭgusto", "septembro", "oktobro", "novembro", "decembro",
+]
+
+[fields]
+from = ["Sendinto"]
+date = ["Dato"]
+subject = ["Temo"]
+to = ["Ricevonto"]
+"""
+ESPERANTO_FORWARD = (
+    "Legu ĉi tion.\n\n"
+    "-------- Plusendita mesaĝo --------\n"
+    "Sendinto: Zamenhof Ludoviko <ludoviko@example.org>\n"
+    "Dato: 15 aŭgusto 2025 10:30\n"
+    "Temo: Dankon\n"
+    "Ricevonto: Blogo <blog@example.org>\n\n"
+    "Saluton, kaj dankon pro la bona servo.\n"
+)
+
+
+@pytest.fixture
+def vocabulary_restored() -> Iterator[None]:
+    yield
+    forwards.reset_languages()
+
+
+def test_every_language_is_a_data_file_shipped_in_the_package() -> None:
+    files = {p.stem for p in (Path(forwards.__file__).parent / "vocabulary").glob("*.toml")}
+    assert files == set(LANGUAGES)
+    assert {"en", "it", "fr", "de", "ja", "ko", "zh", "ar", "he", "pt-BR"} - files == {"pt-BR"}
+
+
+def test_a_language_added_from_a_file_is_recognised(tmp_path: Path, vocabulary_restored: None) -> None:
+    message = _mark(ESPERANTO_FORWARD, "Plus: Dankon")
+    assert not extract(message).forwarded  # no built-in language knows these words
+    path = tmp_path / "eo.toml"
+    path.write_text(ESPERANTO, encoding="utf-8")
+    assert forwards.add_language(path) == "eo"
+    found = extract(message)
+    assert found.forwarded
+    assert found.letter.author == Person("Zamenhof Ludoviko", "ludoviko@example.org")
+    assert found.letter.subject == "Dankon"
+    assert found.letter.date == datetime(2025, 8, 15, 10, 30, tzinfo=BST)
+    assert found.letter.body == "Saluton, kaj dankon pro la bona servo."
+    assert found.forwarders[0].note == "Legu ĉi tion."
+    forwards.reset_languages()
+    assert not extract(message).forwarded
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('separators = ["x"]\n', "[fields] table"),
+        ('separators = "Plusendita"\n[fields]\nfrom = ["De"]\n', "'separators' must be a list"),
+        ('separators = ["x"]\ncolours = ["red"]\n[fields]\nfrom = ["De"]\n', "unknown key 'colours'"),
+        ('months = ["januaro"]\n[fields]\nfrom = ["De"]\n', "'months' has 1 entries"),
+        ('device_lines = ["Sendita el (mia"]\n[fields]\nfrom = ["De"]\n', "not a valid regex"),
+        ('[fields]\nfrom = ["De"]\nsender = ["X"]\n', "[fields] has 'sender'"),
+        ('[fields]\nfrom = ["Subject"]\n', "names two fields"),
+        ("[fields\nfrom = 1\n", "not valid TOML"),
+    ],
+    ids=["no-fields", "string-not-list", "unknown-key", "eleven-months", "bad-regex", "bad-field",
+         "label-clash", "syntax"],
+)  # fmt: skip
+def test_a_broken_language_file_is_refused_clearly(
+    tmp_path: Path, vocabulary_restored: None, text: str, words: str
+) -> None:
+    path = tmp_path / "eo.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(forwards.VocabularyError) as caught:
+        forwards.add_language(path)
+    assert words in str(caught.value)
+    assert "eo.toml" in str(caught.value) or "names two fields" in str(caught.value)
+    assert isinstance(caught.value, MailbotError)
+    assert "eo" not in LANGUAGES  # nothing changed
+
+
+def test_a_language_file_must_be_named_for_its_code(tmp_path: Path) -> None:
+    path = tmp_path / "Esperanto.toml"
+    path.write_text(ESPERANTO, encoding="utf-8")
+    with pytest.raises(forwards.VocabularyError, match="language code"):
+        forwards.add_language(path)

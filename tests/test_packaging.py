@@ -29,6 +29,7 @@ def test_the_wheel_carries_templates_catalogs_licence_and_one_version(tmp_path: 
             assert f"mailbot/templates/{template.relative_to(ROOT / 'templates')}" in names
     catalogs = [n for n in names if n.startswith("mailbot/locale/") and n.endswith(".po")]
     assert {n.split("/")[2] for n in catalogs} >= {"it", "fr", "de", "es"}
+    assert {"mailbot/forwards/vocabulary/en.toml", "mailbot/forwards/vocabulary/it.toml"} <= names
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), sorted(names)
     metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
     text = zipfile.ZipFile(wheel).read(metadata).decode()

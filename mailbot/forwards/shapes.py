@@ -5,7 +5,7 @@ Yahoo Mail's plain-text forwards run the header labels together on one line::
     ----- Forwarded Message ----- From: Ann <a@x.org> To: Blog <b@x.org> Sent: Monday, ... Subject: Hi
 
 :func:`split_label_runs` turns such a line into the usual one-label-per-line block, so the
-forward engine (``mailbot.forwards``) sees the same shape as every other client's. Pure text in,
+forward engine (:mod:`mailbot.forwards`) sees the same shape as every other client's. Pure text in,
 text out; a line is only touched when it reads as a whole header block (a From label, a Subject
 label and at least one more, each naming a different field).
 """

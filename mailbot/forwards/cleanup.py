@@ -1,0 +1,121 @@
+# ruff: noqa: RUF001 - the middle dot and dashes of signature lines, on purpose.
+"""Cleanup of notes and letters: disclaimers, device lines, leftovers, the forwarder's sign-off.
+
+In the letter only *trailing* paragraphs are dropped, so its own text and sign-off stay; in notes
+any matching paragraph goes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from mailbot.forwards.patterns import (
+    INVISIBLE_RE,
+    LEAD_RE,
+    LEFTOVER_LINE_RE,
+    PATTERNS,
+    PLACEHOLDER_RE,
+    RULE_RE,
+)
+from mailbot.models import Person
+
+
+def _is_device_line(line: str) -> bool:
+    """ "Sent from my iPhone" and the like: a short line of its own."""
+    return len(line) <= 300 and PATTERNS.device_lines.match(line) is not None
+
+
+def _is_disclaimer(paragraph: str) -> bool:
+    start = LEAD_RE.match(paragraph).end()  # type: ignore[union-attr]
+    return PATTERNS.disclaimer.match(paragraph, start) is not None
+
+
+def _is_junk(paragraph: str, drop: Sequence[re.Pattern[str]]) -> bool:
+    """A paragraph nobody wrote for the reader: disclaimer, device line, leftover, caller's pattern."""
+    lines = [x for x in paragraph.split("\n") if x.strip()]
+    if not lines:
+        return True
+    if all(_is_device_line(x) or LEFTOVER_LINE_RE.match(x) or RULE_RE.match(x) for x in lines):
+        return True
+    return _is_disclaimer(paragraph) or any(p.search(paragraph) for p in drop)
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p for p in re.split(r"\n[ \t]*\n", text) if p.strip()]
+
+
+def note_above(lines: list[str], drop: Sequence[re.Pattern[str]] = ()) -> str | None:
+    """What the forwarder wrote above the block, without their signature, disclaimers or rules."""
+    kept: list[str] = []
+    for line in lines:
+        if line.rstrip() == "--":
+            break
+        kept.append(line)
+    text = clean_body("\n".join(kept))
+    note = "\n\n".join(p for p in _paragraphs(text) if not _is_junk(p, drop))
+    note = "\n".join(x for x in note.split("\n") if not _is_device_line(x) and not RULE_RE.match(x))
+    return clean_body(note) or None
+
+
+def trim_letter(body: str, drop: Sequence[re.Pattern[str]]) -> str:
+    """The letter without trailing junk paragraphs (disclaimers, device lines, leftovers)."""
+    paragraphs = _paragraphs(clean_body(body))
+    while paragraphs and _is_junk(paragraphs[-1], drop):
+        paragraphs.pop()
+    if paragraphs:  # "Regards,\nPeter\nSent from my iPhone": the device line alone goes.
+        last = paragraphs[-1].split("\n")
+        while len(last) > 1 and _is_device_line(last[-1]):
+            last.pop()
+        paragraphs[-1] = "\n".join(last)
+    return "\n\n".join(paragraphs)
+
+
+def _name_words(name: str) -> set[str]:
+    return {w.strip(".,").lower() for w in name.replace(",", " ").split() if w.strip(".,")}
+
+
+def _is_name_line(line: str, names: set[str]) -> bool:
+    words = [w.strip(".,!").lower() for w in line.split()]
+    return 0 < len(words) <= 3 and words[0] in names and all(w in names or len(w) == 1 for w in words)
+
+
+def without_name_signoff(note: str | None, author: Person) -> str | None:
+    """Drop the forwarder's sign-off ("Anna", "Anna B.", or a short signature under their name).
+
+    The cut is at the last line made of the forwarder's own name words, when at most five
+    short lines (title, office, phone) follow it; a short closing such as "Thanks," just
+    above goes too. A note that ends with a sentence, or names someone else, is kept whole.
+    """
+    if not note or not author.name:
+        return note
+    names = _name_words(author.name)
+    lines = note.split("\n")
+    cut = None
+    for index in range(len(lines) - 1, max(-1, len(lines) - 7), -1):
+        head = re.split(r"\s[|·•–-]\s", lines[index], maxsplit=1)[0]
+        if _is_name_line(head, names):
+            cut = index
+            break
+    tail = lines[cut + 1 :] if cut is not None else []
+    if cut is None or any(not x.strip() or len(x) > 80 for x in tail):
+        return note
+    lines = clean_body("\n".join(lines[:cut])).split("\n")
+    # A short closing just above the name ("Thanks,", "Un saluto,") belongs to the sign-off.
+    if len(lines) > 1 and lines[-1].endswith(",") and len(lines[-1].split()) <= 3:
+        lines = lines[:-1]
+    return clean_body("\n".join(lines)) or None
+
+
+def clean_body(text: str) -> str:
+    """``\\n`` line ends, no trailing spaces (a ``-- `` signature line keeps its space), no outer blanks.
+
+    Outlook's ``[cid:...]``/``[image: ...]`` placeholders and invisible characters go, runs of
+    blank lines become one, and paragraphs are never joined.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "[" in text:
+        text = PLACEHOLDER_RE.sub("", text)
+    text = INVISIBLE_RE.sub("", text).replace("\xa0", " ")
+    lines = [line if line == "-- " else line.rstrip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
