@@ -3,16 +3,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from types import ModuleType
 from zoneinfo import ZoneInfo
 
+import forwardcases
 import pytest
 
 from mailbot import forwards
@@ -24,20 +22,6 @@ from mailbot.parse import parse_message
 DATA = Path(__file__).parent / "data"
 MAILDIR_NEW = Path(__file__).parent.parent / "examples" / "maildir" / "new"
 CET = timezone(timedelta(hours=1))
-
-
-def _load_bench() -> ModuleType:
-    """bench/forwards.py, whose comparison function the corpus tests share."""
-    path = Path(__file__).parent.parent / "bench" / "forwards.py"
-    spec = importlib.util.spec_from_file_location("mailbot_bench_forwards", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-BENCH = _load_bench()
 
 
 CONTRACT_KEYS = ("forwarded", "letter", "forwarders")
@@ -53,7 +37,7 @@ def extraction_of(path: Path) -> dict[str, object]:
 def test_corpus(eml: Path) -> None:
     expected = json.loads(eml.with_suffix(".json").read_text(encoding="utf-8"))
     actual = extraction_of(eml)
-    assert BENCH.mismatches(expected, actual) == []
+    assert forwardcases.mismatches(expected, actual) == []
     assert actual == expected
 
 
@@ -63,17 +47,19 @@ def test_corpus_is_complete() -> None:
     assert emls == {p.stem for p in DATA.glob("*.json")}
 
 
-def test_bench_finds_the_whole_corpus_right() -> None:
-    cases = BENCH.cases()
-    wrong = {eml.stem: BENCH.mismatches(exp, BENCH.run_case(eml.read_bytes())) for eml, exp in cases}
+def test_the_whole_legacy_corpus_is_right() -> None:
+    cases = forwardcases.legacy_cases()
+    wrong = {
+        eml.stem: forwardcases.mismatches(exp, forwardcases.run_case(eml.read_bytes())) for eml, exp in cases
+    }
     assert {stem: found for stem, found in wrong.items() if found} == {}
     assert len(cases) >= 80
 
 
-def test_bench_comparison_reports_each_wrong_field() -> None:
+def test_mismatches_reports_each_wrong_field() -> None:
     expected = {"letter": {"body": "a"}, "forwarders": [{"note": None}]}
-    assert BENCH.mismatches(expected, expected) == []
-    found = BENCH.mismatches(expected, {"letter": {"body": "b"}, "forwarders": []})
+    assert forwardcases.mismatches(expected, expected) == []
+    found = forwardcases.mismatches(expected, {"letter": {"body": "b"}, "forwarders": []})
     assert [line.split(":")[0] for line in found] == [
         "forwarders.length",
         "forwarders[0].note",
@@ -84,15 +70,15 @@ def test_bench_comparison_reports_each_wrong_field() -> None:
 @pytest.mark.parametrize(
     ("stem", "expected"),
     [
-        ("outlook_web_pt_forward_html", ("outlook_web", "pt", "forward_html")),
-        ("apple_ios_sv_forward", ("apple_ios", "sv", "forward")),
-        ("yahoo_nl_forward", ("yahoo", "nl", "forward")),
-        ("nested_thunderbird_gmail_outlook", ("other", "-", "nested_thunderbird_gmail_outlook")),
-        ("reply_en_not_forward", ("other", "en", "reply_not_forward")),
+        ("roundcube_pt-BR_forward_html", ("roundcube", "pt-BR", "forward_html")),
+        ("k9_sv_forward", ("k9", "sv", "forward")),
+        ("thunderbird_en_forward_html_note_below", ("thunderbird", "en", "forward_html_note_below")),
+        ("roundcube_it_chain_zimbra-it_thunderbird-it", ("roundcube", "it", "chain3")),
+        ("k9_en_chain_roundcube-pl", ("k9", "en", "chain2")),
     ],
 )
-def test_bench_classifies_file_names(stem: str, expected: tuple[str, str, str]) -> None:
-    assert BENCH.classify(stem) == expected
+def test_cases_are_classified_by_client_language_and_shape(stem: str, expected: tuple[str, str, str]) -> None:
+    assert forwardcases.classify(stem) == expected
 
 
 @pytest.mark.parametrize("sample", sorted(MAILDIR_NEW.iterdir()), ids=lambda p: p.name.split(".")[1])
