@@ -268,6 +268,23 @@ def test_outlook_reply_header_block_is_not_a_forward() -> None:
         ("po 22. 1. 2007 v 18:03", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
         ("seg., 22 de jan. de 2007 às 18:03", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
         ("2007/01/22 18:03", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        # Nordic dotted times after the year (CLDR long formats), not read as a date.
+        ("16. februar 2007 16.02.07 CET", datetime(2007, 2, 16, 16, 2, 7, tzinfo=CET)),
+        ("29. maj 2007 10.47", datetime(2007, 5, 29, 10, 47, tzinfo=CET)),
+        ("22.01.2007 18.03", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        # Korean, Chinese (Zimbra zh-TW), Japanese, Greek, Arabic and Hebrew AM/PM marks.
+        ("2007년 1월 22일 오후 6:03", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("2007년 1월 22일 오전 7시 2분 13초 +0100", datetime(2007, 1, 22, 7, 2, 13, tzinfo=CET)),
+        ("2007년 1월 22일, 월요일 오전 12:10:00", datetime(2007, 1, 22, 0, 10, tzinfo=CET)),
+        ("2007 1 月 22 星期一 下午 6:03:00", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("2007年1月22日, 月曜日 午後 6:03:00", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("22 Ιανουαρίου 2007 - 6:03:00\u202fμ.μ.", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("22 يناير 2007، 6:03 م", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("22 يناير 2007، 6:03 ص", datetime(2007, 1, 22, 6, 3, tzinfo=CET)),
+        ('שני, 22 ינואר 2007\u200f 6:03:00 אחה"צ\u200f', datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        # Zones written in the language: Czech summer time, Turkish time.
+        ("22. ledna 2007 18:03:00 SELČ", datetime(2007, 1, 22, 18, 3, tzinfo=timezone(timedelta(hours=2)))),
+        ("22 Ocak 2007 18:03:00 TSİ", datetime(2007, 1, 22, 18, 3, tzinfo=timezone(timedelta(hours=3)))),
         ("sometime last week", None),
         ("31 febbraio 2007 10:00", None),
         ("22 Jan 2007 18:03 +9999", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),

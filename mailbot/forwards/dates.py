@@ -15,8 +15,17 @@ from mailbot.forwards.patterns import PATTERNS
 _TIME_RE = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap])?\.?\s*(m\b\.?)?", re.IGNORECASE)
 # Finnish "klo 9.31", Danish/Norwegian "kl. 18.03": a dot between hours and minutes.
 _KLO_TIME_RE = re.compile(r"\bkl(?:o|\.)?\s*(\d{1,2})[.:](\d{2})\b", re.IGNORECASE)
+# Korean "7시 2분 13초", Japanese "7時2分".
+_CJK_TIME_RE = re.compile(r"(\d{1,2})\s*[時시]\s*(\d{1,2})\s*[分분](?:\s*(\d{1,2})\s*[秒초])?")
+# Danish/Norwegian/Finnish "16.02.07", "10.47": a dotted time, trusted only after the year.
+_DOTTED_TIME_RE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{2})(?:\.(\d{2}))?(?![\d.])")
+_ZONE_WORD_RE = re.compile(r"(?<!\w)([^\W\d_a-z]{1,5})(?!\w)")
+_YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")
+# Right-to-left marks around Hebrew and Arabic dates.
+_BIDI_RE = re.compile("[\u200e\u200f\u061c\u202a-\u202e]")
+# Chinese, Japanese "2007年1月22日", Taiwanese Zimbra "2026 4 月 2", Korean "2025년 1월 16일".
 _NUMERIC_DATE_RE = re.compile(
-    r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"
+    r"(\d{4})\s*[年년]?\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]?"
     r"|\b(\d{4})[-/.]\s?(\d{1,2})[-/.]\s?(\d{1,2})\b"
     r"|\b(\d{1,2})[/.-]\s?(\d{1,2})[/.-]\s?(\d{2,4})\b"
 )
@@ -45,7 +54,7 @@ def read_client_date(text: str | None, default_tz: tzinfo | None) -> datetime | 
     """:func:`parse_client_date` without the range check."""
     if not text:
         return None
-    rest = " ".join(text.split())
+    rest = " ".join(_BIDI_RE.sub("", text).split())
     if len(rest) > 300:  # no client writes a date this long; its patterns stay cheap this way
         return None
     offset = _find_offset(rest)
@@ -57,12 +66,38 @@ def read_client_date(text: str | None, default_tz: tzinfo | None) -> datetime | 
     if tz is None:
         return None
 
+    hour, minute, second, rest = _read_time(rest)
+    date = _read_day(rest)
+    if date is None:
+        return None
+    year, month, day = date
+    try:
+        parsed = datetime(year, month, day, hour, minute, second, tzinfo=tz)
+        # A named zone (the caller's, e.g. Europe/Rome) gives the offset of that day; the
+        # date keeps it as a fixed offset, like every other date mailbot hands on.
+        shift = parsed.utcoffset()
+        if isinstance(tz, timezone) or shift is None:
+            return parsed
+        return parsed.replace(tzinfo=timezone(shift))
+    except ValueError:
+        return None
+
+
+def _read_time(rest: str) -> tuple[int, int, int, str]:
+    """Hour, minute, second of a date text (midnight if none), and the text without the time."""
     hour = minute = second = 0
     klo = _KLO_TIME_RE.search(rest)
     time = None if klo else _TIME_RE.search(rest)
+    other = None if klo or time else _CJK_TIME_RE.search(rest)
+    if other is None and not klo and not time:
+        year = _YEAR_RE.search(rest)
+        other = _DOTTED_TIME_RE.search(rest, year.end()) if year else None
     if klo:
         hour, minute = int(klo.group(1)), int(klo.group(2))
         rest = rest[: klo.start()] + " " + rest[klo.end() :]
+    elif other:
+        hour, minute, second = int(other.group(1)), int(other.group(2)), int(other.group(3) or 0)
+        rest = rest[: other.start()] + " " + rest[other.end() :]
     elif time:
         hour, minute, second = int(time.group(1)), int(time.group(2)), int(time.group(3) or 0)
         meridiem = (time.group(4) or "").lower() if time.group(5) else ""
@@ -71,9 +106,15 @@ def read_client_date(text: str | None, default_tz: tzinfo | None) -> datetime | 
         elif meridiem == "a" and hour == 12:
             hour = 0
         rest = rest[: time.start()] + " " + rest[time.end() :]
-    if re.search(r"午後|下午", rest) and hour < 12:
+    if PATTERNS.pm is not None and hour < 12 and PATTERNS.pm.search(rest):
         hour += 12
+    elif PATTERNS.am is not None and hour == 12 and PATTERNS.am.search(rest):
+        hour = 0
+    return hour, minute, second, rest
 
+
+def _read_day(rest: str) -> tuple[int, int, int] | None:
+    """Year, month and day of a date text (its time taken out)."""
     numeric = _NUMERIC_DATE_RE.search(rest)
     if numeric and (numeric.group(1) or numeric.group(4)):
         first = 1 if numeric.group(1) else 4
@@ -95,16 +136,7 @@ def read_client_date(text: str | None, default_tz: tzinfo | None) -> datetime | 
         if not days:
             return None
         day = int(days[0])
-    try:
-        parsed = datetime(year, month, day, hour, minute, second, tzinfo=tz)
-        # A named zone (the caller's, e.g. Europe/Rome) gives the offset of that day; the
-        # date keeps it as a fixed offset, like every other date mailbot hands on.
-        shift = parsed.utcoffset()
-        if isinstance(tz, timezone) or shift is None:
-            return parsed
-        return parsed.replace(tzinfo=timezone(shift))
-    except ValueError:
-        return None
+    return year, month, day
 
 
 def _find_offset(text: str) -> tuple[tzinfo, int, int] | None:
@@ -118,7 +150,8 @@ def _find_offset(text: str) -> tuple[tzinfo, int, int] | None:
             minutes = int(numeric.group(2)) * 60 + int(numeric.group(3) or 0)
             sign = -1 if numeric.group(1) == "-" else 1
             return timezone(timedelta(minutes=sign * minutes)), numeric.start(), numeric.end()
-    for match in re.finditer(r"\b([A-Z]{1,4})\b", text):
+    # Letters, not only A-Z: Czech "SELČ", Turkish "TSİ".
+    for match in _ZONE_WORD_RE.finditer(text):
         if match.group(1) in PATTERNS.zones:
             zone = (
                 timezone(timedelta(minutes=PATTERNS.zones[match.group(1)]))
