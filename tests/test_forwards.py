@@ -16,6 +16,7 @@ import pytest
 from mailbot import forwards
 from mailbot.errors import MailbotError
 from mailbot.forwards import LANGUAGES, extract, parse_client_date, parse_person, strip_forward_prefixes
+from mailbot.forwards.cleanup import is_signature_block
 from mailbot.models import ParsedMessage, Person
 from mailbot.parse import parse_message
 
@@ -795,3 +796,40 @@ def test_a_language_file_must_be_named_for_its_code(tmp_path: Path) -> None:
     path.write_text(ESPERANTO, encoding="utf-8")
     with pytest.raises(forwards.VocabularyError, match="language code"):
         forwards.add_language(path)
+
+
+# --- the forwarder's signature block ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "expected"),
+    [
+        ("Sofia Marchetti | Customer Care Lead | Example Ltd | +44 20 7946 0000", True),
+        ("Anna Bianchi · Ufficio clienti · www.example.it", True),
+        ("Anna Bianchi\nCustomer Care Lead\nExample Ltd\n+44 20 7946 0000", True),
+        ("James Carter\nHead of Support | Example Ltd\nj.carter@example.org", True),
+        ("Please call the customer back on +44 20 7946 0000.", False),
+        ("Anna Bianchi\nCustomer of the month", False),  # no contact line
+        ("Anna Bianchi\nShe called us on +44 20 7946 0000 to say thanks.", False),  # a sentence
+        ("Rome | Paris | London", False),  # no contact detail
+        ("Worth a post | I think | really", False),
+    ],
+)
+def test_signature_blocks_are_told_from_notes(paragraph: str, expected: bool) -> None:
+    assert is_signature_block(paragraph) is expected
+
+
+def test_a_signature_block_under_the_note_is_not_kept() -> None:
+    text = (
+        "A nice one for the blog.\n\nSofia Marchetti\nCustomer Care Lead | Example Ltd\n+44 20 7946 0000\n\n"
+        "From: Owen Price <owen.price@example.com>\nSent: Wednesday, April 8, 2026 9:58 AM\n"
+        "To: Blog <blog@example.org>\nSubject: Late delivery\n\n"
+        "Hello,\n\nthe driver was kind.\n\nOwen Price\nFlat 2 | 10 High Street | 020 7946 0001\n"
+    )
+    found = extract(_mark(text, "FW: Late delivery"))
+    assert found.forwarders[0].note == "A nice one for the blog."
+    # The letter's own sign-off is the letter's: nothing is cut from it.
+    assert (
+        found.letter.body
+        == "Hello,\n\nthe driver was kind.\n\nOwen Price\nFlat 2 | 10 High Street | 020 7946 0001"
+    )

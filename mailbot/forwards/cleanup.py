@@ -41,6 +41,40 @@ def _is_junk(paragraph: str, drop: Sequence[re.Pattern[str]]) -> bool:
     return _is_disclaimer(paragraph) or any(p.search(paragraph) for p in drop)
 
 
+# A phone number (+44 20 7946 0000, (02) 1234 5678), an address or a web site: contact lines.
+_CONTACT_RE = re.compile(
+    r"(?:\+|\b(?:tel|phone|mob|mobile|cell|fax|t|m)\b\.?:?\s*)?\(?\d[\d\s().-]{6,}\d"
+    r"|[^\s@|]+@[^\s@|]+\.\w+|\bwww\.\S+|https?://\S+",
+    re.IGNORECASE,
+)
+_FIELD_SPLIT_RE = re.compile(r"\s+[|·•]\s+")
+_NAME_LINE_RE = re.compile(r"[^\W\d_][\w.'’-]*(?:\s+[^\W\d_][\w.'’-]*){1,3}")
+
+
+def is_signature_block(paragraph: str) -> bool:
+    """A forwarder's signature block: a name with title, company and contact details.
+
+    Either one line of at least three ``|``/``·``/``•`` separated fields (``Name | Title |
+    Company | +44 ...``), or two to six short lines opening with a name (two to four words)
+    where a later line holds a phone number, an address or a web site. Sentences (a line
+    ending in ``.``, ``!`` or ``?`` past the name) are never a signature.
+    """
+    lines = [x.strip() for x in paragraph.split("\n") if x.strip()]
+    if not lines or len(lines) > 6 or any(len(x) > 100 for x in lines):
+        return False
+    if len(lines) == 1:
+        fields = _FIELD_SPLIT_RE.split(lines[0])
+        return (
+            len(fields) >= 3
+            and _NAME_LINE_RE.fullmatch(fields[0]) is not None
+            and any(_CONTACT_RE.search(f) for f in fields[1:])
+        )
+    name = _FIELD_SPLIT_RE.split(lines[0])[0]
+    if _NAME_LINE_RE.fullmatch(name) is None or any(x.endswith((".", "!", "?", ":")) for x in lines[1:]):
+        return False
+    return any(_CONTACT_RE.search(x) for x in lines[1:])
+
+
 def _paragraphs(text: str) -> list[str]:
     return [p for p in re.split(r"\n[ \t]*\n", text) if p.strip()]
 
@@ -53,7 +87,10 @@ def note_above(lines: list[str], drop: Sequence[re.Pattern[str]] = ()) -> str | 
             break
         kept.append(line)
     text = clean_body("\n".join(kept))
-    note = "\n\n".join(p for p in _paragraphs(text) if not _is_junk(p, drop))
+    paragraphs = [p for p in _paragraphs(text) if not _is_junk(p, drop)]
+    while paragraphs and is_signature_block(paragraphs[-1]):
+        paragraphs.pop()
+    note = "\n\n".join(paragraphs)
     note = "\n".join(x for x in note.split("\n") if not _is_device_line(x) and not RULE_RE.match(x))
     return clean_body(note) or None
 
