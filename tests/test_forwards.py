@@ -833,3 +833,16 @@ def test_a_signature_block_under_the_note_is_not_kept() -> None:
         found.letter.body
         == "Hello,\n\nthe driver was kind.\n\nOwen Price\nFlat 2 | 10 High Street | 020 7946 0001"
     )
+
+
+def test_a_letter_quoted_under_a_plain_header_block_is_unquoted() -> None:
+    text = (
+        "------- Forwarded Message -------\nFrom: Ann Lee <ann@example.org>\n"
+        "Date: On Thursday, October 27th, 2022 at 12:31 PM\nSubject: Thanks\nTo: Blog <blog@example.org>\n\n"
+        "> Dear team,\n>\n> thank you.\n>> a line she quoted herself\n"
+    )
+    found = extract(_mark(text, "Fwd: Thanks"))
+    assert found.letter.body == "Dear team,\n\nthank you.\n> a line she quoted herself"
+    # A letter only partly quoted keeps its quotes: they are the author's.
+    partly = text.replace("> Dear team,", "Dear team,")
+    assert extract(_mark(partly, "Fwd: Thanks")).letter.body.endswith(">> a line she quoted herself")

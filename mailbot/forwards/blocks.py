@@ -86,6 +86,17 @@ def _read_headers(lines: list[str], start: int, depth: int) -> tuple[dict[str, s
     return {name: " ".join(values) for name, values in parts.items()}, index
 
 
+def _body_depth(lines: list[str], start: int, depth: int) -> int:
+    """The quote depth of a forwarded body: one more than its header block's when all is quoted.
+
+    Proton quotes the letter with ``> `` under a plain header block.
+    """
+    text = [x for x in lines[start:] if x.strip()]
+    if text and all(quote_depth(x) > depth for x in text):
+        return depth + 1
+    return depth
+
+
 def _is_header_block(headers: dict[str, str]) -> bool:
     """A From line followed by Date/Sent and Subject lines: Outlook's block with no separator."""
     return "from" in headers and ("date" in headers or "subject" in headers) and len(headers) >= 3
@@ -133,7 +144,8 @@ def find_block(
                 start += 1
             inner_depth = max(depth, quote_depth(lines[start])) if start < len(lines) else depth
             headers, body_start = _read_headers(lines, start, inner_depth)
-            body = "\n".join(unquote(x, inner_depth) for x in lines[body_start:])
+            body_depth = _body_depth(lines, body_start, inner_depth)
+            body = "\n".join(unquote(x, body_depth) for x in lines[body_start:])
             rule = "quoted-header-block" if inner_depth else "separator"
             return Block(note_above(lines[:index]), headers, body, rule)
         if not reply_subject and index >= read_until.get(depth, 0) and _field(bare) == "from":
