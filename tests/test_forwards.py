@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -846,3 +847,26 @@ def test_a_letter_quoted_under_a_plain_header_block_is_unquoted() -> None:
     # A letter only partly quoted keeps its quotes: they are the author's.
     partly = text.replace("> Dear team,", "Dear team,")
     assert extract(_mark(partly, "Fwd: Thanks")).letter.body.endswith(">> a line she quoted herself")
+
+
+NOTE_BELOW_HTML = (
+    '<html><body><p><br></p><div class="moz-forward-container">-------- Forwarded Message --------'
+    '<table class="moz-email-headers-table"><tr><th>From: </th><td>Ann Lee</td></tr></table>'
+    "<div><p>Dear team,</p><p>thank you.</p></div></div>"
+    "<p>Sent on from the Leeds office,<br>see\n below.</p></body></html>"
+)
+NOTE_BELOW_TEXT = (
+    "-------- Forwarded Message --------\nSubject: Thanks\nDate: Mon, 02 Jun 2025 15:15:52 +0100\n"
+    "From: Ann Lee <ann@example.org>\nTo: Blog <blog@example.org>\n\n"
+    "Dear team,\n\nthank you.\n\nSent on from the Leeds office,\nsee below.\n"
+)
+
+
+def test_text_written_below_an_html_forward_is_not_the_letters() -> None:
+    message = replace(_mark(NOTE_BELOW_TEXT, "Fwd: Thanks"), html=NOTE_BELOW_HTML)
+    assert extract(message).letter.body == "Dear team,\n\nthank you."
+    # Without the HTML part nothing tells the two apart: the text stays.
+    assert extract(_mark(NOTE_BELOW_TEXT, "Fwd: Thanks")).letter.body.endswith("see below.")
+    # Text below the container that the letter does not end with is left alone.
+    other = NOTE_BELOW_HTML.replace("Leeds", "York")
+    assert extract(replace(message, html=other)).letter.body.endswith("see below.")

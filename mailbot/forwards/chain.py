@@ -15,7 +15,7 @@ from mailbot.forwards.cleanup import clean_body, note_above, trim_letter, withou
 from mailbot.forwards.dates import read_client_date
 from mailbot.forwards.patterns import PATTERNS
 from mailbot.forwards.people import parse_person, strip_forward_prefixes
-from mailbot.forwards.shapes import split_label_runs
+from mailbot.forwards.shapes import split_label_runs, text_after_forward, without_text_below
 from mailbot.models import Extraction, Forwarder, Letter, ParsedMessage, Person
 
 
@@ -154,12 +154,13 @@ def extract(
         note = without_name_signoff(step.note, node.author)
         forwarders.append(Forwarder(node.author.name, node.author.address, node.date, note))
         node = inner
+    body = trim_letter(node.body, drop_patterns) if forwarders or drop_patterns else clean_body(node.body)
     letter = Letter(
         author=node.author,
         date=node.date,
         date_raw=node.date_raw,
         subject=strip_forward_prefixes(node.subject),
-        body=trim_letter(node.body, drop_patterns) if forwarders or drop_patterns else clean_body(node.body),
+        body=without_text_below(body, text_after_forward(message.html)) if forwarders else body,
     )
     return Extraction(
         forwarded=bool(forwarders),

@@ -1,4 +1,4 @@
-"""Pre-pass over a forward's text: shapes of header blocks the engine reads better once unfolded.
+"""Client shapes read apart: Yahoo's one-line header runs, and notes written below an HTML forward.
 
 Yahoo Mail's plain-text forwards run the header labels together on one line::
 
@@ -8,12 +8,17 @@ Yahoo Mail's plain-text forwards run the header labels together on one line::
 forward engine (:mod:`mailbot.forwards`) sees the same shape as every other client's. Pure text in,
 text out; a line is only touched when it reads as a whole header block (a From label, a Subject
 label and at least one more, each naming a different field).
+
+:func:`text_after_forward` finds what a forwarder wrote *below* a forward in the HTML part
+(after Thunderbird's or Gmail's container), which the text part runs into the letter;
+:func:`without_text_below` takes it off the letter's end.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from html import unescape
 
 _PATTERNS: dict[int, re.Pattern[str]] = {}
 
@@ -65,3 +70,48 @@ def split_label_runs(text: str, fields: Mapping[str, str]) -> str:
             out.extend(split)
             changed = True
     return "\n".join(out) if changed else text
+
+
+# The element a client wraps the forwarded message in, in its HTML part: Thunderbird's
+# container, Gmail's quote. Text the forwarder wrote after it is a note below the forward.
+_CONTAINER_RE = re.compile(
+    r"<div\b[^>]{0,200}\bclass=\"(?:moz-forward-container|gmail_quote)\b", re.IGNORECASE
+)
+_DIV_RE = re.compile(r"<div\b|</div\s*>", re.IGNORECASE)
+_TAG_RE = re.compile(r"<[^<>]{0,2000}>")
+_BODY_END_RE = re.compile(r"</body\s*>", re.IGNORECASE)
+
+
+def text_after_forward(html: str | None) -> list[str]:
+    """The words written after the forwarded message's container in an HTML part, if any.
+
+    Only Thunderbird's ``moz-forward-container`` and Gmail's ``gmail_quote`` divs are known;
+    nested divs are counted, so the container's own end is found in one pass.
+    """
+    if not html:
+        return []
+    opened = _CONTAINER_RE.search(html)
+    if opened is None:
+        return []
+    depth = 0
+    for tag in _DIV_RE.finditer(html, opened.start()):
+        depth += -1 if tag.group().startswith("</") else 1
+        if depth == 0:
+            end = _BODY_END_RE.search(html, tag.end())
+            tail = html[tag.end() : end.start() if end else len(html)]
+            return unescape(_TAG_RE.sub(" ", tail)).split()
+    return []
+
+
+def without_text_below(body: str, words: list[str]) -> str:
+    """``body`` without its last paragraphs when they are exactly ``words`` (spacing aside)."""
+    if not words:
+        return body
+    paragraphs = body.split("\n\n")
+    for count in range(1, min(len(paragraphs) - 1, 8) + 1):
+        found = " ".join(paragraphs[-count:]).split()
+        if found == words:
+            return "\n\n".join(paragraphs[:-count]).rstrip()
+        if len(found) > len(words):
+            break
+    return body
