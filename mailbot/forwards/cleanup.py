@@ -148,11 +148,12 @@ def clean_body(text: str) -> str:
     """``\\n`` line ends, no trailing spaces (a ``-- `` signature line keeps its space), no outer blanks.
 
     Outlook's ``[cid:...]``/``[image: ...]`` placeholders and invisible characters go, runs of
-    blank lines become one, and paragraphs are never joined.
+    blank lines become one, and paragraphs are never joined. No-break spaces inside a line stay
+    (French ``a écrit\u00a0:``): the letter is kept as written.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "[" in text:
         text = PLACEHOLDER_RE.sub("", text)
-    text = INVISIBLE_RE.sub("", text).replace("\xa0", " ")
+    text = INVISIBLE_RE.sub("", text)
     lines = [line if line == "-- " else line.rstrip() for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
