@@ -91,6 +91,20 @@ def test_a_yahoo_label_run_is_split_one_label_per_line() -> None:
     )
 
 
+def test_labels_glued_to_the_values_after_a_separator_are_split() -> None:
+    text = (
+        "   ----- Forwarded Message -----From: Ann Lee <ann@example.org>To: Blog <blog@example.org>"
+        "Sent: Monday, May 25, 2026, 06:35:46 PM GMT+1Subject: Hello\n \nDear team,"
+    )
+    assert split_label_runs(text, FIELDS) == (
+        "----- Forwarded Message -----\nFrom: Ann Lee <ann@example.org>\nTo: Blog <blog@example.org>\n"
+        "Sent: Monday, May 25, 2026, 06:35:46 PM GMT+1\nSubject: Hello\n \nDear team,"
+    )
+    # Without a separator opening the line, glued labels are prose and stay.
+    prose = "I said:From: Rome To:Paris, Sent:late Subject:none"
+    assert split_label_runs(prose, FIELDS) == prose
+
+
 @pytest.mark.parametrize(
     "line",
     [

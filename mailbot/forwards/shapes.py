@@ -20,16 +20,21 @@ import re
 from collections.abc import Mapping
 from html import unescape
 
-_PATTERNS: dict[int, re.Pattern[str]] = {}
+_PATTERNS: dict[tuple[int, bool], re.Pattern[str]] = {}
 
 
-def _pattern(fields: Mapping[str, str]) -> re.Pattern[str]:
-    """One regex finding any known label followed by a colon, built once per label table."""
-    found = _PATTERNS.get(id(fields))
+def _pattern(fields: Mapping[str, str], tight: bool = False) -> re.Pattern[str]:
+    """One regex finding any known label followed by a colon, built once per label table.
+
+    A label follows a space or starts the line; ``tight``, it may follow anything (Yahoo's
+    text part can glue a label to the value before it: ``<ann@x.org>To: ...``).
+    """
+    found = _PATTERNS.get((id(fields), tight))
     if found is None:
         words = sorted((re.escape(label) for label in fields), key=len, reverse=True)
-        found = re.compile(r"(?:^|(?<=\s))(" + "|".join(words) + r")\s*[:\uff1a]", re.IGNORECASE)
-        _PATTERNS[id(fields)] = found
+        lead = "" if tight else r"(?:^|(?<=\s))"
+        found = re.compile(lead + "(" + "|".join(words) + r")\s*[:\uff1a]", re.IGNORECASE)
+        _PATTERNS[(id(fields), tight)] = found
     return found
 
 
@@ -64,6 +69,9 @@ def split_label_runs(text: str, fields: Mapping[str, str]) -> str:
     changed = False
     for line in lines:
         split = _split_line(line, pattern, fields) if line.count(":") >= 3 else None
+        if split is None and line.count(":") >= 3 and line.lstrip().startswith(("--", "__")):
+            # Glued labels are trusted only on a line that opens with a separator.
+            split = _split_line(line, _pattern(fields, tight=True), fields)
         if split is None:
             out.append(line)
         else:
