@@ -870,3 +870,38 @@ def test_text_written_below_an_html_forward_is_not_the_letters() -> None:
     # Text below the container that the letter does not end with is left alone.
     other = NOTE_BELOW_HTML.replace("Leeds", "York")
     assert extract(replace(message, html=other)).letter.body.endswith("see below.")
+
+
+def test_outlook_for_mac_wrote_line_puts_the_verb_before_the_person() -> None:
+    text = (
+        'Worth a post.\n\nAm 10.01.25, 19:44 schrieb "Anna Rossi" <anna@example.it>:\n\n'
+        "    Guten Tag,\n\n    danke.\n\n    Anna\n"
+    )
+    found = extract(_mark(text, "WG: Danke"))
+    assert found.rule == "wrote-line"
+    assert found.letter.author == Person("Anna Rossi", "anna@example.it")
+    assert found.letter.date == datetime(2025, 1, 10, 19, 44, tzinfo=BST)
+    assert found.letter.body == "Guten Tag,\n\ndanke.\n\nAnna"
+
+
+def test_names_in_guillemets_lose_them() -> None:
+    assert parse_person("« Anna Rossi » <anna@example.it>") == Person("Anna Rossi", "anna@example.it")
+    assert parse_person("“Anna Rossi” <anna@example.it>") == Person("Anna Rossi", "anna@example.it")
+
+
+def test_a_closing_above_the_signature_block_goes_with_it() -> None:
+    text = (
+        "Please publish.\n\nKind regards,\n\nJ. Carter\nHead of Customer Care\nExample Ltd\n"
+        "T: +44 20 7946 0000\n\nFrom: Owen Price <owen.price@example.com>\n"
+        "Sent: Wednesday, April 8, 2026 9:58 AM\nTo: Care <care@example.org>\nSubject: Parcel\n\n"
+        "Hello,\n\nthanks.\n"
+    )
+    assert extract(_mark(text, "FW: Parcel")).forwarders[0].note == "Please publish."
+    # A closing with no signature block under it is the note's own.
+    plain = text.replace(
+        "J. Carter\nHead of Customer Care\nExample Ltd\nT: +44 20 7946 0000\n", "J. Carter\n"
+    )
+    assert (
+        extract(_mark(plain, "FW: Parcel")).forwarders[0].note
+        == "Please publish.\n\nKind regards,\n\nJ. Carter"
+    )

@@ -75,6 +75,11 @@ def is_signature_block(paragraph: str) -> bool:
     return any(_CONTACT_RE.search(x) for x in lines[1:])
 
 
+def _is_closing(paragraph: str) -> bool:
+    """A sign-off line of its own: at most four words ending with a comma ("Kind regards,")."""
+    return "\n" not in paragraph.strip() and paragraph.strip().endswith(",") and len(paragraph.split()) <= 4
+
+
 def _paragraphs(text: str) -> list[str]:
     return [p for p in re.split(r"\n[ \t]*\n", text) if p.strip()]
 
@@ -88,11 +93,15 @@ def note_above(lines: list[str], drop: Sequence[re.Pattern[str]] = ()) -> str | 
         kept.append(line)
     text = clean_body("\n".join(kept))
     paragraphs = [p for p in _paragraphs(text) if not _is_junk(p, drop)]
-    while paragraphs and is_signature_block(paragraphs[-1]):
-        paragraphs.pop()
+    if paragraphs and is_signature_block(paragraphs[-1]):
+        while paragraphs and is_signature_block(paragraphs[-1]):
+            paragraphs.pop()
+        # "Kind regards," alone above the block is the signature's closing.
+        if len(paragraphs) > 1 and _is_closing(paragraphs[-1]):
+            paragraphs.pop()
     note = "\n\n".join(paragraphs)
     note = "\n".join(x for x in note.split("\n") if not _is_device_line(x) and not RULE_RE.match(x))
-    return clean_body(note) or None
+    return clean_body(note).strip() or None
 
 
 def trim_letter(body: str, drop: Sequence[re.Pattern[str]]) -> str:

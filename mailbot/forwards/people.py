@@ -51,7 +51,7 @@ def _parse_one(text: str) -> Person:
         name, address = "", text
     else:
         name, address = text, None
-    name = name.strip().strip("*").strip().strip("\"'").strip().replace('\\"', '"')
+    name = name.strip().strip("*").strip().strip("\"'«»“”„").strip().replace('\\"', '"')
     if address and address.lower().startswith("mailto:"):
         address = address[7:]
     if not name or name == address:
