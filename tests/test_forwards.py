@@ -287,6 +287,9 @@ def test_outlook_reply_header_block_is_not_a_forward() -> None:
         # Zones written in the language: Czech summer time, Turkish time.
         ("22. ledna 2007 18:03:00 SELČ", datetime(2007, 1, 22, 18, 3, tzinfo=timezone(timedelta(hours=2)))),
         ("22 Ocak 2007 18:03:00 TSİ", datetime(2007, 1, 22, 18, 3, tzinfo=timezone(timedelta(hours=3)))),
+        # Indonesian (a dotted time) and Vietnamese (numbered months): languages added as files.
+        ("Jum, 22 Jan 2007 pukul 18.03", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("Vào Th 2, 22 thg 1, 2007 lúc 18:03", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
         ("sometime last week", None),
         ("31 febbraio 2007 10:00", None),
         ("22 Jan 2007 18:03 +9999", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),

@@ -19,6 +19,10 @@ _KLO_TIME_RE = re.compile(r"\bkl(?:o|\.)?\s*(\d{1,2})[.:](\d{2})\b", re.IGNORECA
 _CJK_TIME_RE = re.compile(r"(\d{1,2})\s*[時시]\s*(\d{1,2})\s*[分분](?:\s*(\d{1,2})\s*[秒초])?")
 # Danish/Norwegian/Finnish "16.02.07", "10.47": a dotted time, trusted only after the year.
 _DOTTED_TIME_RE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{2})(?:\.(\d{2}))?(?![\d.])")
+# Vietnamese numbers its months: "10 thg 1, 2025", "10 tháng 1 năm 2025".
+_NUMBERED_MONTH_RE = re.compile(
+    r"\b(\d{1,2})\s+(?:thg|tháng)\s+(\d{1,2}),?\s+(?:năm\s+)?(\d{4})\b", re.IGNORECASE
+)
 _ZONE_WORD_RE = re.compile(r"(?<!\w)([^\W\d_a-z]{1,5})(?!\w)")
 _YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")
 # Right-to-left marks around Hebrew and Arabic dates.
@@ -115,6 +119,9 @@ def _read_time(rest: str) -> tuple[int, int, int, str]:
 
 def _read_day(rest: str) -> tuple[int, int, int] | None:
     """Year, month and day of a date text (its time taken out)."""
+    numbered = _NUMBERED_MONTH_RE.search(rest)
+    if numbered:
+        return int(numbered.group(3)), int(numbered.group(2)), int(numbered.group(1))
     numeric = _NUMERIC_DATE_RE.search(rest)
     if numeric and (numeric.group(1) or numeric.group(4)):
         first = 1 if numeric.group(1) else 4
