@@ -75,7 +75,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="timing rounds (the best one counts)")
     args = parser.parse_args(argv)
 
-    known = set(known_failures())
+    reasons = known_failures()
+    known = set(reasons)
+    # The kind of each known failure: the first word of its reason ("date-zone: ...").
+    kinds: dict[str, int] = defaultdict(int)
+    for reason in reasons.values():
+        for kind in {part.split(":")[0].strip() for part in reason.split("; ")}:
+            kinds[kind] += 1
     results = []
     raws = []
     for eml, expected in client_cases():
@@ -104,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         "stdlib_floor_us": round(floor_us, 1),
         "ratio_to_floor": round(engine_us / floor_us, 2) if floor_us else None,
         "by": {axis: {k: {"right": v[0], "cases": v[1]} for k, v in t.items()} for axis, t in tables.items()},
+        "known_failures_by_kind": dict(sorted(kinds.items())),
         "unexpected_wrong": sorted(wrong_cases - known),
         "known_but_right": sorted(known - wrong_cases),
         "legacy": {"cases": len(legacy_cases()), "wrong": sorted(legacy_wrong)},
@@ -117,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             for key, (ok, total) in table.items():
                 print(f"  {key:<36} {ok:>4}/{total:<4} {100 * ok / total:5.1f}%")
         print(f"\nclients corpus, fully right: {right}/{len(results)} ({summary['percent']}%)")
+        print("known failures by kind: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
         print(f"legacy corpus: {len(legacy_cases()) - len(legacy_wrong)}/{len(legacy_cases())} right")
         print(
             f"parse+extract: {engine_us:.0f} µs/message; stdlib floor: {floor_us:.0f} µs/message; "

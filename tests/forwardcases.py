@@ -79,12 +79,20 @@ def known_failures() -> dict[str, str]:
     return known
 
 
+TWO_WORD_CLIENTS = ("outlook_web", "outlook_mac")
+
+
 def classify(stem: str) -> tuple[str, str, str]:
     """(client, language, shape) of a clients-corpus case named ``<client>_<lang>_<shape>``.
 
     Chains (``roundcube_it_chain_zimbra-it_thunderbird-it``) count as ``chain2``/``chain3``.
     """
-    client, lang, *rest = stem.split("_")
+    for client in TWO_WORD_CLIENTS:
+        if stem.startswith(client + "_"):
+            lang, *rest = stem[len(client) + 1 :].split("_")
+            break
+    else:
+        client, lang, *rest = stem.split("_")
     if rest[:1] == ["chain"]:
         return client, lang, f"chain{len(rest)}"
     return client, lang, "_".join(rest) or "forward"

@@ -77,6 +77,8 @@ def test_mismatches_reports_each_wrong_field() -> None:
         ("thunderbird_en_forward_html_note_below", ("thunderbird", "en", "forward_html_note_below")),
         ("roundcube_it_chain_zimbra-it_thunderbird-it", ("roundcube", "it", "chain3")),
         ("k9_en_chain_roundcube-pl", ("k9", "en", "chain2")),
+        ("outlook_web_pt-BR_forward_html", ("outlook_web", "pt-BR", "forward_html")),
+        ("outlook_mac_de_forward_wrote_first", ("outlook_mac", "de", "forward_wrote_first")),
     ],
 )
 def test_cases_are_classified_by_client_language_and_shape(stem: str, expected: tuple[str, str, str]) -> None:
