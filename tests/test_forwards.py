@@ -910,3 +910,26 @@ def test_a_closing_above_the_signature_block_goes_with_it() -> None:
         extract(_mark(plain, "FW: Parcel")).forwarders[0].note
         == "Please publish.\n\nKind regards,\n\nJ. Carter"
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "prefix"),
+    [
+        ('Op 10-01-2025 19:44 heeft "Anna Rossi" <anna@example.it> geschreven:', "FW"),
+        ('10.01.2025 19:44 tarihinde "Anna Rossi" <anna@example.it> şunu yazdı:', "İLT"),
+        ('2025.01.10. 19:44 időpontban "Anna Rossi" <anna@example.it> ezt írta:', "TOV"),
+        ('2025/01/10 19:44、"Anna Rossi" <anna@example.it> のメッセージ:', "FW"),
+        ('Den 2025-01-10 19:44 skrev "Anna Rossi" <anna@example.it>:', "VB"),
+    ],
+    ids=["nl", "tr", "hu", "ja", "sv"],
+)
+def test_localized_wrote_line_forwards(line: str, prefix: str) -> None:
+    text = f"Vedi sotto.\n\n{line}\n\n    Buongiorno,\n\n    grazie.\n\n    Anna\n"
+    found = extract(_mark(text, f"{prefix}: Grazie"))
+    assert found.rule == "wrote-line"
+    assert found.letter.author == Person("Anna Rossi", "anna@example.it")
+    assert found.letter.date == datetime(2025, 1, 10, 19, 44, tzinfo=BST)
+    assert found.letter.body == "Buongiorno,\n\ngrazie.\n\nAnna"
+    assert found.forwarders[0].note == "Vedi sotto."
+    # The same line under a reply subject is a reply.
+    assert not extract(_mark(text, "RE: Grazie")).forwarded

@@ -37,7 +37,8 @@ def split_attribution(line: str, starts: Sequence[str], ends: Sequence[str]) -> 
     tail = lowered[address.end() :].strip()
     if tail in (":", "\uff1a"):
         return _verb_first(line, address.start(), address.end(), starts, ends)
-    if not any(tail.startswith(end.lower()) for end in ends if end):
+    # The verb may follow a word or two: Turkish "sunu yazdi" (dotless i), Hungarian "ezt írta".
+    if not any(end.lower() in tail[: len(end) + 12] for end in ends if end):
         return None
     before = line[: address.start()]
     quoted = _QUOTED_NAME.search(before)
