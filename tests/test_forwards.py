@@ -933,3 +933,22 @@ def test_localized_wrote_line_forwards(line: str, prefix: str) -> None:
     assert found.forwarders[0].note == "Vedi sotto."
     # The same line under a reply subject is a reply.
     assert not extract(_mark(text, "RE: Grazie")).forwarded
+
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        ("A nice one for the blog.\nSofia Marchetti | Customer Care Lead | Example Ltd | +44 20 7946 0000",
+         "A nice one for the blog."),
+        ("A nice one.\nKind regards,\nSofia Marchetti\nCustomer Care Lead\n+44 20 7946 0000", "A nice one."),
+        # A line that is no sentence end above: the lines may be the note's own list.
+        ("Her details\nAnna Bianchi | Via Roma 1 | +39 06 1234 5678", None),
+    ],
+    ids=["pipe-line", "closing-and-block", "not-after-a-sentence"],
+)  # fmt: skip
+def test_a_signature_block_inside_the_last_paragraph_goes(note: str, expected: str | None) -> None:
+    text = (
+        f"{note}\n\nFrom: Owen Price <owen.price@example.com>\nSent: Wednesday, April 8, 2026 9:58 AM\n"
+        "To: Care <care@example.org>\nSubject: Parcel\n\nHello,\n\nthanks.\n"
+    )
+    assert extract(_mark(text, "FW: Parcel")).forwarders[0].note == (expected or note)

@@ -51,6 +51,18 @@ _FIELD_SPLIT_RE = re.compile(r"\s+[|·•]\s+")
 _NAME_LINE_RE = re.compile(r"[^\W\d_][\w.'’-]*(?:\s+[^\W\d_][\w.'’-]*){1,3}")
 
 
+_PARTICLES = frozenset(
+    {"de", "di", "da", "del", "della", "van", "von", "der", "den", "la", "le", "du", "dos", "das"}
+)
+
+
+def _is_name(text: str) -> bool:
+    """Two to four words, each capitalised (or in a script without case), particles aside."""
+    if _NAME_LINE_RE.fullmatch(text) is None or text.endswith((".", ",")):
+        return False
+    return all(not word[0].islower() or word in _PARTICLES for word in text.split())
+
+
 def is_signature_block(paragraph: str) -> bool:
     """A forwarder's signature block: a name with title, company and contact details.
 
@@ -64,15 +76,40 @@ def is_signature_block(paragraph: str) -> bool:
         return False
     if len(lines) == 1:
         fields = _FIELD_SPLIT_RE.split(lines[0])
-        return (
-            len(fields) >= 3
-            and _NAME_LINE_RE.fullmatch(fields[0]) is not None
-            and any(_CONTACT_RE.search(f) for f in fields[1:])
-        )
+        return len(fields) >= 3 and _is_name(fields[0]) and any(_CONTACT_RE.search(f) for f in fields[1:])
     name = _FIELD_SPLIT_RE.split(lines[0])[0]
-    if _NAME_LINE_RE.fullmatch(name) is None or any(x.endswith((".", "!", "?", ":")) for x in lines[1:]):
+    if not _is_name(name) or any(x.endswith((".", "!", "?", ":")) for x in lines[1:]):
         return False
     return any(_CONTACT_RE.search(x) for x in lines[1:])
+
+
+def _without_signature_block(paragraphs: list[str]) -> list[str]:
+    """The note's paragraphs without a signature block at their end (with its closing line).
+
+    The block is either whole paragraphs, or the last lines of the last paragraph under a line
+    that ends a sentence or a closing ("Thanks, see below.\nAnna Bianchi | Care | +39 ...").
+    """
+    paragraphs = list(paragraphs)
+    if paragraphs and not is_signature_block(paragraphs[-1]):
+        lines = paragraphs[-1].split("\n")
+        for cut in range(max(1, len(lines) - 6), len(lines)):
+            if lines[cut - 1].rstrip().endswith((".", "!", "?", ",", ":")) and is_signature_block(
+                "\n".join(lines[cut:])
+            ):
+                kept = lines[: cut - 1] if _is_closing(lines[cut - 1]) else lines[:cut]
+                if kept or len(paragraphs) == 1:
+                    paragraphs[-1] = "\n".join(kept or lines[:cut])
+                else:
+                    paragraphs.pop()
+                return paragraphs
+        return paragraphs
+    if paragraphs:
+        while paragraphs and is_signature_block(paragraphs[-1]):
+            paragraphs.pop()
+        # "Kind regards," alone above the block is the signature's closing.
+        if len(paragraphs) > 1 and _is_closing(paragraphs[-1]):
+            paragraphs.pop()
+    return paragraphs
 
 
 def _is_closing(paragraph: str) -> bool:
@@ -93,13 +130,7 @@ def note_above(lines: list[str], drop: Sequence[re.Pattern[str]] = ()) -> str | 
         kept.append(line)
     text = clean_body("\n".join(kept))
     paragraphs = [p for p in _paragraphs(text) if not _is_junk(p, drop)]
-    if paragraphs and is_signature_block(paragraphs[-1]):
-        while paragraphs and is_signature_block(paragraphs[-1]):
-            paragraphs.pop()
-        # "Kind regards," alone above the block is the signature's closing.
-        if len(paragraphs) > 1 and _is_closing(paragraphs[-1]):
-            paragraphs.pop()
-    note = "\n\n".join(paragraphs)
+    note = "\n\n".join(_without_signature_block(paragraphs))
     note = "\n".join(x for x in note.split("\n") if not _is_device_line(x) and not RULE_RE.match(x))
     return clean_body(note).strip() or None
 
