@@ -46,7 +46,10 @@ Decisions worth knowing:
   from my iPhone"), corporate disclaimers (built in per language, plus the caller's
   ``drop_patterns``), Outlook's ``ATT00001.txt`` and ``[cid:image001.png@...]``
   leftovers. In the letter only *trailing* paragraphs are dropped, so the letter's own
-  text and sign-off stay; in notes any matching paragraph goes.
+  text and sign-off stay; in notes any matching paragraph goes, and a forwarder's signature
+  block at the note's end (``Name | Title | Company | +44 ...``, or a name line over title,
+  company and contact lines) goes with its closing. Text a forwarder wrote *below* an HTML
+  forward (after Thunderbird's or Gmail's container) is taken off the letter's end.
 """
 
 from __future__ import annotations
