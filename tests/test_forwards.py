@@ -952,3 +952,16 @@ def test_a_signature_block_inside_the_last_paragraph_goes(note: str, expected: s
         "To: Care <care@example.org>\nSubject: Parcel\n\nHello,\n\nthanks.\n"
     )
     assert extract(_mark(text, "FW: Parcel")).forwarders[0].note == (expected or note)
+
+
+def test_a_framed_line_in_an_unknown_language_over_a_header_block_is_a_separator() -> None:
+    text = (
+        "Vedi sotto.\n\n---------- Edasisaadetud sõnum ----------\nFrom: Anna Rossi <anna@example.it>\n"
+        "Date: Fri, Jan 10, 2025 at 7:44 PM\nSubject: Grazie\nTo: Blog <blog@example.org>\n\nBuongiorno.\n"
+    )
+    found = extract(_mark(text, "Fwd: Grazie"))
+    assert found.forwarders[0].note == "Vedi sotto."
+    assert found.letter.body == "Buongiorno."
+    # A framed line with a blank line and prose between it and the block is the note's own.
+    apart = text.replace("----------\nFrom:", "----------\n\nThe letter:\n\nFrom:")
+    assert extract(_mark(apart, "Fwd: Grazie")).forwarders[0].note.endswith("The letter:")

@@ -6,6 +6,7 @@ text ends the search (a reply is not a forward) unless a forward subject makes i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from mailbot.budget import Deadline
@@ -86,6 +87,9 @@ def _read_headers(lines: list[str], start: int, depth: int) -> tuple[dict[str, s
     return {name: " ".join(values) for name, values in parts.items()}, index
 
 
+_FRAMED_RE = re.compile(r"[-=]{5,}[ \t]*[^-=\s][^-=]{0,80}?[ \t]*[-=]{5,}")
+
+
 def _body_depth(lines: list[str], start: int, depth: int) -> int:
     """The quote depth of a forwarded body: one more than its header block's when all is quoted.
 
@@ -128,6 +132,7 @@ def find_block(
     )
     read_until: dict[int, int] = {}  # by quote depth: lines already read as a failed header block
     previous = ""  # the last non-blank line above, unquoted
+    previous_index = 0
     for index, line in enumerate(lines):
         if not index & 255:
             check_deadline(deadline)
@@ -153,10 +158,14 @@ def find_block(
             if _is_header_block(headers):
                 body = "\n".join(unquote(x, depth) for x in lines[body_start:])
                 rule = "quoted-header-block" if depth else "header-block"
-                marked = bool(depth) or bool(RULE_RE.match(previous))
-                return Block(note_above(lines[:index]), headers, body, rule, marked)
+                # "---------- <words in a language not known> ----------" right above: a separator.
+                framed = len(previous) <= 200 and _FRAMED_RE.fullmatch(previous) is not None
+                marked = bool(depth) or bool(RULE_RE.match(previous)) or framed
+                return Block(
+                    note_above(lines[: previous_index if framed else index]), headers, body, rule, marked
+                )
             read_until[depth] = body_start
-        previous = bare
+        previous, previous_index = bare, index
     return None
 
 
