@@ -14,17 +14,12 @@ A case is right only when every field agrees (author name and address, dates, su
 every forwarder's name/address/date/note, chain length). Exit status 1 if a legacy case is wrong,
 or a clients case is wrong without being listed as a known failure, or listed but now right.
 
-File names follow ``<client>_<lang>_<shape...>.eml``: the first word is the client when it is one
-of :data:`CLIENTS` (``outlook_web``, ``new_outlook``, ``apple_ios``... count as one word), the
-first two-letter word in :data:`LANGS` is the language, and the rest is the shape (``forward``
-when nothing else is said). Cases named after a shape alone (``nested_...``, ``reply_...``) are
-client ``other``.
+File names follow ``<client>_<lang>_<shape...>.eml`` (chains count as ``chain2``/``chain3``).
 
 Speed (on the clients corpus): the mean parse+extract time per message, against a stdlib
 floor measured in the same run (``email.message_from_bytes(raw, policy=default)`` +
-``get_body(('plain', 'html'))``). :func:`mismatches`, :func:`classify` and :func:`cases` stay
-for ``tests/test_forwards.py`` (which loads this file by path, a known smell); the clients
-corpus test, ``tests/test_corpus.py``, needs nothing from here.
+``get_body(('plain', 'html'))``). The judging itself is ``tests/forwardcases.py``, shared with
+the tests; nothing in the tests needs this file.
 """
 
 from __future__ import annotations
@@ -36,124 +31,15 @@ import json
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "tests" / "data"
-CLIENT_DATA = DATA / "clients"
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 
-from mailbot.forwards import extract  # noqa: E402
-from mailbot.mail.mime import parse_message  # noqa: E402
-
-CLIENTS = (
-    "gmail_android", "gmail_ios", "gmail", "outlook_web", "new_outlook", "outlook", "apple_ios", "apple",
-    "thunderbird_android", "thunderbird", "yahoo", "proton", "zimbra", "roundcube", "samsung", "k9",
-)  # fmt: skip
-# The languages of the tables in mailbot.forwards.
-LANGS = frozenset(
-    (
-        "en",
-        "it",
-        "fr",
-        "de",
-        "es",
-        "pt",
-        "nl",
-        "sv",
-        "da",
-        "no",
-        "fi",
-        "pl",
-        "cs",
-        "ru",
-        "tr",
-        "hu",
-        "ro",
-        "ja",
-    )
-)
-
-
-def classify(stem: str) -> tuple[str, str, str]:
-    """(client, language, shape) of a case from its file name; see the module docstring."""
-    client = next((c for c in CLIENTS if stem == c or stem.startswith(c + "_")), "other")
-    words = stem[len(client) + 1 :].split("_") if client != "other" else stem.split("_")
-    lang = next((w for w in words if w in LANGS), "-")
-    shape = "_".join(w for w in words if w != lang) or "forward"
-    return client, lang, shape
-
-
-def _flatten(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _flatten(item, f"{path}.{key}" if path else key)
-    elif isinstance(value, list):
-        yield f"{path}.length", len(value)
-        for index, item in enumerate(value):
-            yield from _flatten(item, f"{path}[{index}]")
-    else:
-        yield path, value
-
-
-def mismatches(expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
-    """Every field where ``actual`` differs from ``expected``; empty exactly when they are equal."""
-    want, got = dict(_flatten(expected)), dict(_flatten(actual))
-    missing = object()
-    return [
-        f"{key}: expected {want.get(key, missing)!r}, got {got.get(key, missing)!r}"
-        for key in sorted(want.keys() | got.keys())
-        if want.get(key, missing) != got.get(key, missing)
-    ]
-
-
-def cases() -> list[tuple[Path, dict[str, Any]]]:
-    """Every corpus case with its expected JSON."""
-    return [
-        (eml, json.loads(eml.with_suffix(".json").read_text(encoding="utf-8")))
-        for eml in sorted(DATA.glob("*.eml"))
-    ]
-
-
-def run_case(raw: bytes) -> dict[str, Any]:
-    found = extract(parse_message(raw)).to_json()
-    return {key: found[key] for key in ("forwarded", "letter", "forwarders")}  # the contract's keys
-
-
-def client_cases() -> list[tuple[Path, dict[str, Any]]]:
-    """Every case of the clients corpus, with its expected facts (``source`` and ``chain`` kept)."""
-    return [
-        (eml, json.loads(eml.with_suffix(".json").read_text(encoding="utf-8")))
-        for eml in sorted(CLIENT_DATA.glob("*.eml"))
-    ]
-
-
-def known_failures() -> set[str]:
-    lines = (CLIENT_DATA / "KNOWN_FAILURES.txt").read_text(encoding="utf-8").splitlines()
-    return {line.split()[0] for line in lines if line.strip() and not line.startswith("#")}
-
-
-def classify_client_case(stem: str) -> tuple[str, str, str]:
-    """(client, language, shape) of a clients-corpus case: ``<client>_<lang>_<shape>``.
-
-    Chains (``roundcube_it_chain_zimbra-it_thunderbird-it``) count as ``chain2``/``chain3``.
-    """
-    client, lang, *rest = stem.split("_")
-    if rest[:1] == ["chain"]:
-        return client, lang, f"chain{len(rest)}"
-    return client, lang, "_".join(rest) or "forward"
-
-
-def judge(expected: dict[str, Any], raw: bytes) -> list[str]:
-    """Every field where the engine's answer differs from the facts (chain length included)."""
-    facts = {k: v for k, v in expected.items() if k not in ("source", "chain")}
-    actual = run_case(raw)
-    wrong = mismatches(facts, actual)
-    if len(actual["forwarders"]) != expected["chain"]:
-        wrong.append(f"chain: expected {expected['chain']}, got {len(actual['forwarders'])}")
-    return wrong
+# How a case is judged lives with the tests (tests/forwardcases.py); the bench only reports.
+from forwardcases import classify, client_cases, judge, known_failures, legacy_cases, mismatches, run_case  # noqa: E402
 
 
 def _stdlib_floor(raw: bytes) -> None:
@@ -189,16 +75,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="timing rounds (the best one counts)")
     args = parser.parse_args(argv)
 
-    known = known_failures()
+    reasons = known_failures()
+    known = set(reasons)
+    # The kind of each known failure: the first word of its reason ("date-zone: ...").
+    kinds: dict[str, int] = defaultdict(int)
+    for reason in reasons.values():
+        for kind in {part.split(":")[0].strip() for part in reason.split("; ")}:
+            kinds[kind] += 1
     results = []
     raws = []
     for eml, expected in client_cases():
         raw = eml.read_bytes()
         raws.append(raw)
-        client, lang, shape = classify_client_case(eml.stem)
+        client, lang, shape = classify(eml.stem)
         wrong = judge(expected, raw)
         results.append({"case": eml.stem, "client": client, "lang": lang, "shape": shape, "wrong": wrong})
-    legacy_wrong = {eml.stem: w for eml, exp in cases() if (w := mismatches(exp, run_case(eml.read_bytes())))}
+    legacy_wrong = {
+        eml.stem: w for eml, exp in legacy_cases() if (w := mismatches(exp, run_case(eml.read_bytes())))
+    }
     # Rounds alternate between the engine and the floor, so that both see the same machine load.
     engine_us = floor_us = float("inf")
     for _ in range(args.rounds):
@@ -216,9 +110,10 @@ def main(argv: list[str] | None = None) -> int:
         "stdlib_floor_us": round(floor_us, 1),
         "ratio_to_floor": round(engine_us / floor_us, 2) if floor_us else None,
         "by": {axis: {k: {"right": v[0], "cases": v[1]} for k, v in t.items()} for axis, t in tables.items()},
+        "known_failures_by_kind": dict(sorted(kinds.items())),
         "unexpected_wrong": sorted(wrong_cases - known),
         "known_but_right": sorted(known - wrong_cases),
-        "legacy": {"cases": len(cases()), "wrong": sorted(legacy_wrong)},
+        "legacy": {"cases": len(legacy_cases()), "wrong": sorted(legacy_wrong)},
         "wrong": {r["case"]: r["wrong"] for r in results if r["wrong"]},
     }
     if args.json:
@@ -229,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
             for key, (ok, total) in table.items():
                 print(f"  {key:<36} {ok:>4}/{total:<4} {100 * ok / total:5.1f}%")
         print(f"\nclients corpus, fully right: {right}/{len(results)} ({summary['percent']}%)")
-        print(f"legacy corpus: {len(cases()) - len(legacy_wrong)}/{len(cases())} right")
+        print("known failures by kind: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
+        print(f"legacy corpus: {len(legacy_cases()) - len(legacy_wrong)}/{len(legacy_cases())} right")
         print(
             f"parse+extract: {engine_us:.0f} µs/message; stdlib floor: {floor_us:.0f} µs/message; "
             f"ratio {summary['ratio_to_floor']}x"

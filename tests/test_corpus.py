@@ -9,53 +9,20 @@ reason; it is an ``xfail(strict=True)``, so fixing it fails the suite until the 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from forwardcases import known_failures, mismatches
 
-from mailbot.forward_shapes import split_label_runs
+from mailbot.forwards.shapes import split_label_runs
 from mailbot.ingest.pipeline import extract
 
 CLIENTS = Path(__file__).parent / "data" / "clients"
 CASES = sorted(CLIENTS.glob("*.eml"))
 
 
-def known_failures() -> dict[str, str]:
-    """Case name -> reason, from KNOWN_FAILURES.txt (``name  reason``; ``#`` starts a comment)."""
-    known: dict[str, str] = {}
-    for line in (CLIENTS / "KNOWN_FAILURES.txt").read_text(encoding="utf-8").splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            name, _, reason = line.partition(" ")
-            known[name] = reason.strip()
-    return known
-
-
 KNOWN = known_failures()
-
-
-def _flatten(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _flatten(item, f"{path}.{key}" if path else key)
-    elif isinstance(value, list):
-        yield f"{path}.length", len(value)
-        for index, item in enumerate(value):
-            yield from _flatten(item, f"{path}[{index}]")
-    else:
-        yield path, value
-
-
-def differences(expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
-    """Each field where ``actual`` differs from ``expected``, compared exactly."""
-    want, got = dict(_flatten(expected)), dict(_flatten(actual))
-    return [
-        f"{key}: expected {want.get(key)!r}, got {got.get(key)!r}"
-        for key in sorted(want.keys() | got.keys())
-        if want.get(key, KeyError) != got.get(key, KeyError)
-    ]
 
 
 def load(eml: Path) -> tuple[dict[str, Any], str, int]:
@@ -75,7 +42,7 @@ def test_case(eml: Path) -> None:
     found = extract(eml.read_bytes()).to_json()
     # The facts of the letter and its forwarders; "rule" and "flags" are diagnostics, not facts.
     actual = {key: found[key] for key in ("forwarded", "letter", "forwarders")}
-    assert differences(expected, actual) == []
+    assert mismatches(expected, actual) == []
     assert len(actual["forwarders"]) == chain
 
 
@@ -94,10 +61,10 @@ def test_known_failures_name_real_cases_with_a_reason() -> None:
     assert all(KNOWN.values()), [name for name, reason in KNOWN.items() if not reason]
 
 
-def test_differences_reports_each_wrong_field() -> None:
+def test_mismatches_reports_each_wrong_field() -> None:
     expected = {"letter": {"body": "a", "date": None}, "forwarders": [{"note": None}]}
-    assert differences(expected, expected) == []
-    found = differences(expected, {"letter": {"body": "b"}, "forwarders": []})
+    assert mismatches(expected, expected) == []
+    found = mismatches(expected, {"letter": {"body": "b"}, "forwarders": []})
     assert [line.split(":")[0] for line in found] == [
         "forwarders.length",
         "forwarders[0].note",
@@ -106,7 +73,7 @@ def test_differences_reports_each_wrong_field() -> None:
     ]
 
 
-# --- the Yahoo pre-pass (mailbot.forward_shapes) -------------------------------------------------
+# --- the Yahoo pre-pass (mailbot.forwards.shapes) ------------------------------------------------
 
 FIELDS = {"from": "from", "to": "to", "sent": "date", "date": "date", "subject": "subject", "da": "from"}
 
@@ -122,6 +89,20 @@ def test_a_yahoo_label_run_is_split_one_label_per_line() -> None:
         "To: Blog <blog@example.org>\nSent: Monday, May 25, 2026, 6:35:46 PM GMT+1\nSubject: Hello\n\n"
         "Dear team,"
     )
+
+
+def test_labels_glued_to_the_values_after_a_separator_are_split() -> None:
+    text = (
+        "   ----- Forwarded Message -----From: Ann Lee <ann@example.org>To: Blog <blog@example.org>"
+        "Sent: Monday, May 25, 2026, 06:35:46 PM GMT+1Subject: Hello\n \nDear team,"
+    )
+    assert split_label_runs(text, FIELDS) == (
+        "----- Forwarded Message -----\nFrom: Ann Lee <ann@example.org>\nTo: Blog <blog@example.org>\n"
+        "Sent: Monday, May 25, 2026, 06:35:46 PM GMT+1\nSubject: Hello\n \nDear team,"
+    )
+    # Without a separator opening the line, glued labels are prose and stay.
+    prose = "I said:From: Rome To:Paris, Sent:late Subject:none"
+    assert split_label_runs(prose, FIELDS) == prose
 
 
 @pytest.mark.parametrize(

@@ -3,38 +3,27 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from types import ModuleType
 from zoneinfo import ZoneInfo
 
+import forwardcases
 import pytest
 
+from mailbot import forwards
+from mailbot.errors import MailbotError
 from mailbot.forwards import LANGUAGES, extract, parse_client_date, parse_person, strip_forward_prefixes
+from mailbot.forwards.cleanup import is_signature_block
 from mailbot.mail.mime import parse_message
 from mailbot.models import ParsedMessage, Person
 
 DATA = Path(__file__).parent / "data"
 MAILDIR_NEW = Path(__file__).parent.parent / "examples" / "maildir" / "new"
 CET = timezone(timedelta(hours=1))
-
-
-def _load_bench() -> ModuleType:
-    """bench/forwards.py, whose comparison function the corpus tests share."""
-    path = Path(__file__).parent.parent / "bench" / "forwards.py"
-    spec = importlib.util.spec_from_file_location("mailbot_bench_forwards", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-BENCH = _load_bench()
 
 
 CONTRACT_KEYS = ("forwarded", "letter", "forwarders")
@@ -50,7 +39,7 @@ def extraction_of(path: Path) -> dict[str, object]:
 def test_corpus(eml: Path) -> None:
     expected = json.loads(eml.with_suffix(".json").read_text(encoding="utf-8"))
     actual = extraction_of(eml)
-    assert BENCH.mismatches(expected, actual) == []
+    assert forwardcases.mismatches(expected, actual) == []
     assert actual == expected
 
 
@@ -60,17 +49,19 @@ def test_corpus_is_complete() -> None:
     assert emls == {p.stem for p in DATA.glob("*.json")}
 
 
-def test_bench_finds_the_whole_corpus_right() -> None:
-    cases = BENCH.cases()
-    wrong = {eml.stem: BENCH.mismatches(exp, BENCH.run_case(eml.read_bytes())) for eml, exp in cases}
+def test_the_whole_legacy_corpus_is_right() -> None:
+    cases = forwardcases.legacy_cases()
+    wrong = {
+        eml.stem: forwardcases.mismatches(exp, forwardcases.run_case(eml.read_bytes())) for eml, exp in cases
+    }
     assert {stem: found for stem, found in wrong.items() if found} == {}
     assert len(cases) >= 80
 
 
-def test_bench_comparison_reports_each_wrong_field() -> None:
+def test_mismatches_reports_each_wrong_field() -> None:
     expected = {"letter": {"body": "a"}, "forwarders": [{"note": None}]}
-    assert BENCH.mismatches(expected, expected) == []
-    found = BENCH.mismatches(expected, {"letter": {"body": "b"}, "forwarders": []})
+    assert forwardcases.mismatches(expected, expected) == []
+    found = forwardcases.mismatches(expected, {"letter": {"body": "b"}, "forwarders": []})
     assert [line.split(":")[0] for line in found] == [
         "forwarders.length",
         "forwarders[0].note",
@@ -81,15 +72,17 @@ def test_bench_comparison_reports_each_wrong_field() -> None:
 @pytest.mark.parametrize(
     ("stem", "expected"),
     [
-        ("outlook_web_pt_forward_html", ("outlook_web", "pt", "forward_html")),
-        ("apple_ios_sv_forward", ("apple_ios", "sv", "forward")),
-        ("yahoo_nl_forward", ("yahoo", "nl", "forward")),
-        ("nested_thunderbird_gmail_outlook", ("other", "-", "nested_thunderbird_gmail_outlook")),
-        ("reply_en_not_forward", ("other", "en", "reply_not_forward")),
+        ("roundcube_pt-BR_forward_html", ("roundcube", "pt-BR", "forward_html")),
+        ("k9_sv_forward", ("k9", "sv", "forward")),
+        ("thunderbird_en_forward_html_note_below", ("thunderbird", "en", "forward_html_note_below")),
+        ("roundcube_it_chain_zimbra-it_thunderbird-it", ("roundcube", "it", "chain3")),
+        ("k9_en_chain_roundcube-pl", ("k9", "en", "chain2")),
+        ("outlook_web_pt-BR_forward_html", ("outlook_web", "pt-BR", "forward_html")),
+        ("outlook_mac_de_forward_wrote_first", ("outlook_mac", "de", "forward_wrote_first")),
     ],
 )
-def test_bench_classifies_file_names(stem: str, expected: tuple[str, str, str]) -> None:
-    assert BENCH.classify(stem) == expected
+def test_cases_are_classified_by_client_language_and_shape(stem: str, expected: tuple[str, str, str]) -> None:
+    assert forwardcases.classify(stem) == expected
 
 
 @pytest.mark.parametrize("sample", sorted(MAILDIR_NEW.iterdir()), ids=lambda p: p.name.split(".")[1])
@@ -279,6 +272,26 @@ def test_outlook_reply_header_block_is_not_a_forward() -> None:
         ("po 22. 1. 2007 v 18:03", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
         ("seg., 22 de jan. de 2007 às 18:03", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
         ("2007/01/22 18:03", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        # Nordic dotted times after the year (CLDR long formats), not read as a date.
+        ("16. februar 2007 16.02.07 CET", datetime(2007, 2, 16, 16, 2, 7, tzinfo=CET)),
+        ("29. maj 2007 10.47", datetime(2007, 5, 29, 10, 47, tzinfo=CET)),
+        ("22.01.2007 18.03", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        # Korean, Chinese (Zimbra zh-TW), Japanese, Greek, Arabic and Hebrew AM/PM marks.
+        ("2007년 1월 22일 오후 6:03", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("2007년 1월 22일 오전 7시 2분 13초 +0100", datetime(2007, 1, 22, 7, 2, 13, tzinfo=CET)),
+        ("2007년 1월 22일, 월요일 오전 12:10:00", datetime(2007, 1, 22, 0, 10, tzinfo=CET)),
+        ("2007 1 月 22 星期一 下午 6:03:00", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("2007年1月22日, 月曜日 午後 6:03:00", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("22 Ιανουαρίου 2007 - 6:03:00\u202fμ.μ.", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("22 يناير 2007، 6:03 م", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("22 يناير 2007، 6:03 ص", datetime(2007, 1, 22, 6, 3, tzinfo=CET)),
+        ('שני, 22 ינואר 2007\u200f 6:03:00 אחה"צ\u200f', datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        # Zones written in the language: Czech summer time, Turkish time.
+        ("22. ledna 2007 18:03:00 SELČ", datetime(2007, 1, 22, 18, 3, tzinfo=timezone(timedelta(hours=2)))),
+        ("22 Ocak 2007 18:03:00 TSİ", datetime(2007, 1, 22, 18, 3, tzinfo=timezone(timedelta(hours=3)))),
+        # Indonesian (a dotted time) and Vietnamese (numbered months): languages added as files.
+        ("Jum, 22 Jan 2007 pukul 18.03", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
+        ("Vào Th 2, 22 thg 1, 2007 lúc 18:03", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
         ("sometime last week", None),
         ("31 febbraio 2007 10:00", None),
         ("22 Jan 2007 18:03 +9999", datetime(2007, 1, 22, 18, 3, tzinfo=CET)),
@@ -697,3 +710,258 @@ def test_a_wrote_line_that_is_no_outlook_2019_forward_stays_a_reply(text: str, s
     found = extract(_mark(text, subject))
     assert not found.forwarded
     assert found.rule == "none"
+
+
+# --- the vocabulary: one data file per language ------------------------------------------------
+
+ESPERANTO = """
+name = "Esperanto"
+separators = ["Plusendita mesaĝo"]
+forward_prefixes = ["Plus"]
+months = [
+    "januaro", "februaro", "marto", "aprilo", "majo", "junio",
+    "julio", "aŭgusto", "septembro", "oktobro", "novembro", "decembro",
+]
+
+[fields]
+from = ["Sendinto"]
+date = ["Dato"]
+subject = ["Temo"]
+to = ["Ricevonto"]
+"""
+ESPERANTO_FORWARD = (
+    "Legu ĉi tion.\n\n"
+    "-------- Plusendita mesaĝo --------\n"
+    "Sendinto: Zamenhof Ludoviko <ludoviko@example.org>\n"
+    "Dato: 15 aŭgusto 2025 10:30\n"
+    "Temo: Dankon\n"
+    "Ricevonto: Blogo <blog@example.org>\n\n"
+    "Saluton, kaj dankon pro la bona servo.\n"
+)
+
+
+@pytest.fixture
+def vocabulary_restored() -> Iterator[None]:
+    yield
+    forwards.reset_languages()
+
+
+def test_every_language_is_a_data_file_shipped_in_the_package() -> None:
+    files = {p.stem for p in (Path(forwards.__file__).parent / "vocabulary").glob("*.toml")}
+    assert files == set(LANGUAGES)
+    assert {"en", "it", "fr", "de", "ja", "ko", "zh", "ar", "he", "pt-BR"} - files == {"pt-BR"}
+
+
+def test_a_language_added_from_a_file_is_recognised(tmp_path: Path, vocabulary_restored: None) -> None:
+    message = _mark(ESPERANTO_FORWARD, "Plus: Dankon")
+    assert not extract(message).forwarded  # no built-in language knows these words
+    path = tmp_path / "eo.toml"
+    path.write_text(ESPERANTO, encoding="utf-8")
+    assert forwards.add_language(path) == "eo"
+    found = extract(message)
+    assert found.forwarded
+    assert found.letter.author == Person("Zamenhof Ludoviko", "ludoviko@example.org")
+    assert found.letter.subject == "Dankon"
+    assert found.letter.date == datetime(2025, 8, 15, 10, 30, tzinfo=BST)
+    assert found.letter.body == "Saluton, kaj dankon pro la bona servo."
+    assert found.forwarders[0].note == "Legu ĉi tion."
+    forwards.reset_languages()
+    assert not extract(message).forwarded
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('separators = ["x"]\n', "[fields] table"),
+        ('separators = "Plusendita"\n[fields]\nfrom = ["De"]\n', "'separators' must be a list"),
+        ('separators = ["x"]\ncolours = ["red"]\n[fields]\nfrom = ["De"]\n', "unknown key 'colours'"),
+        ('months = ["januaro"]\n[fields]\nfrom = ["De"]\n', "'months' has 1 entries"),
+        ('device_lines = ["Sendita el (mia"]\n[fields]\nfrom = ["De"]\n', "not a valid regex"),
+        ('[fields]\nfrom = ["De"]\nsender = ["X"]\n', "[fields] has 'sender'"),
+        ('[fields]\nfrom = ["Subject"]\n', "names two fields"),
+        ("[fields\nfrom = 1\n", "not valid TOML"),
+    ],
+    ids=["no-fields", "string-not-list", "unknown-key", "eleven-months", "bad-regex", "bad-field",
+         "label-clash", "syntax"],
+)  # fmt: skip
+def test_a_broken_language_file_is_refused_clearly(
+    tmp_path: Path, vocabulary_restored: None, text: str, words: str
+) -> None:
+    path = tmp_path / "eo.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(forwards.VocabularyError) as caught:
+        forwards.add_language(path)
+    assert words in str(caught.value)
+    assert "eo.toml" in str(caught.value) or "names two fields" in str(caught.value)
+    assert isinstance(caught.value, MailbotError)
+    assert "eo" not in LANGUAGES  # nothing changed
+
+
+def test_a_language_file_must_be_named_for_its_code(tmp_path: Path) -> None:
+    path = tmp_path / "Esperanto.toml"
+    path.write_text(ESPERANTO, encoding="utf-8")
+    with pytest.raises(forwards.VocabularyError, match="language code"):
+        forwards.add_language(path)
+
+
+# --- the forwarder's signature block ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "expected"),
+    [
+        ("Sofia Marchetti | Customer Care Lead | Example Ltd | +44 20 7946 0000", True),
+        ("Anna Bianchi · Ufficio clienti · www.example.it", True),
+        ("Anna Bianchi\nCustomer Care Lead\nExample Ltd\n+44 20 7946 0000", True),
+        ("James Carter\nHead of Support | Example Ltd\nj.carter@example.org", True),
+        ("Please call the customer back on +44 20 7946 0000.", False),
+        ("Anna Bianchi\nCustomer of the month", False),  # no contact line
+        ("Anna Bianchi\nShe called us on +44 20 7946 0000 to say thanks.", False),  # a sentence
+        ("Rome | Paris | London", False),  # no contact detail
+        ("Worth a post | I think | really", False),
+    ],
+)
+def test_signature_blocks_are_told_from_notes(paragraph: str, expected: bool) -> None:
+    assert is_signature_block(paragraph) is expected
+
+
+def test_a_signature_block_under_the_note_is_not_kept() -> None:
+    text = (
+        "A nice one for the blog.\n\nSofia Marchetti\nCustomer Care Lead | Example Ltd\n+44 20 7946 0000\n\n"
+        "From: Owen Price <owen.price@example.com>\nSent: Wednesday, April 8, 2026 9:58 AM\n"
+        "To: Blog <blog@example.org>\nSubject: Late delivery\n\n"
+        "Hello,\n\nthe driver was kind.\n\nOwen Price\nFlat 2 | 10 High Street | 020 7946 0001\n"
+    )
+    found = extract(_mark(text, "FW: Late delivery"))
+    assert found.forwarders[0].note == "A nice one for the blog."
+    # The letter's own sign-off is the letter's: nothing is cut from it.
+    assert (
+        found.letter.body
+        == "Hello,\n\nthe driver was kind.\n\nOwen Price\nFlat 2 | 10 High Street | 020 7946 0001"
+    )
+
+
+def test_a_letter_quoted_under_a_plain_header_block_is_unquoted() -> None:
+    text = (
+        "------- Forwarded Message -------\nFrom: Ann Lee <ann@example.org>\n"
+        "Date: On Thursday, October 27th, 2022 at 12:31 PM\nSubject: Thanks\nTo: Blog <blog@example.org>\n\n"
+        "> Dear team,\n>\n> thank you.\n>> a line she quoted herself\n"
+    )
+    found = extract(_mark(text, "Fwd: Thanks"))
+    assert found.letter.body == "Dear team,\n\nthank you.\n> a line she quoted herself"
+    # A letter only partly quoted keeps its quotes: they are the author's.
+    partly = text.replace("> Dear team,", "Dear team,")
+    assert extract(_mark(partly, "Fwd: Thanks")).letter.body.endswith(">> a line she quoted herself")
+
+
+NOTE_BELOW_HTML = (
+    '<html><body><p><br></p><div class="moz-forward-container">-------- Forwarded Message --------'
+    '<table class="moz-email-headers-table"><tr><th>From: </th><td>Ann Lee</td></tr></table>'
+    "<div><p>Dear team,</p><p>thank you.</p></div></div>"
+    "<p>Sent on from the Leeds office,<br>see\n below.</p></body></html>"
+)
+NOTE_BELOW_TEXT = (
+    "-------- Forwarded Message --------\nSubject: Thanks\nDate: Mon, 02 Jun 2025 15:15:52 +0100\n"
+    "From: Ann Lee <ann@example.org>\nTo: Blog <blog@example.org>\n\n"
+    "Dear team,\n\nthank you.\n\nSent on from the Leeds office,\nsee below.\n"
+)
+
+
+def test_text_written_below_an_html_forward_is_not_the_letters() -> None:
+    message = replace(_mark(NOTE_BELOW_TEXT, "Fwd: Thanks"), html=NOTE_BELOW_HTML)
+    assert extract(message).letter.body == "Dear team,\n\nthank you."
+    # Without the HTML part nothing tells the two apart: the text stays.
+    assert extract(_mark(NOTE_BELOW_TEXT, "Fwd: Thanks")).letter.body.endswith("see below.")
+    # Text below the container that the letter does not end with is left alone.
+    other = NOTE_BELOW_HTML.replace("Leeds", "York")
+    assert extract(replace(message, html=other)).letter.body.endswith("see below.")
+
+
+def test_outlook_for_mac_wrote_line_puts_the_verb_before_the_person() -> None:
+    text = (
+        'Worth a post.\n\nAm 10.01.25, 19:44 schrieb "Anna Rossi" <anna@example.it>:\n\n'
+        "    Guten Tag,\n\n    danke.\n\n    Anna\n"
+    )
+    found = extract(_mark(text, "WG: Danke"))
+    assert found.rule == "wrote-line"
+    assert found.letter.author == Person("Anna Rossi", "anna@example.it")
+    assert found.letter.date == datetime(2025, 1, 10, 19, 44, tzinfo=BST)
+    assert found.letter.body == "Guten Tag,\n\ndanke.\n\nAnna"
+
+
+def test_names_in_guillemets_lose_them() -> None:
+    assert parse_person("« Anna Rossi » <anna@example.it>") == Person("Anna Rossi", "anna@example.it")
+    assert parse_person("“Anna Rossi” <anna@example.it>") == Person("Anna Rossi", "anna@example.it")
+
+
+def test_a_closing_above_the_signature_block_goes_with_it() -> None:
+    text = (
+        "Please publish.\n\nKind regards,\n\nJ. Carter\nHead of Customer Care\nExample Ltd\n"
+        "T: +44 20 7946 0000\n\nFrom: Owen Price <owen.price@example.com>\n"
+        "Sent: Wednesday, April 8, 2026 9:58 AM\nTo: Care <care@example.org>\nSubject: Parcel\n\n"
+        "Hello,\n\nthanks.\n"
+    )
+    assert extract(_mark(text, "FW: Parcel")).forwarders[0].note == "Please publish."
+    # A closing with no signature block under it is the note's own.
+    plain = text.replace(
+        "J. Carter\nHead of Customer Care\nExample Ltd\nT: +44 20 7946 0000\n", "J. Carter\n"
+    )
+    assert (
+        extract(_mark(plain, "FW: Parcel")).forwarders[0].note
+        == "Please publish.\n\nKind regards,\n\nJ. Carter"
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "prefix"),
+    [
+        ('Op 10-01-2025 19:44 heeft "Anna Rossi" <anna@example.it> geschreven:', "FW"),
+        ('10.01.2025 19:44 tarihinde "Anna Rossi" <anna@example.it> şunu yazdı:', "İLT"),
+        ('2025.01.10. 19:44 időpontban "Anna Rossi" <anna@example.it> ezt írta:', "TOV"),
+        ('2025/01/10 19:44、"Anna Rossi" <anna@example.it> のメッセージ:', "FW"),
+        ('Den 2025-01-10 19:44 skrev "Anna Rossi" <anna@example.it>:', "VB"),
+    ],
+    ids=["nl", "tr", "hu", "ja", "sv"],
+)
+def test_localized_wrote_line_forwards(line: str, prefix: str) -> None:
+    text = f"Vedi sotto.\n\n{line}\n\n    Buongiorno,\n\n    grazie.\n\n    Anna\n"
+    found = extract(_mark(text, f"{prefix}: Grazie"))
+    assert found.rule == "wrote-line"
+    assert found.letter.author == Person("Anna Rossi", "anna@example.it")
+    assert found.letter.date == datetime(2025, 1, 10, 19, 44, tzinfo=BST)
+    assert found.letter.body == "Buongiorno,\n\ngrazie.\n\nAnna"
+    assert found.forwarders[0].note == "Vedi sotto."
+    # The same line under a reply subject is a reply.
+    assert not extract(_mark(text, "RE: Grazie")).forwarded
+
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        ("A nice one for the blog.\nSofia Marchetti | Customer Care Lead | Example Ltd | +44 20 7946 0000",
+         "A nice one for the blog."),
+        ("A nice one.\nKind regards,\nSofia Marchetti\nCustomer Care Lead\n+44 20 7946 0000", "A nice one."),
+        # A line that is no sentence end above: the lines may be the note's own list.
+        ("Her details\nAnna Bianchi | Via Roma 1 | +39 06 1234 5678", None),
+    ],
+    ids=["pipe-line", "closing-and-block", "not-after-a-sentence"],
+)  # fmt: skip
+def test_a_signature_block_inside_the_last_paragraph_goes(note: str, expected: str | None) -> None:
+    text = (
+        f"{note}\n\nFrom: Owen Price <owen.price@example.com>\nSent: Wednesday, April 8, 2026 9:58 AM\n"
+        "To: Care <care@example.org>\nSubject: Parcel\n\nHello,\n\nthanks.\n"
+    )
+    assert extract(_mark(text, "FW: Parcel")).forwarders[0].note == (expected or note)
+
+
+def test_a_framed_line_in_an_unknown_language_over_a_header_block_is_a_separator() -> None:
+    text = (
+        "Vedi sotto.\n\n---------- Edasisaadetud sõnum ----------\nFrom: Anna Rossi <anna@example.it>\n"
+        "Date: Fri, Jan 10, 2025 at 7:44 PM\nSubject: Grazie\nTo: Blog <blog@example.org>\n\nBuongiorno.\n"
+    )
+    found = extract(_mark(text, "Fwd: Grazie"))
+    assert found.forwarders[0].note == "Vedi sotto."
+    assert found.letter.body == "Buongiorno."
+    # A framed line with a blank line and prose between it and the block is the note's own.
+    apart = text.replace("----------\nFrom:", "----------\n\nThe letter:\n\nFrom:")
+    assert extract(_mark(apart, "Fwd: Grazie")).forwarders[0].note.endswith("The letter:")

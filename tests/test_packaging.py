@@ -33,6 +33,7 @@ def test_the_wheel_carries_templates_catalogs_licence_and_one_version(tmp_path: 
     assert {n.split("/")[3] for n in catalogs} >= {"it", "fr", "de", "es"}
     # The top-level templates/ folder is a link to the package's, for people browsing the repository.
     assert (ROOT / "templates").resolve() == theme.resolve()
+    assert {"mailbot/forwards/vocabulary/en.toml", "mailbot/forwards/vocabulary/it.toml"} <= names
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), sorted(names)
     metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
     text = zipfile.ZipFile(wheel).read(metadata).decode()

@@ -436,13 +436,19 @@ for _lang in LANGS:
 
 
 def main() -> int:
+    import bigclients
     import others
     import shapes
     import webmails
 
     names = set()
     for build in (
-        BUILDERS + shapes.builders() + shapes.more_builders() + others.builders() + webmails.builders()
+        BUILDERS
+        + shapes.builders()
+        + shapes.more_builders()
+        + others.builders()
+        + webmails.builders()
+        + bigclients.builders()
     ):
         name, raw, facts = build()
         assert name not in names, name

@@ -35,7 +35,10 @@ def split_attribution(line: str, starts: Sequence[str], ends: Sequence[str]) -> 
     address = addresses[-1]
     lowered = line.lower()
     tail = lowered[address.end() :].strip()
-    if not any(tail.startswith(end.lower()) for end in ends if end):
+    if tail in (":", "\uff1a"):
+        return _verb_first(line, address.start(), address.end(), starts, ends)
+    # The verb may follow a word or two: Turkish "sunu yazdi" (dotless i), Hungarian "ezt írta".
+    if not any(end.lower() in tail[: len(end) + 12] for end in ends if end):
         return None
     before = line[: address.start()]
     quoted = _QUOTED_NAME.search(before)
@@ -51,6 +54,23 @@ def split_attribution(line: str, starts: Sequence[str], ends: Sequence[str]) -> 
             date = date[len(start) :].strip()
             break
     return date, person
+
+
+def _verb_first(
+    line: str, address_start: int, address_end: int, starts: Sequence[str], ends: Sequence[str]
+) -> tuple[str, str] | None:
+    """Outlook for Mac's order: ``Am 10.01.25, 19:44 schrieb "Name" <address>:``."""
+    lowered = line[:address_start].lower()
+    found = max(((lowered.rfind(end.lower()), end) for end in ends if end), default=(-1, ""))
+    if found[0] < 0:
+        return None
+    person = line[found[0] + len(found[1]) : address_end].strip()
+    date = line[: found[0]].strip().rstrip(",").strip()
+    for start in sorted((s for s in starts if s), key=len, reverse=True):
+        if date.lower().startswith(start.lower() + " "):
+            date = date[len(start) :].strip()
+            break
+    return (date, person) if person else None
 
 
 def indented_block(lines: Sequence[str], start: int) -> list[str] | None:
