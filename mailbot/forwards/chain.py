@@ -16,6 +16,7 @@ from mailbot.forwards.dates import read_client_date
 from mailbot.forwards.patterns import PATTERNS
 from mailbot.forwards.people import parse_person, strip_forward_prefixes
 from mailbot.forwards.shapes import split_label_runs, text_after_forward, without_text_below
+from mailbot.mail import inline
 from mailbot.models import Extraction, Forwarder, Letter, ParsedMessage, Person
 
 
@@ -122,8 +123,13 @@ def extract(
     drop_patterns: Sequence[re.Pattern[str]] = (),
     deadline: Deadline | None = None,
     local_tz: tzinfo | None = None,
+    keep_pictures: bool = False,
 ) -> Extraction:
     """Unwrap ``message`` down to the original letter and list who forwarded it, outermost first.
+
+    ``keep_pictures`` keeps the marks of where pictures stood (:mod:`mailbot.mail.inline`) in
+    the letter and the notes, for the pipeline to place them; without it the texts are plain, as
+    ``mailbot extract`` shows them.
 
     ``drop_patterns`` are the operator's own junk: any paragraph one of them finds
     (``pattern.search``) is removed from the forwarders' notes and from the end of the letter,
@@ -155,6 +161,9 @@ def extract(
         forwarders.append(Forwarder(node.author.name, node.author.address, node.date, note))
         node = inner
     body = trim_letter(node.body, drop_patterns) if forwarders or drop_patterns else clean_body(node.body)
+    if not keep_pictures:
+        body = inline.strip(body) or ""
+        forwarders = [replace(f, note=inline.strip(f.note)) for f in forwarders]
     letter = Letter(
         author=node.author,
         date=node.date,

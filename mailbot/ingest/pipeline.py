@@ -15,7 +15,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from mailbot import forwards, langdetect
@@ -32,6 +32,7 @@ from mailbot.drafts.store import DraftStore, dumps, public_fields
 from mailbot.errors import MailbotError, MessageError, SenderNotAllowed
 from mailbot.fsutil import atomic_write, fsync_dir
 from mailbot.ingest.ledger import DRAFTED, DUPLICATE, FAILED, Ledger
+from mailbot.mail import inline
 from mailbot.mail import mime as parse
 from mailbot.models import (
     Asset,
@@ -327,6 +328,7 @@ class Pipeline:
                 drop_patterns=self.config.cleanup.drop_patterns,
                 deadline=deadline,
                 local_tz=self.config.site.tz,
+                keep_pictures=True,
             )
         except MessageError:
             raise
@@ -364,13 +366,18 @@ class Pipeline:
         title = title or "(untitled)"
         day = letter.date or found.received
         policy = self.config.attribution
+        # Pictures stay where they stood in the letter; those only in a forwarder's note are their
+        # signature's (a logo), internal like the note, and never published.
+        parts = _attachments(parsed)
+        in_notes = set().union(*(inline.referenced(f.note, parts) for f in found.forwarders))
+        note_only = in_notes - inline.referenced(letter.body, parts)
         draft = Draft(
             id="",
             status=Status.DRAFT,
             title=title,
             author=letter.author,
-            forwarders=found.forwarders,
-            body=letter.body,
+            forwarders=tuple(replace(f, note=inline.strip(f.note)) for f in found.forwarders),
+            body=inline.place(letter.body, parts),
             letter_date=letter.date,
             letter_date_raw=letter.date_raw,
             received=found.received,
@@ -391,8 +398,11 @@ class Pipeline:
         draft.warnings = tuple(dict.fromkeys(found.flags)) + ((REDACTED,) if hidden else ())
         prefix = f"{day:%Y%m%d}-" if day else "undated-"  # never the clock: a rerun finds the same id
         draft.id = self._free_id(prefix + _id_words(draft.title), sha)
-        parts = [(a.filename, a.content_type, a.data) for a in _attachments(parsed)]
-        images, skipped = assets.prepare(parts, draft.id)
+        kept = [n for n in range(len(parts)) if n not in note_only]
+        images, skipped = assets.prepare(
+            [(parts[n].filename, parts[n].content_type, parts[n].data) for n in kept], draft.id
+        )
+        draft.body = inline.name(draft.body, {kept[i.part]: i.name for i in images})
         draft.assets = tuple(Asset(i.name, i.content_type, i.sha256) for i in images)
         draft.skipped_attachments = tuple(
             SkippedAttachment(s["reason"], s.get("filename"), s.get("content_type"), s.get("size"))

@@ -15,21 +15,24 @@ import nh3
 from mailbot.budget import Deadline
 from mailbot.budget import check as check_deadline
 from mailbot.mail.htmlguard import limit_html
+from mailbot.mail.inline import token
 
 # --- HTML to text -------------------------------------------------------------------------------
 
-# What survives sanitizing: structure and text only. No scripts, styles, forms, images, event
-# handlers; links only to http/https/mailto. ``style`` stays on block and inline elements only so
-# that the renderer can see what the sender hid, and nh3 keeps nothing of it but these properties.
+# What survives sanitizing: structure and text only. No scripts, styles, forms, event handlers;
+# links only to http/https/mailto; images only as the place of an attached picture (cid:).
+# ``style`` stays on block and inline elements only so that the renderer can see what the sender
+# hid, and nh3 keeps nothing of it but these properties.
 _ALLOWED_TAGS = frozenset(
     {
         "a", "abbr", "b", "blockquote", "br", "caption", "center", "cite", "code", "dd", "div", "dl",
         "dt", "em", "font", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "li", "ol", "p", "pre",
         "q", "s", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th",
-        "thead", "tr", "u", "ul",
+        "thead", "tr", "u", "ul", "img",
     }
 )  # fmt: skip
-_ALLOWED_ATTRIBUTES = {"a": {"href"}, "*": {"style", "hidden"}}
+# Images stay only so that the renderer can mark where an attached picture (cid:) stood.
+_ALLOWED_ATTRIBUTES = {"a": {"href"}, "img": {"src", "alt"}, "*": {"style", "hidden"}}
 _DROPPED_WITH_CONTENT = frozenset(
     {"script", "style", "head", "title", "template", "noscript", "object", "iframe", "noembed", "noframes",
      "svg", "math", "select", "textarea"}
@@ -49,7 +52,7 @@ def sanitize_html(html: str) -> str:
         tags=set(_ALLOWED_TAGS),
         clean_content_tags=set(_DROPPED_WITH_CONTENT),
         attributes={tag: set(names) for tag, names in _ALLOWED_ATTRIBUTES.items()},
-        url_schemes={"http", "https", "mailto"},
+        url_schemes={"http", "https", "mailto", "cid"},
         filter_style_properties={"display", "visibility", "height", "max-height", "font-size", "opacity"},
         link_rel=None,
         strip_comments=True,
@@ -129,6 +132,8 @@ class _TextRenderer(HTMLParser):
             return
         if tag in _SKIPPED_TAGS:
             self.skip_depth += 1
+        elif tag == "img":
+            self._picture(attrs)
         elif tag == "br":
             self._emit("\n")
         elif tag in _PARAGRAPH_TAGS:
@@ -149,6 +154,17 @@ class _TextRenderer(HTMLParser):
             self._emit("\n")
         elif tag == "hr":
             self._newline(1)
+        elif tag == "img":
+            self._picture(attrs)
+
+    def _picture(self, attrs: list[tuple[str, str | None]]) -> None:
+        """Mark where an attached picture (``src="cid:..."``) stood; remote images leave nothing."""
+        values = dict(attrs)
+        src = (values.get("src") or "").strip()
+        if self.skip_depth or not src.lower().startswith("cid:"):
+            return
+        self._newline(1)
+        self._emit(token("cid", src[4:], values.get("alt") or "").strip("\n") + "\n")
 
     def handle_endtag(self, tag: str) -> None:
         if self.hidden_tag is not None:

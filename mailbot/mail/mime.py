@@ -26,6 +26,7 @@ import mailparser.utils as mp_utils
 from mailbot import daterange
 from mailbot.budget import Deadline
 from mailbot.errors import MessageError
+from mailbot.mail import inline
 from mailbot.mail.flowed import unflow
 from mailbot.mail.html import html_to_text, remote_images
 from mailbot.models import Attachment, ParsedMessage, Person
@@ -106,7 +107,7 @@ def _build(
     attached: list[ParsedMessage] = []
     attachments: list[Attachment] = []
     failures: list[str] = []
-    _walk(message, texts, htmls, attached, attachments, deadline, failures)
+    _walk(message, texts, htmls, attached, attachments, deadline, failures, "")
     if failures and not texts and not htmls:
         # The only text there is cannot be read: drafting it would publish garbage.
         raise MessageError(failures[0])
@@ -152,10 +153,13 @@ def _walk(
     attachments: list[Attachment],
     deadline: Deadline | None = None,
     failures: list[str] | None = None,
+    parent: str = "",
 ) -> None:
     """Sort the leaves of a MIME tree into bodies, attached messages and attachments.
 
-    A text part that cannot be decoded is left out, its reason added to ``failures``.
+    A text part that cannot be decoded is left out, its reason added to ``failures``. Where a
+    picture stood in the text is kept as a token (:mod:`mailbot.mail.inline`): the clients'
+    placeholders in a text part, and a picture between the text parts of a ``multipart/mixed``.
     """
     ctype = part.get_content_type()
     if ctype == "message/rfc822":
@@ -167,7 +171,7 @@ def _walk(
     if part.is_multipart():
         for child in part.get_payload():
             if isinstance(child, Message):
-                _walk(child, texts, htmls, attached, attachments, deadline, failures)
+                _walk(child, texts, htmls, attached, attachments, deadline, failures, ctype)
         return
     is_attachment = part.get_content_disposition() == "attachment" or part.get_filename() is not None
     if ctype in ("text/plain", "text/html") and not is_attachment:
@@ -177,19 +181,31 @@ def _walk(
             if failures is not None:
                 failures.append(str(exc))
             return
-        (texts if ctype == "text/plain" else htmls).append(body)
+        if ctype == "text/plain":
+            texts.append(inline.mark_text_placeholders(body))
+        else:
+            htmls.append(body)
         return
     if _LEFTOVER_ATTACHMENT.fullmatch(part.get_filename() or ""):
         return  # Outlook/Exchange's ATT00001.txt: the rest of a body split by a gateway footer
     data = part.get_payload(decode=True)
-    attachments.append(
-        Attachment(
-            filename=_decode_words(part.get_filename()) or None,
-            content_type=ctype,
-            data=data if isinstance(data, bytes) else b"",
-            content_id=_unfold(part.get("Content-ID")),
-        )
+    attachment = Attachment(
+        filename=_decode_words(part.get_filename()) or None,
+        content_type=ctype,
+        data=data if isinstance(data, bytes) else b"",
+        content_id=_unfold(part.get("Content-ID")),
     )
+    attachments.append(attachment)
+    if parent == "multipart/mixed" and texts and ctype.startswith("image/") and not is_attachment_only(part):
+        # Apple Mail's inline picture between two text parts: it stood here in the letter.
+        ref = ("cid", attachment.content_id) if attachment.content_id else ("name", attachment.filename)
+        if ref[1]:
+            texts.append(inline.token(ref[0], ref[1]).strip("\n"))
+
+
+def is_attachment_only(part: Message) -> bool:
+    """A part sent as an attachment rather than shown in the letter (``Content-Disposition: attachment``)."""
+    return part.get_content_disposition() == "attachment"
 
 
 class _Undecodable(ValueError):

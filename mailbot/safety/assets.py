@@ -72,6 +72,7 @@ class Prepared:
     name: str
     content_type: str
     data: bytes
+    part: int = -1  # which of the parts given to prepare() it was made from
 
     @property
     def sha256(self) -> str:
@@ -90,7 +91,7 @@ def prepare(
     ready: list[Prepared] = []
     skipped: list[dict[str, str]] = []
     seen: set[bytes] = set()
-    for filename, declared, data in parts:
+    for number, (filename, declared, data) in enumerate(parts):
         note = {"filename": _short(filename or ""), "content_type": _short(declared), "size": str(len(data))}
         if declared.lower() not in IMAGE_TYPES:
             skipped.append(note | {"reason": "not an image: attachments are never published"})
@@ -103,7 +104,9 @@ def prepare(
         if cleaned in seen:
             continue
         seen.add(cleaned)
-        ready.append(Prepared(f"{prefix}-{len(ready) + 1}.{kind.extension}", kind.content_type, cleaned))
+        ready.append(
+            Prepared(f"{prefix}-{len(ready) + 1}.{kind.extension}", kind.content_type, cleaned, number)
+        )
     return ready, skipped
 
 
