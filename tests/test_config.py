@@ -61,7 +61,7 @@ def test_relative_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
 def test_config_is_frozen(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, ""))
     with pytest.raises(AttributeError):
-        config.site = None  # type: ignore[misc]
+        config.site = None  # type: ignore[misc, assignment]
 
 
 def test_secret_from_file_and_never_in_repr(tmp_path: Path) -> None:
