@@ -54,20 +54,22 @@ def _setup_logging(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -
     root = logging.getLogger()
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    previous = root.level
+    chatty = [logging.getLogger("imapclient"), logging.getLogger("apscheduler")]
+    previous = [(logger, logger.level) for logger in (root, *chatty)]
     root.addHandler(handler)
     root.setLevel(level)
 
     def restore() -> None:
         root.removeHandler(handler)
-        root.setLevel(previous)
+        for logger, old_level in previous:
+            logger.setLevel(old_level)
 
     ctx.call_on_close(restore)
     # Mail libraries log message bytes (imaplib's trace, header values): never at any level.
     logguard.install()
     if level > logging.DEBUG:
-        logging.getLogger("imapclient").setLevel(logging.WARNING)
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        for logger in chatty:
+            logger.setLevel(logging.WARNING)
 
 
 @click.group(cls=MailbotGroup, context_settings={"help_option_names": ["-h", "--help"]})
