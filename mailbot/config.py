@@ -203,15 +203,13 @@ def _imap(section: _Section, read_secrets: bool) -> ImapConfig:
 
 
 def _site(section: _Section) -> SiteConfig:
-    from babel import Locale, UnknownLocaleError
+    from .langdetect import parse_locale
 
     language = section.text("language", "en") or "en"
-    try:
-        Locale.parse(language.replace("-", "_"))
-    except (ValueError, UnknownLocaleError) as exc:
+    if parse_locale(language) is None:
         raise ConfigError(
             f'site.language = {language!r} is not a known locale; use a code like "it" or "en".'
-        ) from exc
+        )
     timezone = section.text("timezone", "UTC") or "UTC"
     try:
         ZoneInfo(timezone)
@@ -254,17 +252,13 @@ def _attribution(section: _Section) -> AttributionConfig:
 KNOWN_SECTIONS = tuple(KNOWN_KEYS)
 
 
-def load_config(
-    path: Path | None = None, overrides: dict[str, Any] | None = None, *, read_secrets: bool = True
-) -> Config:
+def load_config(path: Path | None = None, *, read_secrets: bool = True) -> Config:
     """Read and validate the configuration.
 
     ``path`` None means the default ``./mailbot.toml`` if it exists, else all
-    defaults (a local Maildir ``./inbox``). ``overrides`` is a parsed TOML
-    document laid over the file, section by section (tests use it).
-    With ``read_secrets`` False the IMAP password source is checked but not
-    read (``ImapConfig.password`` is then empty): for commands that never
-    connect, such as reviewing and publishing.
+    defaults (a local Maildir ``./inbox``). With ``read_secrets`` False the IMAP
+    password source is checked but not read (``ImapConfig.password`` is then
+    empty): for commands that never connect, such as reviewing and publishing.
     """
     data: dict[str, Any] = {}
     if path is None:
@@ -283,10 +277,6 @@ def load_config(
             ) from exc
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"config file {path} is not valid TOML ({exc}); fix the syntax.") from exc
-    for name, table in (overrides or {}).items():
-        merged = dict(data.get(name) or {})
-        merged.update(table)
-        data[name] = merged
     base = (path.parent if path is not None else Path(".")).absolute()
 
     unknown = sorted(set(data) - set(KNOWN_SECTIONS))

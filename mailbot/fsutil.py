@@ -348,12 +348,3 @@ def private_file(path: Path, *, root: Path | None = None, only_existing: bool = 
         os.fchmod(fd, PRIVATE.file)
     finally:
         os.close(fd)
-
-
-def safe_join(root: Path, *parts: str) -> Path:
-    """Join ``parts`` under ``root``, refusing any result outside ``root``."""
-    root = root.resolve()
-    candidate = root.joinpath(*parts).resolve()
-    if candidate != root and root not in candidate.parents:
-        raise MailbotError(f"refusing to write {candidate}: it is outside {root}.")
-    return candidate

@@ -19,8 +19,12 @@ Pure functions, linear in the text; this module imports nothing of mailbot.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-__all__ = ["LANGUAGES", "guess_language", "language_tag"]
+if TYPE_CHECKING:
+    from babel import Locale
+
+__all__ = ["LANGUAGES", "guess_language", "language_tag", "parse_locale"]
 
 # Only the first characters are read: a letter's language shows long before that.
 _MAX_CHARS = 50_000
@@ -144,3 +148,16 @@ def language_tag(value: str | None) -> str | None:
         else:
             out.append(subtag)  # extlang, variant, numeric region, extension, private use
     return "-".join(out)
+
+
+def parse_locale(language: str) -> Locale | None:
+    """``language`` ("it", "it-CH", "pt_BR") as a Babel locale; None when Babel does not know it.
+
+    The one check of a locale: ``[site] language`` when the config is read, the theme, the intro.
+    """
+    from babel import Locale, UnknownLocaleError  # only the callers that need a locale load Babel
+
+    try:
+        return Locale.parse(language.strip().replace("-", "_"))
+    except (ValueError, TypeError, UnknownLocaleError):
+        return None

@@ -8,6 +8,7 @@ composes them.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,10 +21,6 @@ class Person:
 
     name: str | None
     address: str | None
-
-    def display(self) -> str:
-        """The name if known, else the address, else an empty string."""
-        return self.name or self.address or ""
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "address": self.address}
@@ -129,9 +126,18 @@ class Status(enum.StrEnum):
     RETRACTED = "retracted"
 
 
+# What a draft's picture may be called, in its draft file, its drafts folder and the site alike:
+# lowercase letters, digits, "-" and "_", one of the extensions mailbot prepares. So a name is
+# never a path, a hidden file, or the page beside it (index.html).
+ASSET_NAME = re.compile(r"[a-z0-9](?:[a-z0-9_-]{0,78}[a-z0-9])?\.(?:jpg|png|gif|webp)")
+ASSET_NAME_RULE = (
+    "picture names have only lowercase letters, digits, '-' or '_', then .jpg, .png, .gif or .webp"
+)
+
+
 @dataclass(frozen=True)
 class Asset:
-    """A prepared image of a draft, stored in ``<drafts>/<id>.assets/<name>``."""
+    """A prepared image of a draft, stored in ``<drafts>/<id>.assets/<name>`` (see :data:`ASSET_NAME`)."""
 
     name: str
     content_type: str

@@ -26,8 +26,28 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 # C0 controls but \t and \n, DEL, C1 controls, bidi embeddings/overrides (U+202A-U+202E) and
 # isolates (U+2066-U+2069), and the two noncharacters XML cannot carry.
 _INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
+# Line ends as mail and HTML write them: CR LF, or a lone CR.
+_LINE_END = re.compile("\r\n?")
 # Line breaks in all their forms: CR LF, CR, NEL (U+0085), LINE and PARAGRAPH SEPARATOR.
 _BREAK = re.compile("\r\n?|[\x85\u2028\u2029]")
+# Outlook/Exchange names the pieces it cuts a message into ATT00001.txt, ATT00002.htm, ...; a
+# forward shows them as "<<ATT00001.txt>>" lines.
+_OUTLOOK_LEFTOVER = re.compile(r"ATT\d{5}\.(txt|htm|html|c|bin)", re.IGNORECASE)
+
+
+def unix_newlines(text: str) -> str:
+    """``text`` with ``\\n`` line ends: CR LF and a lone CR become ``\\n`` (the one rule for line ends;
+    :func:`clean_text` applies it too, and also breaks lines at NEL and the Unicode separators)."""
+    return _LINE_END.sub("\n", text)
+
+
+def outlook_leftover(name: str) -> str | None:
+    """The extension (lowercase) when ``name`` is one of the pieces Outlook/Exchange cuts a message
+    into (``ATT00001.txt``, ``ATT00002.htm``, ``ATT00003.bin``...), else None."""
+    found = _OUTLOOK_LEFTOVER.fullmatch(name.strip())
+    return found.group(1).lower() if found else None
+
+
 _SPACES = re.compile(" {2,}")
 
 

@@ -245,7 +245,7 @@ def test_inline_and_attached_images_become_clean_assets_and_reach_the_site(confi
         "image/svg+xml",
     }
     post = Publisher.of(pipeline.config, clock=pipeline.clock).post(draft)
-    assert [name for name, _ in post.assets] == names
+    assert [item[0] for item in post.assets] == names
     published = sorted(p.name for p in config.paths.site.rglob("*") if p.is_file())
     assert f"{draft.id}-1.jpg" in published and f"{draft.id}-2.png" in published
     for bad in ("fattura.pdf", "logo.svg", "scatto.png"):

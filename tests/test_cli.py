@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import click
 import pytest
+from click.testing import CliRunner
 from mailfactory import letter, maildir
 
 from mailbot.cli import cli
@@ -23,7 +25,19 @@ ROOT = Path(__file__).resolve().parent.parent
 def mailbot(
     *args: str, cwd: Path, stdin: bytes | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real program in a child process, as a user would."""
+    """Run the command line in this process (click's CliRunner), in the folder ``cwd``."""
+    environment: dict[str, str | None] = {"MAILBOT_CONFIG": None, **(env or {})}
+    with contextlib.chdir(cwd):
+        result = CliRunner(env=environment).invoke(cli, list(args), input=stdin or b"")
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception  # a crash, not an exit status: show its traceback
+    return subprocess.CompletedProcess(["mailbot", *args], result.exit_code, result.stdout, result.stderr)
+
+
+def real_mailbot(
+    *args: str, cwd: Path, stdin: bytes | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the real program in a child process, as a user would (``python -m mailbot``)."""
     full_env = {k: v for k, v in os.environ.items() if k != "MAILBOT_CONFIG"} | (env or {})
     proc = subprocess.run(
         [sys.executable, "-m", "mailbot", *args],
@@ -47,7 +61,7 @@ def assert_one_sentence_error(result: subprocess.CompletedProcess[str], code: in
 
 def test_bad_config_exits_2_naming_the_key(tmp_path: Path) -> None:
     (tmp_path / "mailbot.toml").write_text('[site]\nlanguag = "it"\n')
-    result = mailbot("drafts", "list", cwd=tmp_path)
+    result = real_mailbot("drafts", "list", cwd=tmp_path)
     assert_one_sentence_error(result, 2, "site.languag")
 
 
@@ -58,7 +72,7 @@ def test_missing_config_given_explicitly_exits_2(tmp_path: Path) -> None:
 
 def test_config_from_environment_variable(tmp_path: Path) -> None:
     (tmp_path / "x.toml").write_text("[bogus]\n")
-    result = mailbot("drafts", "list", cwd=tmp_path, env={"MAILBOT_CONFIG": "x.toml"})
+    result = real_mailbot("drafts", "list", cwd=tmp_path, env={"MAILBOT_CONFIG": "x.toml"})
     assert_one_sentence_error(result, 2, "unknown section [bogus]")
 
 
@@ -72,7 +86,7 @@ def test_extract_non_email_exits_1(tmp_path: Path) -> None:
 
 
 def test_extract_json_from_stdin(tmp_path: Path) -> None:
-    result = mailbot("extract", "-", "--json", cwd=tmp_path, stdin=letter(3))
+    result = real_mailbot("extract", "-", "--json", cwd=tmp_path, stdin=letter(3))
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert set(data) == {"forwarded", "letter", "forwarders", "rule", "flags"}
@@ -84,7 +98,7 @@ def test_extract_json_from_stdin(tmp_path: Path) -> None:
 def test_end_to_end_poll_review_publish(tmp_path: Path) -> None:
     maildir(tmp_path / "inbox", [letter(1), letter(2), letter(3, sender="x@elsewhere.example.com")])
     (tmp_path / "mailbot.toml").write_text('[senders]\nallow = ["example.org"]\n[site]\nlanguage = "it"\n')
-    polled = mailbot("poll", "--once", cwd=tmp_path)
+    polled = real_mailbot("poll", "--once", cwd=tmp_path)
     assert polled.returncode == 1  # one message was quarantined
     assert "2 drafted" in polled.stdout and "1 quarantined" in polled.stdout
     listed = json.loads(mailbot("drafts", "list", "--json", cwd=tmp_path).stdout)
@@ -99,7 +113,7 @@ def test_end_to_end_poll_review_publish(tmp_path: Path) -> None:
     rejected = mailbot("drafts", "reject", second, "--reason", "duplicate", cwd=tmp_path)
     assert rejected.returncode == 0
     assert_one_sentence_error(mailbot("drafts", "approve", "no-such-id", cwd=tmp_path), 2, "no-such-id")
-    published = mailbot("publish", cwd=tmp_path)
+    published = real_mailbot("publish", cwd=tmp_path)
     assert published.returncode == 0, published.stderr
     assert f"published {first}" in published.stdout
     statuses = {
@@ -312,3 +326,69 @@ def test_the_run_summary_speaks_the_one_vocabulary() -> None:
     assert (
         describe({"failed": 1, "drafted": 2, "duplicate": 3}) == "2 drafted, 3 already known, 1 quarantined"
     )
+
+
+# -- every command through the command line at least once ----------------------------------------
+
+
+def _listed(tmp_path: Path) -> dict[str, str]:
+    result = mailbot("drafts", "list", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    return {item["id"]: item["status"] for item in json.loads(result.stdout)}
+
+
+def test_approve_all_approves_every_draft_and_only_drafts(tmp_path: Path) -> None:
+    maildir(tmp_path / "inbox", [letter(1), letter(2), letter(3)])
+    (tmp_path / "mailbot.toml").write_text("")
+    assert mailbot("poll", "--once", cwd=tmp_path).returncode == 0
+    first, second, third = sorted(_listed(tmp_path))
+    assert mailbot("drafts", "reject", third, cwd=tmp_path).returncode == 0
+    both = mailbot("drafts", "approve", "--all", first, cwd=tmp_path)
+    assert_one_sentence_error(both, 2, "give draft ids or --all, not both")
+    assert set(_listed(tmp_path).values()) == {"draft", "rejected"}
+    result = mailbot("drafts", "approve", "--all", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert sorted(result.stdout.splitlines()) == [f"approved {first}", f"approved {second}"]
+    assert _listed(tmp_path) == {first: "approved", second: "approved", third: "rejected"}
+    assert mailbot("drafts", "approve", "--all", cwd=tmp_path).stdout == "no drafts to approve\n"
+
+
+def test_retract_takes_a_post_off_the_site_through_the_cli(tmp_path: Path) -> None:
+    maildir(tmp_path / "inbox", [letter(1), letter(2)])
+    (tmp_path / "mailbot.toml").write_text("")
+    assert mailbot("poll", "--once", cwd=tmp_path).returncode == 0
+    first, second = sorted(_listed(tmp_path))
+    assert mailbot("drafts", "approve", first, second, cwd=tmp_path).returncode == 0
+    assert mailbot("publish", cwd=tmp_path).returncode == 0
+    index = tmp_path / "site" / "index.html"
+    assert "Lettera numero 1" in index.read_text() and "Lettera numero 2" in index.read_text()
+    result = mailbot("retract", first, "--reason", "consent withdrawn", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"retracted {first}" in result.stdout
+    assert "Lettera numero 1" not in index.read_text() and "Lettera numero 2" in index.read_text()
+    assert _listed(tmp_path) == {first: "retracted", second: "published"}
+    again = mailbot("retract", first, cwd=tmp_path)
+    assert_one_sentence_error(again, 2, "only published posts can be retracted")
+
+
+def test_preview_renders_drafts_apart_from_the_site(tmp_path: Path) -> None:
+    maildir(tmp_path / "inbox", [letter(1)])
+    (tmp_path / "mailbot.toml").write_text("")
+    assert mailbot("poll", "--once", cwd=tmp_path).returncode == 0
+    result = mailbot("preview", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"preview: {tmp_path / 'preview' / 'index.html'}"
+    assert "Lettera numero 1" in (tmp_path / "preview" / "index.html").read_text()
+    assert not (tmp_path / "site").exists()  # the public site is never touched
+    assert set(_listed(tmp_path).values()) == {"draft"}
+
+
+def test_import_of_one_eml_file_through_the_cli(tmp_path: Path) -> None:
+    data = letter(4)
+    (tmp_path / "a.eml").write_bytes(data)
+    (tmp_path / "mailbot.toml").write_text("")
+    result = mailbot("import", "a.eml", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "1 drafted" in result.stdout
+    assert (tmp_path / "a.eml").read_bytes() == data  # an imported file is left as it was
+    assert len(_listed(tmp_path)) == 1

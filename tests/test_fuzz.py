@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -62,7 +62,8 @@ FORWARD_LINES = [
     "<script>alert(1)</script>", "\x00\x01\x7f", "\ud800 lone", "a" * 3000, "1 " * 500,
 ]  # fmt: skip
 
-text_st = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=80) | st.text(
+SURROGATES: tuple[Literal["Cs"]] = ("Cs",)
+text_st = st.text(st.characters(codec="utf-8", exclude_categories=SURROGATES), max_size=80) | st.text(
     max_size=30
 )
 line_st = st.one_of(st.sampled_from(FORWARD_LINES), text_st)
@@ -102,6 +103,7 @@ def encode_body(data: bytes, cte: str, truncate: bool) -> bytes:
 @st.composite
 def mime_part(draw: Any, depth: int = 0) -> bytes:
     ctype = draw(st.sampled_from(TYPES))
+    body: bytes
     headers = [(n, draw(header_value_st)) for n in draw(st.lists(st.sampled_from(NAMES), max_size=3))]
     if ctype.startswith("multipart/") and depth < 3:
         boundary = draw(st.sampled_from(["b1", "b2", "", "x" * 80, "b1 ", "=_weird==", "--"]))
@@ -140,7 +142,7 @@ def message_bytes(draw: Any, depth: int = 0) -> bytes:
     headers = draw(st.permutations(base + extra)) if draw(st.booleans()) else base + extra
     keep = draw(st.lists(st.booleans(), min_size=len(headers), max_size=len(headers)))
     head = "".join(f"{n}: {v}\n" for (n, v), k in zip(headers, keep, strict=True) if k or n == "From")
-    body = (
+    body: bytes = (
         draw(mime_part(depth))
         if draw(st.booleans())
         else b"\n" + draw(body_text_st).encode("utf-8", "surrogatepass")

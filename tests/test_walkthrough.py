@@ -264,7 +264,8 @@ def test_a_new_teams_first_week(dovecot: DovecotServer, tmp_path: Path) -> None:
         tommaso = drafts["Grazie per la pazienza"]
         assert tommaso["author"] == "Tommaso"
         assert tommaso["forwarded_by"] == ["i colleghi di Napoli"]
-        assert "redacted" in tommaso["warnings"]
+        warnings = tommaso["warnings"]
+        assert isinstance(warnings, list) and "redacted" in warnings
 
         # The reviewer sees the forwarder's note (it is internal, not gone) and the hidden values.
         shown = bot("drafts", "show", str(tommaso["id"]))

@@ -46,18 +46,30 @@ class MailbotGroup(click.Group):
             ) from exc
 
 
-def _setup_logging(verbose: int, quiet: bool, debug: bool) -> None:
+def _setup_logging(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
+    """Logs to this invocation's stderr until the command ends (also when run in-process, as tests do)."""
     level = logging.DEBUG if debug or verbose > 1 else logging.INFO if verbose else logging.WARNING
     if quiet:
         level = logging.ERROR
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
+    root = logging.getLogger()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    chatty = [logging.getLogger("imapclient"), logging.getLogger("apscheduler")]
+    previous = [(logger, logger.level) for logger in (root, *chatty)]
+    root.addHandler(handler)
+    root.setLevel(level)
+
+    def restore() -> None:
+        root.removeHandler(handler)
+        for logger, old_level in previous:
+            logger.setLevel(old_level)
+
+    ctx.call_on_close(restore)
     # Mail libraries log message bytes (imaplib's trace, header values): never at any level.
     logguard.install()
     if level > logging.DEBUG:
-        logging.getLogger("imapclient").setLevel(logging.WARNING)
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        for logger in chatty:
+            logger.setLevel(logging.WARNING)
 
 
 @click.group(cls=MailbotGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -84,7 +96,7 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: int, quiet: bool,
       mailbot drafts approve ID    (after reading it: mailbot drafts show ID)
       mailbot publish              render approved posts into the site folder
     """
-    _setup_logging(verbose, quiet, debug)
+    _setup_logging(ctx, verbose, quiet, debug)
     ctx.obj = State(config_path, debug, quiet)
 
 

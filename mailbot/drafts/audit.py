@@ -16,19 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mailbot import database
 from mailbot.errors import StoreError
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS audit (
-    id        INTEGER PRIMARY KEY,
-    draft_id  TEXT NOT NULL,
-    at        TEXT NOT NULL,
-    who       TEXT NOT NULL,
-    action    TEXT NOT NULL,
-    detail    TEXT
-);
-CREATE INDEX IF NOT EXISTS audit_draft_id ON audit(draft_id);
-"""
 
 PIPELINE = "mailbot"
 
@@ -66,19 +55,10 @@ def _now() -> datetime:
 
 
 class Audit:
-    """The audit table in the ledger database at ``path`` (the ledger creates the file)."""
+    """The audit table in the state database at ``path`` (see :mod:`mailbot.database`)."""
 
     def __init__(self, path: Path, clock: Callable[[], datetime] = _now) -> None:
-        if not path.exists():
-            from mailbot.ingest.ledger import Ledger
-
-            Ledger(path).close()  # the ledger makes the database, with its folder and modes
-        try:
-            self._db = sqlite3.connect(path, isolation_level=None)
-            self._db.execute("PRAGMA busy_timeout=10000")
-            self._db.executescript(SCHEMA)
-        except sqlite3.Error as exc:
-            raise StoreError(f"the audit trail in {path} cannot be opened ({exc}).") from exc
+        self._db = database.connect(path)  # the ledger's database: its table is one of the migrations
         self.path = path
         self.clock = clock
 

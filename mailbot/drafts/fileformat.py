@@ -17,11 +17,21 @@ from typing import Any
 import tomli_w
 
 from mailbot.errors import StoreError
-from mailbot.models import KINDS, Asset, Draft, Forwarder, Person, Redaction, SkippedAttachment, Status
+from mailbot.models import (
+    ASSET_NAME,
+    ASSET_NAME_RULE,
+    KINDS,
+    Asset,
+    Draft,
+    Forwarder,
+    Person,
+    Redaction,
+    SkippedAttachment,
+    Status,
+)
 
 FENCE = "+++"
 
-ASSET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,150}\.(?:jpg|png|gif|webp)")
 
 # The keys of each table mailbot writes; anything else in them is the reviewer's and kept.
 PERSON_KEYS = ("name", "address")
@@ -301,7 +311,7 @@ def _draft(meta: dict[str, Any], body: str, where: str) -> Draft:
     for i, a in enumerate(assets, 1):
         _needs(a, "assets", i, ASSET_KEYS)
         if not ASSET_NAME.fullmatch(a["name"]):
-            raise _Invalid("assets", "an [[assets]] name is not a plain file name like 20070122-x-1.jpg.")
+            raise _Invalid("assets", f"an [[assets]] name is not like 20070122-x-1.jpg ({ASSET_NAME_RULE}).")
     skipped, skipped_unknown = _array(meta, "skipped_attachments")
     for i, s in enumerate(skipped, 1):
         _needs(s, "skipped_attachments", i, tuple(k for k in SKIPPED_KEYS if k == "reason" or k in s))

@@ -39,13 +39,13 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from mailbot.drafts.fileformat import ASSET_NAME, FENCE, DraftFileError, dumps, from_meta, loads, split
+from mailbot.drafts.fileformat import FENCE, DraftFileError, dumps, from_meta, loads, split
 from mailbot.errors import StoreError, UsageError
 from mailbot.fsutil import atomic_write, check_inside, exclusive_lock
-from mailbot.models import Draft, Redaction, Status
+from mailbot.models import ASSET_NAME, ASSET_NAME_RULE, Draft, Redaction, Status
 from mailbot.safety import redact
 
-__all__ = ["ASSET_NAME", "FENCE", "DraftStore", "dumps", "loads"]
+__all__ = ["FENCE", "DraftStore", "dumps", "loads"]
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +240,7 @@ class DraftStore:
     def asset_path(self, draft_id: str, name: str) -> Path:
         """Where the prepared image ``name`` of a draft lives; never outside its folder."""
         if not ASSET_NAME.fullmatch(name):
-            raise StoreError(f"draft {draft_id}: asset name {name!r} is not a plain file name.")
+            raise StoreError(f"draft {draft_id}: the asset name {name!r} is not allowed ({ASSET_NAME_RULE}).")
         return check_inside(self.assets_dir(draft_id) / name, root=self.folder)
 
     def exists(self, draft_id: str) -> bool:

@@ -13,6 +13,8 @@ recorded is found again under the same id and rewritten (the pipeline's
 moved. Lookup is by (source, key) first, then by the hash of the raw bytes,
 then by Message-ID, so a changed IMAP UIDVALIDITY or the same file imported
 twice never yields a second draft.
+
+Its tables and their history are in :mod:`mailbot.database`.
 """
 
 from __future__ import annotations
@@ -26,33 +28,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mailbot import database
 from mailbot.errors import StoreError
-from mailbot.fsutil import make_root, private_file
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS messages (
-    id          INTEGER PRIMARY KEY,
-    source      TEXT NOT NULL,
-    key         TEXT NOT NULL,
-    message_id  TEXT,
-    sha256      TEXT NOT NULL,
-    draft_id    TEXT,
-    outcome     TEXT NOT NULL,
-    error       TEXT,
-    handled_at  TEXT NOT NULL
-);
-CREATE UNIQUE INDEX IF NOT EXISTS messages_source_key ON messages(source, key);
-CREATE INDEX IF NOT EXISTS messages_sha256 ON messages(sha256);
-CREATE INDEX IF NOT EXISTS messages_message_id ON messages(message_id);
-CREATE TABLE IF NOT EXISTS runs (
-    id          INTEGER PRIMARY KEY,
-    source      TEXT NOT NULL,
-    started_at  TEXT NOT NULL,
-    finished_at TEXT,
-    counts      TEXT,
-    error       TEXT
-);
-"""
 
 DRAFTED = "drafted"
 DUPLICATE = "duplicate"
@@ -81,27 +58,15 @@ class Ledger:
     """The SQLite ledger under the state folder."""
 
     def __init__(self, path: Path) -> None:
+        # Created private and brought to the current schema (mailbot.database). The service's
+        # poll job runs in a scheduler thread, never two at once (max_instances=1); the lock
+        # keeps any other use safe too.
+        self._db = database.connect(path, check_same_thread=False)
         try:
-            # The ledger names every message and draft: 0600 in a 0700 state folder. SQLite
-            # gives its -wal and -shm files the database file's mode.
-            make_root(path.parent)
-            private_file(path)
-            for suffix in ("-wal", "-shm", "-journal"):  # left by an older mailbot, maybe 0644
-                private_file(path.with_name(path.name + suffix), only_existing=True)
-            # The service's poll job runs in a scheduler thread, never two at once
-            # (max_instances=1); the lock keeps any other use safe too.
-            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(SCHEMA)
-            columns = {row[1] for row in self._db.execute("PRAGMA table_info(messages)")}
-            if "letter_key" not in columns:  # ledgers written before letters were fingerprinted
-                self._db.execute("ALTER TABLE messages ADD COLUMN letter_key TEXT")
-            self._db.execute("CREATE INDEX IF NOT EXISTS messages_letter_key ON messages(letter_key)")
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(
-                f"the ledger {path} cannot be opened ({exc}); check [paths] state and its permissions."
-            ) from exc
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise StoreError(f"the ledger {path} cannot be opened ({exc}).") from exc
         self.path = path
         self._lock = threading.RLock()
 

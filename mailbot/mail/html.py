@@ -16,6 +16,7 @@ from mailbot.budget import Deadline
 from mailbot.budget import check as check_deadline
 from mailbot.mail.htmlguard import limit_html
 from mailbot.mail.inline import token
+from mailbot.textutil import unix_newlines
 
 # --- HTML to text -------------------------------------------------------------------------------
 
@@ -199,7 +200,7 @@ def html_to_text(html: str, *, deadline: Deadline | None = None) -> str:
     few hundred levels, :class:`MessageError` when it is too long); ``deadline`` is checked
     between chunks of the rendering.
     """
-    safe = sanitize_html(limit_html(html.replace("\r\n", "\n"), deadline=deadline))
+    safe = sanitize_html(limit_html(unix_newlines(html), deadline=deadline))
     check_deadline(deadline)
     renderer = _TextRenderer()
     for start in range(0, len(safe), _RENDER_CHUNK):

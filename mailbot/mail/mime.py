@@ -30,6 +30,7 @@ from mailbot.mail import inline
 from mailbot.mail.flowed import unflow
 from mailbot.mail.html import html_to_text, remote_images
 from mailbot.models import Attachment, ParsedMessage, Person
+from mailbot.textutil import outlook_leftover, unix_newlines
 
 # mail-parser warns about odd MIME subtypes through logging; without a handler of ours those
 # records would reach stderr via logging's last resort. The application's own config still gets them.
@@ -46,7 +47,9 @@ _LATIN_CHARSETS = frozenset(
 _C1_CONTROLS = re.compile(rb"[\x80-\x9f]")
 _YEAR_RE = re.compile(r"(?<![+\-\d:])\d{3,}(?![\d:])")
 _SPACE_RUN = re.compile(r"\s+")
-_LEFTOVER_ATTACHMENT = re.compile(r"ATT\d{5}\.(?:txt|htm|html)", re.IGNORECASE)
+
+# The Outlook leftovers that are pieces of the body, not files.
+_LEFTOVER_TEXT = frozenset({"txt", "htm", "html"})
 
 
 def parse_message(raw: bytes, *, deadline: Deadline | None = None) -> ParsedMessage:
@@ -186,8 +189,10 @@ def _walk(
         else:
             htmls.append(body)
         return
-    if _LEFTOVER_ATTACHMENT.fullmatch(part.get_filename() or ""):
-        return  # Outlook/Exchange's ATT00001.txt: the rest of a body split by a gateway footer
+    if outlook_leftover(part.get_filename() or "") in _LEFTOVER_TEXT:
+        # Outlook/Exchange's ATT00001.txt: the rest of a body split by a gateway footer. Its
+        # ATT00001.bin may be a real file without a name: kept, like any attachment.
+        return
     data = part.get_payload(decode=True)
     attachment = Attachment(
         filename=_decode_words(part.get_filename()) or None,
@@ -243,7 +248,7 @@ def _decode_text(part: Message) -> str:
             f"the {part.get_content_type()} part has invalid base64 (InvalidBase64CharactersDefect): "
             "it decodes to binary data, not text"
         )
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = unix_newlines(text)
     if part.get_content_type() == "text/plain" and _param(part, "format") == "flowed":
         text = unflow(text, delsp=_param(part, "delsp") == "yes")
     return text

@@ -34,7 +34,6 @@ PHONE = "phone"
 IBAN = "iban"
 TAX_CODE = "tax_code"
 CARD = "card"
-BUILTIN_KINDS = (EMAIL, PHONE, IBAN, TAX_CODE, CARD)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ import re
 from collections.abc import Iterable
 
 from mailbot.safety.detectors import (
-    BUILTIN_KINDS,
     CARD,
     EMAIL,
     IBAN,
@@ -30,7 +29,7 @@ from mailbot.safety.detectors import (
 from mailbot.textutil import clean_text
 
 __all__ = [
-    "BUILTIN_KINDS", "CARD", "EMAIL", "IBAN", "PHONE", "TAX_CODE", "Finding", "find", "iban_ok", "luhn_ok",
+    "CARD", "EMAIL", "IBAN", "PHONE", "TAX_CODE", "Finding", "find", "iban_ok", "luhn_ok",
     "mask", "placeholder", "redact", "restore", "scrub", "tax_code_ok",
 ]  # fmt: skip
 

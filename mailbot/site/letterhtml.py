@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from mailbot.textutil import clean_text
+
 __all__ = ["MARKER_PREFIX", "Letter", "clean", "parse_letter", "render_letter"]
 
 MARKER_PREFIX = "[[image:"
@@ -31,7 +33,6 @@ _MAX_ALT = 500
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 # Characters XML 1.0 forbids (and HTML calls parse errors): one in a letter would break the feed.
-_FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _SIGNOFF_MAX_LINES = 3
 _SIGNOFF_MAX_CHARS = 60
 # A sign-off ends with a name ("Tommaso"), not with the end of a sentence.
@@ -39,8 +40,9 @@ _SENTENCE_END = (".", "!", "?", ";", ":", "…")
 
 
 def clean(text: str) -> str:
-    """``text`` with ``\\n`` line ends and without the characters XML forbids."""
-    return _FORBIDDEN_CHARS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    """``text`` as every stored text is (:func:`mailbot.textutil.clean_text`): ``\\n`` line ends,
+    no control or bidi override characters (so nothing XML forbids), even after a hand edit."""
+    return clean_text(text)
 
 
 def _marker(line: str) -> tuple[str, str] | None:

@@ -10,16 +10,13 @@ import re
 from datetime import datetime, tzinfo
 
 from mailbot.errors import PublishError
-from mailbot.models import Post
+from mailbot.models import ASSET_NAME, ASSET_NAME_RULE, Post
 
 # ---------------------------------------------------------------------------
 # Slugs and paths
 # ---------------------------------------------------------------------------
 
 _VALID_SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,198}[a-z0-9])?")
-# Pictures published beside a post: a plain lowercase name and an image extension, so a
-# name can never be a path, a hidden file, or shadow the page (index.html).
-_VALID_ASSET = re.compile(r"[a-z0-9](?:[a-z0-9_-]{0,78}[a-z0-9])?\.(?:jpg|jpeg|png|gif|webp|avif)")
 
 
 def _local(moment: datetime, tz: tzinfo | None) -> datetime:
@@ -87,10 +84,9 @@ def bad_date(post: Post) -> str:
 def asset_names(post: Post) -> list[str]:
     names = [item[0] for item in post.assets]
     for name in names:
-        if not _VALID_ASSET.fullmatch(name):
+        if not ASSET_NAME.fullmatch(name):
             raise PublishError(
-                f"post {post.id} has a picture named {name!r}; picture names must be lowercase letters,"
-                " digits, '-' or '_' with a .jpg/.jpeg/.png/.gif/.webp/.avif extension."
+                f"post {post.id} has a picture named {name!r}; {ASSET_NAME_RULE}: rename it in the draft."
             )
     if len(set(names)) != len(names):
         raise PublishError(f"post {post.id} lists a picture name twice; give each picture its own name.")

@@ -53,7 +53,7 @@ from mailbot.site.theme import Entry as _Entry
 from mailbot.site.theme import PostFailed as _PostFailed
 from mailbot.site.theme import PostView, builtin_templates_dir
 from mailbot.site.theme import Theme as _Theme
-from mailbot.site.wording import LOCALE_DIR, translations
+from mailbot.site.wording import LOCALE_DIR
 from mailbot.textutil import slugify
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,6 @@ __all__ = [
     "render_letter",
     "render_site",
     "slugify",
-    "translations",
 ]
 
 MANIFEST_NAME = ".mailbot-manifest.json"

@@ -27,7 +27,6 @@ from typing import Any, cast
 from urllib.parse import quote, urlsplit
 
 import jinja2
-from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
 from babel.lists import format_list
 from markupsafe import Markup, escape
@@ -275,12 +274,12 @@ class Theme:
     def __init__(self, site: SiteConfig, preview: bool) -> None:
         self.site = site
         self.preview = preview
-        try:
-            self.locale = Locale.parse(site.language.replace("-", "_"))
-        except (ValueError, UnknownLocaleError) as exc:
+        locale = langdetect.parse_locale(site.language)
+        if locale is None:
             raise PublishError(
                 f'site.language {site.language!r} is not a known locale; use a code like "it" or "en".'
-            ) from exc
+            )
+        self.locale = locale
         self.tz = site.tz
         self.grammar = grammar_for(self.locale)
         builtin = builtin_templates_dir()

@@ -21,12 +21,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from babel import Locale, UnknownLocaleError
+from babel import Locale
 from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from mailbot.errors import PublishError
+from mailbot.langdetect import parse_locale
 
 __all__ = ["DOMAIN", "LOCALE_DIR", "Grammar", "default_intro", "grammar_for", "parse_locale", "translations"]
 
@@ -72,14 +73,6 @@ def translations_and_bytes(locale: Locale) -> tuple[gettext.NullTranslations, by
 def translations(locale: Locale) -> gettext.NullTranslations:
     """The theme's words for ``locale`` (``it_CH`` falls back to ``it``); English when none ship."""
     return translations_and_bytes(locale)[0]
-
-
-def parse_locale(language: str) -> Locale | None:
-    """``language`` ("it", "it-CH", "pt_BR") as a Babel locale; None when Babel does not know it."""
-    try:
-        return Locale.parse(language.strip().replace("-", "_"))
-    except (ValueError, TypeError, UnknownLocaleError):
-        return None
 
 
 # ---------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from typing import Any
 from imapclient import IMAPClient
 from imapclient.exceptions import CapabilityError, LoginError
 
-from mailbot.config import ImapConfig
+from mailbot.config import ImapConfig, ServiceConfig
 from mailbot.errors import AuthenticationError, MailbotError, SourceError, TransientSourceError
 from mailbot.logguard import guard_libraries, quiet_imap_trace
 from mailbot.models import RawMessage
@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 # imapclient's protocol trace holds whole messages: never let it reach a log (see mailbot.logguard).
 guard_libraries()
 
-DEFAULT_MAX_BYTES = 25 * 1024 * 1024
+DEFAULT_MAX_BYTES = ServiceConfig.max_message_bytes  # one limit: [service] max_message_bytes
 """Messages larger than this are quarantined without being downloaded."""
 
 IDLE_MAX_SECONDS = 25 * 60.0
@@ -92,7 +92,7 @@ def _shutdown(client: Any) -> None:
 class ImapSource:
     """One IMAP folder as a :class:`~mailbot.models.Source`, plus what the service needs.
 
-    ``ImapSource(config, account_key=None, max_bytes=25 MiB)`` does not connect;
+    ``ImapSource(config, max_bytes=[service] max_message_bytes)`` does not connect;
     the first call that needs the server does (log in, select ``config.folder``).
     After a :class:`~mailbot.errors.TransientSourceError` the connection is
     dropped and the next call connects again, so the caller only has to retry.
@@ -100,8 +100,6 @@ class ImapSource:
     Attributes:
         name: ``"imap://<username>@<host>:<port>/<folder>"``; the ``source`` of every
             :class:`~mailbot.models.RawMessage` this source yields.
-        account_key: an opaque label for the caller (e.g. the ledger's account id);
-            ``name`` when not given. The source itself does not use it.
         uidvalidity: UIDVALIDITY of the folder as last selected, ``None`` before.
         max_bytes: the size limit above which messages are not downloaded.
         skipped: ``(key, reason)`` for each message that :meth:`messages` quarantined
@@ -119,12 +117,10 @@ class ImapSource:
         self,
         config: ImapConfig,
         *,
-        account_key: str | None = None,
         max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         self.config = config
         self.name = f"imap://{config.username}@{config.host}:{config.port}/{config.folder}"
-        self.account_key = account_key or self.name
         self.max_bytes = max_bytes
         self.uidvalidity: int | None = None
         self.skipped: list[tuple[str, str]] = []
