@@ -964,4 +964,5 @@ def test_a_framed_line_in_an_unknown_language_over_a_header_block_is_a_separator
     assert found.letter.body == "Buongiorno."
     # A framed line with a blank line and prose between it and the block is the note's own.
     apart = text.replace("----------\nFrom:", "----------\n\nThe letter:\n\nFrom:")
-    assert extract(_mark(apart, "Fwd: Grazie")).forwarders[0].note.endswith("The letter:")
+    note = extract(_mark(apart, "Fwd: Grazie")).forwarders[0].note
+    assert note is not None and note.endswith("The letter:")
