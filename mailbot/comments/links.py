@@ -51,3 +51,8 @@ def links_for(post_id: str, title: str, address: str | None, form_base: str | No
         subject=subject(title, post_id) if address else None,
         form_action=(form_base.rstrip("/") + "/comment") if form_base else None,
     )
+
+
+def notification_message_id(post_id: str, token: str, domain: str) -> str:
+    """The Message-ID for a mail about ``post_id`` (``token``: 8-32 hex digits): replies comment on it."""
+    return f"<c-{post_id}.{token}@{domain}>"
