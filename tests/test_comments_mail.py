@@ -158,6 +158,11 @@ def test_private_data_in_a_comment_is_hidden_and_listed(tmp_path: Path) -> None:
     assert len(items) == 1 and "333 1234567" not in items[0]["text"] and items[0]["redactions"] == 1
     shown = mailbot(config, "comments", "show", str(items[0]["id"])).output
     assert "hidden 1: phone" in shown
+    assert mailbot(config, "comments", "restore", str(items[0]["id"]), "1").exit_code == 0
+    restored = json.loads(mailbot(config, "comments", "list", "--json").output)[0]["text"]
+    assert restored == "Chiamatemi al 333 1234567, grazie."
+    again = mailbot(config, "comments", "restore", str(items[0]["id"]), "1")
+    assert again.exit_code != 0 and "already restored" in again.output
 
 
 def test_auto_approve_trusts_listed_senders_only(tmp_path: Path) -> None:

@@ -89,3 +89,13 @@ def delete_cmd(state: State, numbers: tuple[str, ...]) -> None:
     """Delete comments for good; the next `mailbot publish` takes them off every page."""
     for c in moderation.delete(_store(state), moderation.parse_ids(numbers)):
         click.echo(f"deleted comment {c.id} on {c.post}")
+
+
+@comments_group.command("restore")
+@click.argument("number")
+@click.argument("which", type=int)
+@pass_state
+def restore_cmd(state: State, number: str, which: int) -> None:
+    """Put hidden value WHICH (as `comments show` lists it) back into a comment's text, deliberately."""
+    c = moderation.restore(_store(state), moderation.parse_ids([number])[0], which)
+    click.echo(f"restored hidden value {which} of comment {c.id}")

@@ -7,12 +7,14 @@ post's ``mailbot drafts history`` shows what happened to its comments. No commen
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 from mailbot.comments.model import Comment, CommentStatus
 from mailbot.comments.store import CommentStore
 from mailbot.drafts import audit
 from mailbot.errors import UsageError
+from mailbot.safety import redact
 from mailbot.safety.senders import is_allowed
 
 _ACTIONS = {
@@ -90,3 +92,31 @@ def parse_ids(values: Iterable[str]) -> list[int]:
             raise UsageError(f"{value!r} is not a comment number; see `mailbot comments list`.")
         numbers.append(int(text))
     return numbers
+
+
+def restore(store: CommentStore, number: int, which: int, who: str | None = None) -> Comment:
+    """Put hidden value ``which`` (from 1, as ``mailbot comments show`` lists them) back in the text."""
+    c = store.get(number)
+    records = list(c.redactions)
+    if not 1 <= which <= len(records):
+        raise UsageError(
+            f"comment {number} has no hidden value {which}; `mailbot comments show {number}` lists them."
+        )
+    record = records[which - 1]
+    if record.restored:
+        raise UsageError(f"hidden value {which} of comment {number} is already restored.")
+    # Earlier values still hidden behind the same placeholder stand before this one.
+    occurrence = sum(
+        1 for r in records[: which - 1] if not r.restored and r.placeholder == record.placeholder
+    )
+    text = redact.restore(c.text, record.placeholder, occurrence, record.original)
+    if text is None:
+        raise UsageError(f"the placeholder of hidden value {which} is no longer in comment {number}'s text.")
+    records[which - 1] = dataclasses.replace(record, restored=True)
+    c.text, c.redactions = text, tuple(records)
+    store.write(c)
+    audit.record(
+        store.ledger,
+        [(c.post, who or audit.local_user(), "comment restore", f"comment {c.id}: value {which}")],
+    )
+    return c
