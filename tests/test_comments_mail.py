@@ -8,6 +8,7 @@ against the real Dovecot (tests/imapserver.py).
 
 from __future__ import annotations
 
+import base64
 import json
 from email.message import EmailMessage
 from pathlib import Path
@@ -130,6 +131,16 @@ def test_detect_by_plus_address_subject_marker_or_reply_to_a_notification(tmp_pa
     assert detect(reply("x", to="blog@example.org")) is None  # a plain message: the letter path
     assert detect(reply("x", to="other+c-x@example.org")) is None
     assert detect(letter(2)) is None
+    # The cheap look at the raw headers lets plain letters skip the comment parse...
+    assert not intake.may_be_comment(reply("x", to="blog@example.org"))
+    assert not intake.may_be_comment(b"To: blog@example.org\r\n\r\nbody with [c-x] and +c-y")
+    # ...and never hides a comment: an encoded subject with the marker is parsed and found.
+    word = base64.b64encode(f"Re: Perché così? [c-{post_id}]".encode()).decode()
+    encoded = (
+        f"From: a@mail.example.net\r\nTo: blog@example.org\r\nSubject: =?utf-8?b?{word}?=\r\n\r\nx\r\n"
+    ).encode()
+    assert b"[c-" not in encoded and intake.may_be_comment(encoded)
+    assert detect(encoded) == post_id
 
 
 def test_a_comment_on_no_post_or_without_words_is_quarantined_with_the_reason(tmp_path: Path) -> None:

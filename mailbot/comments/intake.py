@@ -68,6 +68,18 @@ def detect(parsed: ParsedMessage, config: Config) -> str | None:
     return None
 
 
+def may_be_comment(raw: bytes) -> bool:
+    """A cheap look at the raw header block: False only when :func:`detect` cannot find a post.
+
+    Every way of naming a post leaves ``+c-``, ``[c-`` or ``<c-`` in the headers, unless an
+    encoded word (``=?``) hides the subject's marker: then the message is parsed to see.
+    """
+    head = raw[:65536].replace(b"\r\n", b"\n")
+    end = head.find(b"\n\n")
+    head = head[:end] if end >= 0 else head
+    return any(mark in head for mark in (b"+c-", b"[c-", b"<c-", b"=?"))
+
+
 def comment_text(parsed: ParsedMessage) -> str:
     """The reader's own words: the text part, or the HTML part as text, without quotes and signature."""
     text = parsed.text if parsed.text and parsed.text.strip() else None
@@ -134,8 +146,8 @@ def take(
 
     Raises :class:`MessageError` for a comment that cannot be taken (the caller quarantines it).
     """
-    if len(raw) > config.service.max_message_bytes:
-        return None  # the letter path quarantines it with the reason
+    if len(raw) > config.service.max_message_bytes or not may_be_comment(raw):
+        return None  # the letter path takes it (and quarantines a message too large)
     try:
         parsed = parse_message(raw, deadline=Deadline(config.service.message_seconds))
     except Exception:  # the letter path parses it again and says why it cannot
