@@ -9,7 +9,9 @@ against the real Dovecot (tests/imapserver.py).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -21,11 +23,13 @@ from test_review import mailbot, make_config, poll
 
 from mailbot.comments import intake
 from mailbot.comments.replytext import own_words
+from mailbot.comments.store import CommentStore
 from mailbot.config import Config
 from mailbot.ingest.ledger import Ledger
 from mailbot.mail.mime import parse_message
 
 POST_SUBJECT = "Lettera numero 1"
+WHEN = datetime(2007, 1, 24, 9, 30, tzinfo=UTC)
 
 
 def reply(
@@ -231,3 +235,19 @@ def test_replies_by_mail_become_comments_end_to_end(dovecot: DovecotServer, tmp_
     assert "ha scritto" not in text and "Inviato da iPhone" not in text and "Sent from Outlook" not in text
     assert "marco.neri@" not in text
     assert "3 commenti</a>" in (tmp_path / "site" / "index.html").read_text()
+
+
+def test_with_require_authentication_a_forged_colleague_is_not_trusted(tmp_path: Path) -> None:
+    config = make_config(
+        tmp_path,
+        '[comments]\naddress = "blog@example.org"\nauto_approve = ["*@napoli.example.org"]\nform = false\n',
+    )
+    config = dataclasses.replace(
+        config, senders=dataclasses.replace(config.senders, require_authentication=True)
+    )
+    post_id = "20070123-lettera"
+    forged = reply("Collega?", to=f"blog+c-{post_id}@example.org", sender="Anna <anna@napoli.example.org>")
+    store = CommentStore(config.paths.drafts, config.ledger_path)
+    taken = intake.take(forged, config, config.ledger_path, "ff" * 32, WHEN, lambda post: True)
+    assert taken == (post_id, "<r1@mail.example.net>", True)
+    assert [(c.text, c.status.value) for c in store.all()] == [("Collega?", "pending")]

@@ -28,7 +28,7 @@ from mailbot.errors import MessageError
 from mailbot.mail.html import html_to_text
 from mailbot.mail.mime import parse_message
 from mailbot.models import ParsedMessage, Redaction
-from mailbot.safety import redact
+from mailbot.safety import authres, redact
 from mailbot.textutil import clean_text
 
 log = logging.getLogger(__name__)
@@ -119,6 +119,10 @@ def accept(
     if "@" in name:  # a display name that is an address would publish it
         name = ""
     trusted = auto_approved(email, config.comments.auto_approve)
+    senders = config.senders
+    if trusted and senders.require_authentication:
+        # A From line is easy to forge: with [senders] require_authentication, trust needs its proof.
+        trusted = authres.evaluate(parsed.headers, senders.trusted_authserv_ids, email).ok
     return store.add(
         post=post,
         name=name,
