@@ -42,7 +42,7 @@ KNOWN_KEYS: dict[str, tuple[str, ...]] = {
         "timeout",
     ),
     "notify": ("reviewers",),
-    "comments": ("address", "form", "auto_approve"),
+    "comments": ("address", "form", "auto_approve", "max_chars", "max_links", "min_seconds", "rate_per_hour"),
 }  # fmt: skip
 """Every key of every section (tables such as ``attribution.labels`` count as one key)."""
 

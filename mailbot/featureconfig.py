@@ -144,6 +144,10 @@ class CommentsConfig:
     address: str | None = None
     form: bool = False
     auto_approve: tuple[str, ...] = ()
+    max_chars: int = 4000  # the longest comment accepted (after quotes and signature are gone)
+    max_links: int = 2  # a form comment with more links than this is refused
+    min_seconds: int = 5  # a form sent sooner than this after it was served is refused
+    rate_per_hour: int = 5  # form comments accepted per hour from one address
 
 
 def comments(section: Section) -> CommentsConfig:
@@ -154,4 +158,8 @@ def comments(section: Section) -> CommentsConfig:
         address=address,
         form=section.boolean("form", False),
         auto_approve=section.str_list("auto_approve"),
+        max_chars=section.integer("max_chars", CommentsConfig.max_chars, minimum=1),
+        max_links=section.integer("max_links", CommentsConfig.max_links),
+        min_seconds=section.integer("min_seconds", CommentsConfig.min_seconds),
+        rate_per_hour=section.integer("rate_per_hour", CommentsConfig.rate_per_hour, minimum=1),
     )

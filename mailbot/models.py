@@ -220,6 +220,25 @@ class Draft:
     unknown: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class PostComment:
+    """An approved comment as the site shows it: number (anchor ``#comment-N``), name, text, date."""
+
+    number: int
+    name: str
+    text: str
+    date: datetime
+
+
+@dataclass(frozen=True)
+class CommentLinks:
+    """How readers comment on a post: a ``mailto:`` address and subject, and/or a form's action URL."""
+
+    address: str | None = None
+    subject: str | None = None
+    form_action: str | None = None
+
+
 # A picture of a post: (public file name, prepared file), or with its alt text (None: unknown).
 PostAsset = tuple[str, Path] | tuple[str, Path, str | None]
 
@@ -255,6 +274,9 @@ class Post:
     # The letter's language as a BCP 47 tag ("fr", "pt-BR"), from mailbot.langdetect or the
     # reviewer; None when unknown. Shown as a ``lang`` attribute when it is not the site's.
     lang: str | None = None
+    # Approved readers' comments, oldest first, and how to add one (None: comments are off).
+    comments: tuple[PostComment, ...] = ()
+    comment_links: CommentLinks | None = None
 
 
 @dataclass(frozen=True)

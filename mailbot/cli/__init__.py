@@ -19,6 +19,7 @@ import click
 
 from mailbot import __version__, logguard
 from mailbot.cli import ingest, site
+from mailbot.cli.comments import comments_group
 from mailbot.cli.common import OperationFailed, State, translate
 from mailbot.cli.review import drafts_group
 from mailbot.errors import MailbotError
@@ -112,6 +113,7 @@ for command in (
     site.preview_cmd,
 ):
     cli.add_command(command)
+cli.add_command(comments_group)
 
 
 def main() -> None:

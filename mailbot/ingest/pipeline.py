@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 
 from mailbot import forwards, langdetect
 from mailbot.budget import Deadline
+from mailbot.comments import intake
 from mailbot.config import Config
 from mailbot.drafts import amend, attribution, audit
 from mailbot.drafts.parts import REDACTED, letter_key
@@ -54,6 +55,10 @@ Clock = Callable[[], datetime]
 
 # Drafts recorded per ledger transaction; small enough that a stop is quick.
 GROUP_SIZE = 32
+
+
+# The ledger's outcome of a message taken as a reader's comment (mailbot.comments).
+COMMENT = "comment"
 
 
 def _utcnow() -> datetime:
@@ -179,6 +184,8 @@ class Pipeline:
                 report.duplicates += 1  # its own row says it all: nothing to record or move
                 return DUPLICATE
             return self._already_drafted(source, message, sha, known.draft_id, report, resumed=same)
+        if self.config.comments.address and (taken := self._comment(source, message, sha, report)):
+            return taken  # a reader's comment on a post (mailbot.comments), never a letter
         try:
             parsed, found = self._accept(source, message)
         except MessageError as exc:
@@ -298,6 +305,23 @@ class Pipeline:
     def accept(self, ids: Sequence[str], who: str) -> list[Draft]:
         """Accept drafts' pending amendments (see :func:`mailbot.drafts.amend.accept`)."""
         return amend.accept(self.store, self.config, self.ledger.path, ids, who)
+
+    def _comment(self, source: Source, message: RawMessage, sha: str, report: RunReport) -> str | None:
+        """Take the message as a reader's comment when it is one (:func:`mailbot.comments.intake.take`)."""
+        try:
+            taken = intake.take(
+                message.data, self.config, self.ledger.path, sha, self.clock(), self.store.exists
+            )
+        except MessageError as exc:
+            return self._quarantine(source, message, sha, str(exc), report)
+        if taken is None:
+            return None
+        _post, message_id, new = taken
+        outcome = COMMENT if new else DUPLICATE
+        self.ledger.record(source.name, message.key, sha, message_id, outcome)
+        report.duplicates += 0 if new else 1
+        source.done(message)
+        return outcome
 
     def _quarantine(
         self, source: Source, message: RawMessage, sha: str, reason: str, report: RunReport

@@ -15,6 +15,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
 from mailbot.models import Post
+from mailbot.site import comments as _comments
 from mailbot.site.theme import Entry as _Entry
 from mailbot.site.theme import MonthLink, PostView, YearGroup
 from mailbot.site.theme import Theme as _Theme
@@ -41,7 +42,13 @@ def post_fingerprint(post: Post) -> str:
         "\x1f".join(f"{name}\x1d{alt}" for name, _, alt in map(_picture, post.assets)),
         "\x1e".join(post.notes),
         post.lang or "",
+        *_comment_parts(_comments.count_fingerprint(post)),
     )
+
+
+def _comment_parts(value: str) -> tuple[str, ...]:
+    """Nothing for a post without comments (and comments off): fingerprints stay what they were."""
+    return () if value in ("", "0\x1f0") else (value,)
 
 
 # ---------------------------------------------------------------------------
@@ -145,7 +152,7 @@ def site_plan(entries: list[_Entry], theme: _Theme, made: dict[str, PostView]) -
         jobs.append(
             Job(
                 e.path + "index.html",
-                _digest(fp, "post", e.fingerprint),
+                _digest(fp, "post", e.fingerprint, *_comment_parts(_comments.page_fingerprint(e.post))),
                 lambda i=i: theme.render("post.html", "../../../", post=views[i]),  # type: ignore[misc]
                 "posts",
                 post_id=e.post.id,

@@ -12,12 +12,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from mailbot.comments import links as comment_links
+from mailbot.comments.store import CommentStore
 from mailbot.config import Config
 from mailbot.drafts import audit
 from mailbot.drafts.store import DraftStore
 from mailbot.errors import UsageError
 from mailbot.langdetect import language_tag
-from mailbot.models import Draft, Post, Status
+from mailbot.models import Draft, Post, PostComment, Status
 from mailbot.site import render as publish
 from mailbot.site.render import PublishReport
 from mailbot.textutil import slugify
@@ -45,8 +47,10 @@ class Publisher:
         """The publisher of ``config``'s drafts folder, recording in its ledger's audit trail."""
         return cls(config, DraftStore(config.paths.drafts), config.ledger_path, clock)
 
-    def post(self, draft: Draft, slug: str | None = None) -> Post:
-        """The post a draft becomes: its public fields only."""
+    def post(self, draft: Draft, slug: str | None = None, comments: tuple[PostComment, ...] = ()) -> Post:
+        """The post a draft becomes: its public fields only (and its approved comments)."""
+        c = self.config.comments
+        form = self.config.review.base_url if c.form else None
         return Post(
             id=draft.id,
             slug=slug or draft.slug or "",
@@ -60,7 +64,19 @@ class Publisher:
             letter_date=draft.letter_date,
             date=draft.published or draft.created or self.clock(),
             assets=self._assets(draft),
+            comments=comments,
+            comment_links=comment_links.links_for(draft.id, draft.title, c.address, form),
         )
+
+    def _comments(self) -> dict[str, tuple[PostComment, ...]]:
+        """The approved comments of every post, as the site shows them (no address, ever)."""
+        store = CommentStore(self.config.paths.drafts, self.ledger) if self.ledger else None
+        if store is None:
+            return {}
+        return {
+            post: tuple(PostComment(c.id, c.name, c.text, c.received) for c in found)
+            for post, found in store.approved_by_post().items()
+        }
 
     def _notes(self, draft: Draft) -> tuple[str, ...]:
         """Forwarders' notes are internal, published only with ``[attribution] publish_notes``."""
@@ -100,7 +116,12 @@ class Publisher:
                 taken.add(d.slug)
                 d.published = d.published or self.clock()
                 self.store.write(d)
-        report = publish.render_site([self.post(d) for d in live], self.config.site, self.config.paths.site)
+        comments = self._comments()
+        report = publish.render_site(
+            [self.post(d, comments=comments.get(d.id, ())) for d in live],
+            self.config.site,
+            self.config.paths.site,
+        )
         newly = []
         for d in live:
             if d.status is Status.APPROVED:

@@ -35,6 +35,7 @@ from mailbot import langdetect
 from mailbot.config import SiteConfig
 from mailbot.errors import PublishError
 from mailbot.models import Post, PostAsset
+from mailbot.site import comments as _comments
 from mailbot.site.letterhtml import Letter, clean, letter_html, parse_letter, render_letter
 from mailbot.site.wording import grammar_for, to_names, translations_and_bytes
 
@@ -146,6 +147,11 @@ class PostView:
     _entry_renderer: Callable[[PostView], Markup]
     _cache: dict[str, Markup] = field(default_factory=dict)
     _letter: Letter | None = None
+    # Readers' comments (mailbot.site.comments.CommentView), oldest first, and how to add one.
+    comments: list[Any] = field(default_factory=list)
+    comments_open: bool = False
+    comment_mailto: str | None = None
+    comment_form: str | None = None
 
     @property
     def intro_html(self) -> Markup | None:
@@ -477,6 +483,10 @@ class Theme:
             _notes=tuple(note for note in (clean(n).strip() for n in post.notes) if note),
             _body=post.body,
             _entry_renderer=self.render_entry,
+            comments=_comments.views(post, self.tz, lambda d: self.long_date(d.date()), self.short_time),
+            comments_open=_comments.count_fingerprint(post).endswith("1"),
+            comment_mailto=_comments.mailto(post),
+            comment_form=post.comment_links.form_action if post.comment_links else None,
         )
 
 

@@ -1,0 +1,122 @@
+"""Moderating comments: approve, reject, delete (the text really goes), each with an audit entry.
+
+The audit rows go to the drafts' audit trail (:mod:`mailbot.drafts.audit`) under the post's id,
+action ``comment approve`` / ``comment reject`` / ``comment delete``, detail ``comment N``: the
+post's ``mailbot drafts history`` shows what happened to its comments. No comment text is logged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+
+from mailbot.comments.model import Comment, CommentStatus
+from mailbot.comments.store import CommentStore
+from mailbot.drafts import audit
+from mailbot.errors import UsageError
+from mailbot.safety import redact
+from mailbot.safety.senders import is_allowed
+
+_ACTIONS = {
+    CommentStatus.APPROVED: "comment approve",
+    CommentStatus.REJECTED: "comment reject",
+    CommentStatus.PENDING: "comment pending",
+}
+
+
+def auto_approved(address: str | None, patterns: tuple[str, ...]) -> bool:
+    """True when ``[comments] auto_approve`` trusts this sender (patterns as ``[senders] allow``)."""
+    return bool(patterns) and bool(address) and is_allowed(address, patterns)
+
+
+def _set(
+    store: CommentStore, numbers: Iterable[int], status: CommentStatus, who: str | None
+) -> list[Comment]:
+    comments = [store.get(n) for n in numbers]  # every id checked before anything changes
+    changed = []
+    for c in comments:
+        if c.status is status:
+            continue
+        before = c.status
+        c.status = status
+        store.write(c)
+        changed.append((c, before))
+    audit.record(
+        store.ledger,
+        [
+            (
+                c.post,
+                who or audit.local_user(),
+                _ACTIONS[status],
+                f"comment {c.id}: {before.value} → {status.value}",
+            )
+            for c, before in changed
+        ],
+    )
+    return [c for c, _ in changed]
+
+
+def approve(store: CommentStore, numbers: Iterable[int], who: str | None = None) -> list[Comment]:
+    """Approve comments (the next publish shows them); returns those that changed."""
+    return _set(store, numbers, CommentStatus.APPROVED, who)
+
+
+def approve_all(store: CommentStore, who: str | None = None) -> list[Comment]:
+    return approve(store, [c.id for c in store.all(status=CommentStatus.PENDING)], who)
+
+
+def reject(store: CommentStore, numbers: Iterable[int], who: str | None = None) -> list[Comment]:
+    """Reject comments: kept, never shown; returns those that changed."""
+    return _set(store, numbers, CommentStatus.REJECTED, who)
+
+
+def delete(store: CommentStore, numbers: Iterable[int], who: str | None = None) -> list[Comment]:
+    """Delete comments for good (text and address); the next publish takes them off every page."""
+    numbers = list(numbers)
+    for n in numbers:
+        store.get(n)  # all exist, or nothing is deleted
+    gone = [store.delete(n) for n in numbers]
+    audit.record(
+        store.ledger,
+        [(c.post, who or audit.local_user(), "comment delete", f"comment {c.id} deleted") for c in gone],
+    )
+    return gone
+
+
+def parse_ids(values: Iterable[str]) -> list[int]:
+    """Comment numbers as people type them: ``12``, ``#12``, ``comment-12``."""
+    numbers = []
+    for value in values:
+        text = value.strip().removeprefix("#").removeprefix("comment-")
+        if not text.isdigit():
+            raise UsageError(f"{value!r} is not a comment number; see `mailbot comments list`.")
+        numbers.append(int(text))
+    return numbers
+
+
+def restore(store: CommentStore, number: int, which: int, who: str | None = None) -> Comment:
+    """Put hidden value ``which`` (from 1, as ``mailbot comments show`` lists them) back in the text."""
+    c = store.get(number)
+    records = list(c.redactions)
+    if not 1 <= which <= len(records):
+        raise UsageError(
+            f"comment {number} has no hidden value {which}; `mailbot comments show {number}` lists them."
+        )
+    record = records[which - 1]
+    if record.restored:
+        raise UsageError(f"hidden value {which} of comment {number} is already restored.")
+    # Earlier values still hidden behind the same placeholder stand before this one.
+    occurrence = sum(
+        1 for r in records[: which - 1] if not r.restored and r.placeholder == record.placeholder
+    )
+    text = redact.restore(c.text, record.placeholder, occurrence, record.original)
+    if text is None:
+        raise UsageError(f"the placeholder of hidden value {which} is no longer in comment {number}'s text.")
+    records[which - 1] = dataclasses.replace(record, restored=True)
+    c.text, c.redactions = text, tuple(records)
+    store.write(c)
+    audit.record(
+        store.ledger,
+        [(c.post, who or audit.local_user(), "comment restore", f"comment {c.id}: value {which}")],
+    )
+    return c
