@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from mailbot.forwards import LANGUAGES, clean_body
-from mailbot.wroteline import split_attribution
+from mailbot.forwards.wroteline import split_attribution
 
 _COLON = "[:\uff1a]"  # a colon, or the full-width one
 _STARTS = tuple(start for lab in LANGUAGES.values() for start, _ in lab.reply)
