@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from mailbot import __version__, logguard
-from mailbot.cli import ingest, site
+from mailbot.cli import desk, ingest, site
 from mailbot.cli.common import OperationFailed, State, translate
 from mailbot.cli.review import drafts_group
 from mailbot.errors import MailbotError
@@ -100,6 +100,8 @@ for command in (
     site.preview_cmd,
 ):
     cli.add_command(command)
+cli.add_command(desk.serve_cmd)
+cli.add_command(desk.reviewers_group)
 
 
 def main() -> None:
