@@ -123,7 +123,7 @@ def marks(d: Draft) -> list[str]:
     if d.pending_forwarders:
         found.append("pending amendment")
     found += [w for w in d.warnings if w != "redacted"]
-    if d.kind and d.kind != "letter":
+    if d.kind and d.kind != "forward":
         found.append(d.kind)
     if d.remote_images:
         found.append(f"remote images dropped: {len(d.remote_images)}")
