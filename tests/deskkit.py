@@ -29,9 +29,9 @@ def hostile(n: int) -> bytes:
     )
 
 
-def make_config(tmp_path: Path, extra: str = "") -> Config:
+def make_config(tmp_path: Path, extra: str = "", review: str = 'language = "en"\n') -> Config:
     (tmp_path / "mailbot.toml").write_text(
-        '[senders]\nallow = ["*@*.example.org"]\n[review]\nlanguage = "en"\n' + extra + "[paths]\n"
+        '[senders]\nallow = ["*@*.example.org"]\n[review]\n' + review + extra + "[paths]\n"
         f'drafts = "{tmp_path}/drafts"\nstate = "{tmp_path}/state"\nsite = "{tmp_path}/site"\n'
         f'[local]\nmaildir = "{tmp_path}/inbox"\n[site]\nlanguage = "it"\ntimezone = "Europe/Rome"\n'
     )

@@ -203,3 +203,13 @@ def test_a_stale_save_is_refused_with_both_versions(desk: tuple[Config, Flask]) 
     assert "La mia introduzione." in shown and "Scritto da un altro revisore." in shown
     assert store.read(first).intro == "Scritto da un altro revisore."
     assert store.read(first).title != "Il mio titolo"
+
+
+def test_the_desk_speaks_the_sites_language_unless_review_language_says_otherwise(tmp_path: Path) -> None:
+    italian = create_app(make_config(tmp_path, review=""), signin_delay=0)
+    page = italian.test_client().get("/signin").get_data(as_text=True)
+    assert '<html lang="it">' in page
+    assert ">Accedi</button>" in page and ">Password</label>" in page
+    english = create_app(make_config(tmp_path), signin_delay=0)
+    page = english.test_client().get("/signin").get_data(as_text=True)
+    assert ">Sign in</button>" in page and ">Email</label>" in page

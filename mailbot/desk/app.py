@@ -11,7 +11,9 @@ so this small check replaces a form library.
 
 from __future__ import annotations
 
+import gettext
 import hmac
+import io
 import secrets
 from collections.abc import Callable, Iterable
 from datetime import timedelta
@@ -19,6 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask import Flask, abort, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask.wrappers import Response
@@ -26,7 +30,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from mailbot.config import Config
 from mailbot.desk.auth import Limiter, Reviewers, session_key
-from mailbot.site.wording import parse_locale, translations
+from mailbot.errors import ConfigError
+from mailbot.site.wording import LOCALE_DIR, parse_locale
 
 HERE = Path(__file__).parent
 
@@ -88,7 +93,30 @@ def _headers(response: Response) -> Response:
 
 
 def desk_language(config: Config) -> str:
+    """``[review] language``, else ``[site] language``."""
     return config.review.language or config.site.language
+
+
+def desk_words(language: str) -> gettext.NullTranslations:
+    """The desk's words in ``language``: ``locale/<lang>/LC_MESSAGES/desk.po`` beside the theme's catalog.
+
+    Read with Babel at run time like the theme's (:mod:`mailbot.site.wording`); English when none ships.
+    """
+    locale = parse_locale(language)
+    codes = [str(locale), locale.language] if locale is not None else []
+    for code in dict.fromkeys(codes):
+        po = LOCALE_DIR / code / "LC_MESSAGES" / "desk.po"
+        if not po.is_file():
+            continue
+        try:
+            catalog = read_po(io.BytesIO(po.read_bytes()), locale=code, domain="desk")
+            mo = io.BytesIO()
+            write_mo(mo, catalog)
+            mo.seek(0)
+            return gettext.GNUTranslations(mo)
+        except Exception as exc:  # Babel and gettext raise assorted errors on a damaged catalog
+            raise ConfigError(f"the catalog {po} is damaged ({exc}); restore it from the release.") from exc
+    return gettext.NullTranslations()
 
 
 def create_app(config: Config, *, signin_delay: float = 0.5) -> Flask:
@@ -115,12 +143,8 @@ def create_app(config: Config, *, signin_delay: float = 0.5) -> Flask:
         "preview_root": config.paths.state / "desk-preview",
     }
     app.jinja_env.add_extension("jinja2.ext.i18n")
-    locale = parse_locale(desk_language(config))
-    words = translations(locale) if locale is not None else None
-    if words is not None:
-        app.jinja_env.install_gettext_translations(words, newstyle=True)  # type: ignore[attr-defined]
-    else:
-        app.jinja_env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    words = desk_words(desk_language(config))
+    app.jinja_env.install_gettext_translations(words, newstyle=True)  # type: ignore[attr-defined]
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["lang"] = desk_language(config)
     app.before_request(_check_csrf)

@@ -41,6 +41,15 @@ desk = Blueprint("desk", __name__)
 PAGE_SIZE = 50
 OPEN = frozenset({"desk.healthz", "desk.signin"})
 DESK = "-"  # the audit trail's draft id of what concerns no draft (sign-ins)
+DONE = {
+    "approve": "Approved.",
+    "reject": "Rejected.",
+    "unapprove": "Moved back to draft.",
+    "publish": "Published.",
+    "retract": "Retracted.",
+    "accept": "Amendment accepted.",
+    "discard": "Amendment discarded.",
+}
 
 
 def _ext() -> dict[str, Any]:
@@ -240,7 +249,7 @@ def save(draft_id: str) -> ResponseReturnValue:
     except MailbotError as exc:
         flash(str(exc))
     else:
-        flash("saved")
+        flash("Saved.")
     return redirect(url_for("desk.draft", draft_id=d.id))
 
 
@@ -269,7 +278,7 @@ def act(draft_id: str, action: str) -> ResponseReturnValue:
     except MailbotError as exc:
         flash(str(exc))
     else:
-        flash(action)
+        flash(DONE[action])
     return redirect(url_for("desk.draft", draft_id=draft_id))
 
 
@@ -289,5 +298,5 @@ def restore(draft_id: str, number: int) -> ResponseReturnValue:
     except MailbotError as exc:
         flash(str(exc))
     else:
-        flash("restored")
+        flash("The hidden value is back in the text.")
     return redirect(url_for("desk.draft", draft_id=d.id))
