@@ -127,6 +127,16 @@ def main() -> None:
         median, worst = timed(client.get, path)
         print(f"{label:<32} median {median:6.1f} ms   worst {worst:6.1f} ms")
 
+    first_views = []
+    for d in store.all(Status.DRAFT)[1:21]:
+        t = time.perf_counter()
+        assert client.get(f"/drafts/{d.id}").status_code == 200
+        first_views.append(time.perf_counter() - t)
+    print(
+        f"{'draft page, first view':<32} median {statistics.median(first_views) * 1000:6.1f} ms"
+        f"   worst {max(first_views) * 1000:6.1f} ms"
+    )
+
     publisher = Publisher.of(config)
     t = time.perf_counter()
     publisher.publish()  # the site of every published draft, untimed in the figures below

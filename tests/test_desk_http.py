@@ -213,3 +213,54 @@ def test_the_desk_speaks_the_sites_language_unless_review_language_says_otherwis
     english = create_app(make_config(tmp_path), signin_delay=0)
     page = english.test_client().get("/signin").get_data(as_text=True)
     assert ">Sign in</button>" in page and ">Email</label>" in page
+
+
+def test_behind_a_trusted_proxy_under_a_prefix_the_cookie_is_secure(tmp_path: Path) -> None:
+    config = make_config(
+        tmp_path,
+        review='language = "en"\nbase_url = "https://desk.example.org/review/"\ntrust_proxy = true\n',
+    )
+    add_reviewer(config)
+    app = create_app(config, signin_delay=0)
+    client = app.test_client()
+    https = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "desk.example.org"}
+    page = client.get("/review/signin", headers=https).get_data(as_text=True)
+    assert 'action="/review/signin"' in page
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found
+    answer = client.post(
+        "/review/signin",
+        data={"email": EMAIL, "password": PASSWORD, "csrf_token": found.group(1)},
+        headers=https,
+    )
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/review/")
+    cookie = answer.headers["Set-Cookie"]
+    assert "Secure" in cookie and "Path=/review" in cookie
+
+
+def test_without_trust_proxy_forwarded_headers_are_ignored(desk: tuple[Config, Flask]) -> None:
+    _config, app = desk
+    client = app.test_client()
+    page = client.get("/signin", headers={"X-Forwarded-Proto": "https"})
+    assert "Secure" not in page.headers["Set-Cookie"]
+
+
+def test_a_hidden_value_is_put_back_only_after_confirming(desk: tuple[Config, Flask], tmp_path: Path) -> None:
+    config, app = desk
+    poll(config, [letter(3).replace(b"Saluti.", b"Il mio IBAN: IT60X0542811101000000123456. Saluti.")])
+    store = DraftStore(config.paths.drafts)
+    d = next(d for d in store.all() if d.redactions)
+    assert "IT60X0542811101000000123456" not in d.body
+    client = app.test_client()
+    sign_in(client)
+    page = client.get(f"/drafts/{d.id}").get_data(as_text=True)
+    assert "IT60X0542811101000000123456" not in page  # masked on the draft page
+    confirm = client.get(f"/drafts/{d.id}/restore/1")
+    assert confirm.status_code == 200 and "IT60X0542811101000000123456" in confirm.get_data(as_text=True)
+    assert "IT60X0542811101000000123456" not in store.read(d.id).body  # asking changes nothing
+    client.post(f"/drafts/{d.id}/restore/1", data={"csrf_token": token(client, "/")})
+    assert "IT60X0542811101000000123456" in store.read(d.id).body
+    history = json.loads(
+        CliRunner().invoke(cli, ["--config", str(config.path), "drafts", "history", d.id, "--json"]).output
+    )
+    assert (history[-1]["who"], history[-1]["action"]) == (EMAIL, "restore")
