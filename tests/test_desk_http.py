@@ -264,3 +264,30 @@ def test_a_hidden_value_is_put_back_only_after_confirming(desk: tuple[Config, Fl
         CliRunner().invoke(cli, ["--config", str(config.path), "drafts", "history", d.id, "--json"]).output
     )
     assert (history[-1]["who"], history[-1]["action"]) == (EMAIL, "restore")
+
+
+def test_publish_and_retract_from_the_desk_change_the_site_and_name_the_reviewer(
+    desk: tuple[Config, Flask],
+) -> None:
+    config, app = desk
+    client = app.test_client()
+    sign_in(client)
+    store = DraftStore(config.paths.drafts)
+    first = next(d.id for d in store.all() if d.title == "Lettera numero 1")
+    csrf = token(client, "/")
+    # Publishing a draft that is not approved is refused: nothing reaches the site.
+    client.post(f"/drafts/{first}/do/publish", data={"csrf_token": csrf})
+    assert not list(config.paths.site.rglob("lettera-numero-1"))
+    client.post(f"/drafts/{first}/do/approve", data={"csrf_token": csrf})
+    client.post(f"/drafts/{first}/do/publish", data={"csrf_token": csrf})
+    assert store.read(first).status is Status.PUBLISHED
+    assert len(list(config.paths.site.rglob("lettera-numero-1/index.html"))) == 1
+    client.post(f"/drafts/{first}/do/retract", data={"csrf_token": csrf, "reason": "the customer asked"})
+    retracted = store.read(first)
+    assert (retracted.status, retracted.reason) == (Status.RETRACTED, "the customer asked")
+    assert not list(config.paths.site.rglob("lettera-numero-1/index.html"))
+    history = json.loads(
+        CliRunner().invoke(cli, ["--config", str(config.path), "drafts", "history", first, "--json"]).output
+    )
+    mine = [e["action"] for e in history if e["who"] == EMAIL]
+    assert mine == ["approve", "publish-now", "retract"]
