@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -291,3 +292,51 @@ def test_publish_and_retract_from_the_desk_change_the_site_and_name_the_reviewer
     )
     mine = [e["action"] for e in history if e["who"] == EMAIL]
     assert mine == ["approve", "publish-now", "retract"]
+
+
+def test_reviewers_are_managed_from_the_command_line(desk: tuple[Config, Flask]) -> None:
+    config, app = desk
+    run = CliRunner()
+    base = ["--config", str(config.path), "reviewers"]
+    added = run.invoke(
+        cli, [*base, "add", "Marco", "marco@example.org", "--password-stdin"], input="first pass\n"
+    )
+    assert added.exit_code == 0, added.output
+    assert "marco@example.org" in run.invoke(cli, [*base, "list"]).output
+    again = run.invoke(cli, [*base, "add", "Marco", "marco@example.org", "--password-stdin"], input="x" * 9)
+    assert again.exit_code == 2 and "already" in again.output
+    client = app.test_client()
+    assert sign_in(client, "marco@example.org", "first pass") == 302
+    changed = run.invoke(
+        cli, [*base, "passwd", "marco@example.org", "--password-stdin"], input="second pass\n"
+    )
+    assert changed.exit_code == 0
+    assert sign_in(app.test_client(), "marco@example.org", "first pass") == 401
+    assert sign_in(app.test_client(), "marco@example.org", "second pass") == 302
+    assert run.invoke(cli, [*base, "remove", "marco@example.org"]).exit_code == 0
+    # The removed reviewer's open session stops working at once.
+    assert client.get("/").status_code == 302
+    assert "marco@example.org" not in run.invoke(cli, [*base, "list"]).output
+
+
+def test_a_session_expires_after_session_hours(
+    desk: tuple[Config, Flask], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _config, app = desk
+    client = app.test_client()
+    sign_in(client)
+    assert client.get("/").status_code == 200
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 12 * 3600 + 60)  # [review] session_hours = 12
+    assert client.get("/").status_code == 302
+
+
+def test_the_queue_searches_text_and_filters_by_forwarder(desk: tuple[Config, Flask]) -> None:
+    config, app = desk
+    poll(config, [letter(5, sender="marco.neri@milano.example.org")])
+    client = app.test_client()
+    sign_in(client)
+    page = client.get("/?status=all&forwarder=milano").get_data(as_text=True)
+    assert "Lettera numero 5" in page and "Lettera numero 1" not in page
+    page = client.get("/?status=all&q=lettera+1.").get_data(as_text=True)
+    assert "Lettera numero 1" in page and "Lettera numero 5" not in page
