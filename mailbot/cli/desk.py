@@ -44,6 +44,7 @@ def serve_cmd(state: State, listen: str | None) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)  # even when started with SIGINT ignored (a background job)
     click.echo(f"mailbot: the review desk listens on http://{host}:{port}/ (stop with Ctrl-C)", err=True)
     try:
         server.run()
