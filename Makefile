@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test check lint typecheck test-deps golden bench clean
+.PHONY: demo test check lint typecheck test-deps golden bench clean screenshots
 
 $(STAMP): pyproject.toml test-constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,13 @@ demo: $(STAMP)
 	cp examples/demo.toml demo/mailbot.toml
 	$(BIN)/mailbot --config demo/mailbot.toml poll --once
 	$(BIN)/mailbot --config demo/mailbot.toml drafts list
+	@echo demo-reviewer-password | $(BIN)/mailbot --config demo/mailbot.toml reviewers add "Demo Reviewer" demo@example.org --password-stdin
+	@echo
+	@echo "To review these drafts in a browser (the review desk), run in another terminal:"
+	@echo "  $(BIN)/mailbot --config demo/mailbot.toml serve"
+	@echo "then open http://127.0.0.1:8025/ and sign in as demo@example.org with the password demo-reviewer-password"
+	@echo "(the demo goes on below and approves and publishes every draft: the desk then shows them published)."
+	@echo
 	@echo "The demo approves every draft without reading it: a shortcut a real reviewer never takes."
 	$(BIN)/mailbot --config demo/mailbot.toml drafts approve --all --yes
 	$(BIN)/mailbot --config demo/mailbot.toml publish
@@ -62,6 +69,10 @@ bench: $(STAMP) test-deps
 	$(BIN)/python bench/forwards.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/site.py
+
+## screenshots: the review desk's screenshots under docs/, made by its browser test
+screenshots: $(STAMP)
+	MAILBOT_SCREENSHOTS=1 $(BIN)/pytest tests/test_desk_browser.py -q
 
 clean:
 	rm -rf $(VENV) demo build dist .pytest_cache .mypy_cache .ruff_cache

@@ -189,3 +189,26 @@ def test_the_post_page_offers_the_form_and_mail(tmp_path: Path) -> None:
     assert '<form class="comment-form" method="post" action="http://127.0.0.1:8025/comment">' in html
     assert f'<input type="hidden" name="post" value="{post_id}">' in html
     assert '<label for="comment-name">Name</label>' in html and '<button type="submit">Send</button>' in html
+
+
+def test_the_desk_app_takes_comments_without_a_session_and_stays_locked(tmp_path: Path) -> None:
+    """`mailbot serve` is one app: the public /comment beside the desk, which still needs a session."""
+    from mailbot.desk.app import create_app
+
+    config, post_id = published_post(tmp_path, min_seconds=0)
+    client = create_app(config, signin_delay=0).test_client()
+    store = CommentStore(config.paths.drafts, config.ledger_path)
+    data = {"post": post_id, "name": "Lina", "email": "", "text": "Bellissima", "website": ""}
+    origin = {"Origin": "https://blog.example.org"}
+    first = client.post("/comment", data=data, headers=origin)
+    assert first.status_code == 200  # no desk CSRF token asked: the form answers with its own
+    token = first.get_data(as_text=True).split('name="token" value="')[1].split('"')[0]
+    sent = client.post("/comment", data=data | {"token": token}, headers=origin)
+    assert sent.status_code == 202 and [c.text for c in store.all()] == ["Bellissima"]
+    assert (
+        "script-src" not in sent.headers["Content-Security-Policy"]
+        or "'none'" in sent.headers["Content-Security-Policy"]
+    )
+    # The desk itself: no session, no queue and no change.
+    assert client.get("/").status_code == 302
+    assert client.post(f"/drafts/{post_id}/approve", data={}).status_code == 403

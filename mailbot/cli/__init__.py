@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from mailbot import __version__, logguard
-from mailbot.cli import ingest, site
+from mailbot.cli import desk, ingest, site
 from mailbot.cli.comments import comments_group
 from mailbot.cli.common import OperationFailed, State, translate
 from mailbot.cli.review import drafts_group
@@ -114,6 +114,8 @@ for command in (
 ):
     cli.add_command(command)
 cli.add_command(comments_group)
+cli.add_command(desk.serve_cmd)
+cli.add_command(desk.reviewers_group)
 
 
 def main() -> None:

@@ -362,6 +362,32 @@ class DraftStore:
         drafts.sort(key=lambda d: (d.created.isoformat() if d.created else "", d.id))
         return drafts, sorted(broken, key=lambda b: b.id)
 
+    def page(
+        self,
+        status: Status | None = None,
+        query: str | None = None,
+        forwarder: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> tuple[list[Draft], int]:
+        """Drafts newest first, filtered by status, text and forwarder: one page of them and the total."""
+        needle = (query or "").casefold().strip()
+        who = (forwarder or "").casefold().strip()
+        found = [
+            d
+            for d in reversed(self.all(status))
+            if (not needle or needle in f"{d.title}\n{d.author.name or ''}\n{d.body}".casefold())
+            and (not who or any(who in f"{f.name or ''} {f.address or ''}".casefold() for f in d.forwarders))
+        ]
+        return found[offset : offset + limit], len(found)
+
+    def counts(self) -> dict[str, int]:
+        """How many drafts there are in each status (every status, zero included)."""
+        counts = dict.fromkeys((s.value for s in Status), 0)
+        for d in self.all():
+            counts[d.status.value] += 1
+        return counts
+
     def lock(self) -> AbstractContextManager[None]:
         """Exclusive use of the drafts folder against other mailbot processes.
 
