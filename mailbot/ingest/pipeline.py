@@ -42,6 +42,8 @@ from mailbot.models import (
     SkippedAttachment,
     Status,
 )
+from mailbot.outbox import notices
+from mailbot.outbox.outbox import enqueue
 from mailbot.safety import assets, authres
 from mailbot.safety.senders import is_allowed
 from mailbot.site import wording
@@ -101,6 +103,7 @@ class Pipeline:
         self._group: list[tuple[RawMessage, str, Draft, str | None, bool, Future[None]]] = []
         self._writer: ThreadPoolExecutor | None = None
         self._group_keys: set[str] = set()
+        self._notices: dict[str, list[notices.Notice]] = {}  # mail each draft of the group causes
 
     # -- ingestion ---------------------------------------------------------
 
@@ -228,6 +231,8 @@ class Pipeline:
             written = Future()
             self._write_draft(draft, text, images)
             written.set_result(None)
+        sender = found.sender.address if found.sender else None
+        self._notices[draft.id] = notices.drafted(self.config, draft, sender, message.data)
         self._group.append((message, sha, draft, key, bool(images), written))
         self._group_keys.update(k for k in (sha, draft.message_id, key) if k)
         if self._writer is None or len(self._group) >= GROUP_SIZE:
@@ -251,9 +256,13 @@ class Pipeline:
         for _message, _sha, draft, _key, has_images, _ in group:
             if has_images:
                 fsync_dir(self.store.assets_dir(draft.id))
-        self.ledger.record_drafted(
-            [(source.name, m.key, sha, d.message_id, d.id, key) for m, sha, d, key, _, _ in group]
-        )
+        mail = [n for _, _, d, *_ in group for n in self._notices.pop(d.id, [])]
+        rows = [(source.name, m.key, sha, d.message_id, d.id, key) for m, sha, d, key, _, _ in group]
+        # The mail the drafts cause is queued in the same transaction (mailbot.outbox).
+        if mail:
+            self.ledger.record_drafted(rows, also=lambda db: enqueue(db, mail))
+        else:
+            self.ledger.record_drafted(rows)
         audit.record(
             self.ledger.path,
             [
@@ -301,7 +310,10 @@ class Pipeline:
     def _quarantine(
         self, source: Source, message: RawMessage, sha: str, reason: str, report: RunReport
     ) -> str:
-        self.ledger.record(source.name, message.key, sha, None, FAILED, error=reason)
+        mail = notices.quarantined(self.config, message.data, reason, f"{source.name}:{message.key}:{sha}")
+        self.ledger.record(
+            source.name, message.key, sha, None, FAILED, error=reason, also=lambda db: enqueue(db, mail)
+        )
         source.quarantine(message, reason)
         report.failed.append((message.key, reason))
         log.warning("quarantined %s %s: %s", source.name, message.key, reason)

@@ -1,0 +1,166 @@
+"""Which mails an event causes, and to whom (the rules of :mod:`mailbot.outbox`).
+
+Every function here is pure: config and event data in, :class:`~mailbot.outbox.compose.Notice`
+objects out; the caller records them with its event (:func:`mailbot.outbox.outbox.enqueue`).
+
+Nobody is mailed who is not known: a forwarder gets mail only when ``[senders] allow`` is set
+and names them (and, with ``require_authentication``, only for a message that passed it), so
+a forged From never turns mailbot into a backscatter source. :func:`loop_reason` refuses
+to answer auto-replies, bounces and mailing lists (RFC 3834).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from email.parser import BytesHeaderParser
+from email.policy import default as default_policy
+from email.utils import getaddresses, parseaddr
+
+from mailbot.config import Config
+from mailbot.models import Draft
+from mailbot.outbox.compose import Composer, Notice
+
+__all__ = ["Notice", "drafted", "loop_reason", "published", "quarantined"]
+from mailbot.safety import authres
+from mailbot.safety.senders import is_allowed
+
+FIRST_LINES = 6
+
+
+def composer(config: Config) -> Composer | None:
+    """The composer for ``config``; None when no ``[smtp]`` is configured (nothing is sent)."""
+    if config.smtp is None:
+        return None
+    return Composer(config.smtp.sender, config.site.language, config.site.templates)
+
+
+def headers_of(raw: bytes) -> list[tuple[str, str]]:
+    """The top-level header fields of a raw message (the body is not read)."""
+    msg = BytesHeaderParser(policy=default_policy).parsebytes(raw)
+    return [(k, str(v)) for k, v in msg.items()]
+
+
+def loop_reason(headers: Sequence[tuple[str, str]]) -> str | None:
+    """Why a message must not be answered (auto-reply, bounce, list), or None if it may."""
+    fields: dict[str, list[str]] = {}
+    for name, value in headers:
+        fields.setdefault(name.lower(), []).append(value.strip())
+    for value in fields.get("auto-submitted", []):
+        if value.split(";")[0].strip().lower() != "no":
+            return f"Auto-Submitted: {value}"
+    for value in fields.get("return-path", []):
+        if parseaddr(value)[1] == "" or value.replace(" ", "") == "<>":
+            return "empty return path (a bounce)"
+    for value in fields.get("precedence", []):
+        if value.lower() in ("bulk", "list", "junk"):
+            return f"Precedence: {value}"
+    for name in ("list-id", "list-unsubscribe", "list-post"):
+        if name in fields:
+            return f"mailing list ({name})"
+    if "x-autoreply" in fields or "x-autorespond" in fields:
+        return "auto-reply header"
+    for _, address in getaddresses(fields.get("from", [])):
+        local = address.lower().partition("@")[0]
+        if local in ("mailer-daemon", "postmaster") or local.startswith(("noreply", "no-reply")):
+            return f"automatic sender {address}"
+    return None
+
+
+def known(config: Config, address: str | None) -> bool:
+    """Whether ``address`` may get mail: ``[senders] allow`` is set and names it."""
+    allow = config.senders.allow
+    return bool(address and "@" in address and allow and is_allowed(address, allow))
+
+
+def may_answer(config: Config, address: str | None, headers: Sequence[tuple[str, str]]) -> bool:
+    """Whether the sender of a message with ``headers`` may be answered at all."""
+    if not known(config, address) or loop_reason(headers) is not None:
+        return False
+    senders = config.senders
+    if senders.require_authentication:
+        return authres.evaluate(headers, senders.trusted_authserv_ids, address).ok
+    return True
+
+
+def _answers(headers: Sequence[tuple[str, str]]) -> str | None:
+    for name, value in headers:
+        if name.lower() == "message-id" and value.strip():
+            return value.strip()
+    return None
+
+
+def _credit(draft: Draft) -> str:
+    return draft.author_display or draft.author.name or "(anonymous)"
+
+
+def drafted(config: Config, draft: Draft, sender: str | None, raw: bytes) -> list[Notice]:
+    """The mails a new draft causes: the forwarder's thanks and the reviewers' notice."""
+    comp = composer(config)
+    if comp is None:
+        return []
+    notices: list[Notice] = []
+    headers = headers_of(raw)
+    if config.notify.thanks and sender and may_answer(config, sender, headers):
+        values = {"title": draft.title, "credit": _credit(draft)}
+        notices.append(
+            comp.compose(f"thanks:{draft.id}", "thanks", sender.lower(), values, answers=_answers(headers))
+        )
+    if config.notify.new_drafts:
+        notices.extend(reviewer_notices(config, comp, draft))
+    return notices
+
+
+def reviewer_notices(config: Config, comp: Composer, draft: Draft) -> list[Notice]:
+    lines = [line for line in draft.body.splitlines() if line.strip()][:FIRST_LINES]
+    forwarders = ", ".join(f.name or f.address or "?" for f in draft.forwarders) or "-"
+    base = config.review.base_url
+    values = {
+        "title": draft.title,
+        "author": draft.author.name or draft.author.address or "-",
+        "forwarders": forwarders,
+        "warnings": ", ".join(draft.warnings),
+        "first_lines": lines,
+        "link": f"{base}drafts/{draft.id}" if base else None,
+    }
+    return [
+        comp.compose(f"review:{draft.id}:{who.lower()}", "reviewer", who, values)
+        for who in dict.fromkeys(config.notify.reviewers)
+    ]
+
+
+def quarantined(config: Config, raw: bytes, reason: str, key: str) -> list[Notice]:
+    """The forwarder's mail about a quarantined message (only to a known, answerable sender)."""
+    comp = composer(config)
+    if comp is None or not config.notify.quarantined:
+        return []
+    headers = headers_of(raw)
+    sender = next((parseaddr(v)[1] for k, v in headers if k.lower() == "from"), "")
+    if not may_answer(config, sender, headers):
+        return []
+    subject = next((v for k, v in headers if k.lower() == "subject"), "") or "(no subject)"
+    values = {"subject": subject, "reason": reason}
+    return [
+        comp.compose(f"quarantined:{key}", "quarantined", sender.lower(), values, answers=_answers(headers))
+    ]
+
+
+def published(config: Config, drafts: Iterable[Draft], links: dict[str, str]) -> list[Notice]:
+    """The mails to the forwarders credited on newly published posts (each post once)."""
+    comp = composer(config)
+    if comp is None or not config.notify.published:
+        return []
+    notices = []
+    for draft in drafts:
+        link = links.get(draft.id)
+        if link is None:
+            continue
+        for who in dict.fromkeys(f.address.lower() for f in draft.forwarders if f.address):
+            if known(config, who):
+                values = {"title": draft.title, "link": link}
+                notices.append(comp.compose(f"published:{draft.id}:{who}", "published", who, values))
+    return notices
+
+
+def test_notice(config: Config, address: str, stamp: str) -> Notice | None:
+    comp = composer(config)
+    return None if comp is None else comp.compose(f"test:{address}:{stamp}", "test", address, {})
