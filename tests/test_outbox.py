@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import email.utils
+import json
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from mailfactory import letter, maildir
 from smtpserver import SmtpServer
 
+from mailbot.cli import cli
 from mailbot.config import Config, load_config
+from mailbot.drafts import review
+from mailbot.drafts.store import DraftStore
 from mailbot.ingest.ledger import Ledger
 from mailbot.ingest.pipeline import Pipeline
 from mailbot.outbox import notices
 from mailbot.outbox.compose import Composer
 from mailbot.outbox.outbox import Outbox
 from mailbot.outbox.smtp import Sender, SmtpError
+from mailbot.service import Service
+from mailbot.site.publishing import Publisher
 from mailbot.sources.local import MaildirInbox
 
 FORWARDER = "anna.bianchi@napoli.example.org"
@@ -183,3 +190,63 @@ def test_a_message_id_is_the_same_for_the_same_event() -> None:
     c = comp.compose("thanks:y", "test", "a@example.org", {})
     assert a.message["Message-ID"] == b.message["Message-ID"] != c.message["Message-ID"]
     assert isinstance(a.message, EmailMessage)
+
+
+def test_publishing_sends_the_post_link_to_the_forwarder_once(config: Config, smtpd: SmtpServer) -> None:
+    maildir(config.local.maildir, [letter(5, subject="Una bella storia")])
+    poll(config)
+    flush(config)
+    smtpd.clear()
+    store = DraftStore(config.paths.drafts)
+    (draft,) = store.all()
+    review.transition(store, config.ledger_path, [draft.id], "approve", who="lead@example.org")
+    Publisher.of(config).publish()
+    assert flush(config) == (1, 0)
+    (mail,) = smtpd.to(FORWARDER)
+    assert mail["Subject"] == "Published: Una bella storia"
+    published = store.read(draft.id)
+    assert published.published is not None and published.slug
+    link = f"https://blog.example.org/{published.published:%Y/%m}/{published.slug}/"
+    assert link in mail.get_content()
+    Publisher.of(config).publish()  # publishing again is no new event
+    assert flush(config) == (0, 0)
+
+
+def test_notify_test_sends_one_message_and_status_shows_the_outbox(tmp_path: Path, smtpd: SmtpServer) -> None:
+    config = write_config(tmp_path, smtpd)
+    runner = CliRunner()
+    args = ["--config", str(tmp_path / "mailbot.toml")]
+    result = runner.invoke(cli, [*args, "notify", "test", "lead@example.org"])
+    assert result.exit_code == 0, result.output
+    (mail,) = smtpd.to("lead@example.org")
+    assert mail["Subject"] == "mailbot test message"
+    maildir(config.local.maildir, [letter(6)])
+    poll(config)
+    result = runner.invoke(cli, [*args, "status"])
+    assert "outbox:     2 queued, 0 sent" in result.output
+    smtpd.stop()
+    result = runner.invoke(cli, [*args, "notify", "flush"])
+    assert result.exit_code == 1 and "failed 2" in result.output
+    result = runner.invoke(cli, [*args, "status"])
+    assert "2 queued, 0 sent, 2 failing (last error: cannot reach the SMTP server" in result.output
+    result = runner.invoke(cli, [*args, "status", "--json"])
+    assert json.loads(result.output)["outbox"]["failing"] == 2
+
+
+def test_notify_test_without_smtp_says_what_to_add(tmp_path: Path) -> None:
+    (tmp_path / "mailbot.toml").write_text("")
+    result = CliRunner().invoke(
+        cli, ["--config", str(tmp_path / "mailbot.toml"), "notify", "test", "a@b.org"]
+    )
+    assert result.exit_code == 2
+    assert "there is no [smtp] section" in result.output
+
+
+def test_the_service_sends_what_a_poll_caused(config: Config, smtpd: SmtpServer) -> None:
+    maildir(config.local.maildir, [letter(7)])
+    with Ledger(config.ledger_path) as ledger:
+        service = Service(Pipeline(config, ledger), lambda: MaildirInbox(config.local.maildir), interval=60)
+        service.poll()
+        assert smtpd.received == []
+        service.flush_outbox()
+    assert len(smtpd.to(FORWARDER)) == 1 and len(smtpd.to("lead@example.org")) == 1

@@ -20,6 +20,7 @@ import click
 from mailbot import __version__, logguard
 from mailbot.cli import ingest, site
 from mailbot.cli.common import OperationFailed, State, translate
+from mailbot.cli.notify import notify_group
 from mailbot.cli.review import drafts_group
 from mailbot.errors import MailbotError
 
@@ -100,6 +101,9 @@ for command in (
     site.preview_cmd,
 ):
     cli.add_command(command)
+
+
+cli.add_command(notify_group)
 
 
 def main() -> None:
