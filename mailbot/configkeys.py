@@ -43,6 +43,7 @@ KNOWN_KEYS: dict[str, tuple[str, ...]] = {
     ),
     "notify": (
         "reviewers", "thanks", "quarantined", "published", "new_drafts", "hourly_cap", "flush_seconds",
+        "commands", "token_days",
     ),
     "comments": ("address", "form", "auto_approve"),
 }  # fmt: skip

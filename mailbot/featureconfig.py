@@ -137,6 +137,8 @@ class NotifyConfig:
     new_drafts: bool = True  # reviewers hear of each new draft
     hourly_cap: int = 20  # at most this many mails an hour to one address; the rest wait
     flush_seconds: int = 60  # the service sends queued mail this often (and after each poll)
+    commands: bool = True  # reviewers may answer a draft notice with approve / reject / publish
+    token_days: int = 14  # a notice's reply token is good for this many days
 
 
 def notify(section: Section) -> NotifyConfig:
@@ -148,6 +150,8 @@ def notify(section: Section) -> NotifyConfig:
         new_drafts=section.boolean("new_drafts", True),
         hourly_cap=section.integer("hourly_cap", NotifyConfig.hourly_cap, minimum=1),
         flush_seconds=section.integer("flush_seconds", NotifyConfig.flush_seconds, minimum=1),
+        commands=section.boolean("commands", True),
+        token_days=section.integer("token_days", NotifyConfig.token_days, minimum=1),
     )
 
 

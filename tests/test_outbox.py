@@ -78,7 +78,7 @@ def test_a_new_draft_thanks_the_forwarder_and_tells_the_reviewer(config: Config,
     assert "Title: Lettera numero 1" in body and "Credited to: Cliente" in body
     (review,) = smtpd.to("lead@example.org")
     assert review["Auto-Submitted"] == "auto-generated"
-    assert review["Subject"] == "New draft: Lettera numero 1"
+    assert review["Subject"].startswith("New draft: Lettera numero 1 [mb:20070122-lettera-numero-1.review.")
     text = review.get_content()
     assert "Author: Cliente 1" in text and "Forwarded by: Anna Bianchi" in text
     assert "> Buongiorno, questa è la lettera 1." in text

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 
 from mailbot import forwards, langdetect
 from mailbot.budget import Deadline
+from mailbot.commands.act import act
 from mailbot.config import Config
 from mailbot.drafts import amend, attribution, audit
 from mailbot.drafts.parts import REDACTED, letter_key
@@ -31,6 +32,7 @@ from mailbot.drafts.parts import scrubbed as _scrubbed
 from mailbot.drafts.store import DraftStore, dumps, public_fields
 from mailbot.errors import MailbotError, MessageError, SenderNotAllowed
 from mailbot.fsutil import atomic_write, fsync_dir
+from mailbot.ingest import route
 from mailbot.ingest.ledger import DRAFTED, DUPLICATE, FAILED, Ledger
 from mailbot.mail import mime as parse
 from mailbot.models import (
@@ -55,6 +57,7 @@ Clock = Callable[[], datetime]
 
 # Drafts recorded per ledger transaction; small enough that a stop is quick.
 GROUP_SIZE = 32
+COMMAND = "command"  # the ledger outcome of a reviewer's reply acted on
 
 
 def _utcnow() -> datetime:
@@ -181,6 +184,9 @@ class Pipeline:
                 report.duplicates += 1  # its own row says it all: nothing to record or move
                 return DUPLICATE
             return self._already_drafted(source, message, sha, known.draft_id, report, resumed=same)
+        way = route.classify(None, message.data, self.config)
+        if way.kind == route.COMMAND:  # a reviewer's reply: acted on, or quarantined; never a draft
+            return self._command(source, message, sha, way, report)
         try:
             parsed, found = self._accept(source, message)
         except MessageError as exc:
@@ -307,13 +313,37 @@ class Pipeline:
         """Accept drafts' pending amendments (see :func:`mailbot.drafts.amend.accept`)."""
         return amend.accept(self.store, self.config, self.ledger.path, ids, who)
 
-    def _quarantine(
-        self, source: Source, message: RawMessage, sha: str, reason: str, report: RunReport
+    def _command(
+        self, source: Source, message: RawMessage, sha: str, way: route.Route, report: RunReport
     ) -> str:
-        mail = notices.quarantined(self.config, message.data, reason, f"{source.name}:{message.key}:{sha}")
-        self.ledger.record(
-            source.name, message.key, sha, None, FAILED, error=reason, also=lambda db: enqueue(db, mail)
-        )
+        """A reviewer's reply (:mod:`mailbot.commands.act`): recorded with its confirmation, or not."""
+        self._commit_group(source, report)  # the draft it names may be in the group
+        try:
+            done = act(self.config, self.ledger.path, self.store, message.data, way.tokens)
+        except MessageError as exc:
+            return self._quarantine(source, message, sha, str(exc), report, notify=False)
+        if not done.ok:
+            return self._quarantine(source, message, sha, done.reason, report, notify=False)
+        also = (lambda db: enqueue(db, done.mail)) if done.mail else None
+        self.ledger.record(source.name, message.key, sha, None, COMMAND, draft_id=done.draft_id, also=also)
+        source.done(message)
+        log.info("%s %s: %s on %s", source.name, message.key, done.reason, done.draft_id)
+        return COMMAND
+
+    def _quarantine(
+        self,
+        source: Source,
+        message: RawMessage,
+        sha: str,
+        reason: str,
+        report: RunReport,
+        *,
+        notify: bool = True,
+    ) -> str:
+        event = f"{source.name}:{message.key}:{sha}"
+        mail = notices.quarantined(self.config, message.data, reason, event) if notify else []
+        also = (lambda db: enqueue(db, mail)) if mail else None
+        self.ledger.record(source.name, message.key, sha, None, FAILED, error=reason, also=also)
         source.quarantine(message, reason)
         report.failed.append((message.key, reason))
         log.warning("quarantined %s %s: %s", source.name, message.key, reason)

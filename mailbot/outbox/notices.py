@@ -111,10 +111,18 @@ def drafted(config: Config, draft: Draft, sender: str | None, raw: bytes) -> lis
 
 
 def reviewer_notices(config: Config, comp: Composer, draft: Draft) -> list[Notice]:
+    """One notice per reviewer, carrying the reply token (subject and Reply-To plus-address)."""
+    reply_to = token_tag = None
+    if config.notify.commands and config.smtp is not None:
+        from mailbot.commands import tokens
+
+        token = tokens.make(tokens.key(config.paths.state), draft.id, config.notify.token_days)
+        token_tag = f" [mb:{token}]"
+        reply_to = tokens.plus_address(parseaddr(config.smtp.sender)[1], token)
     lines = [line for line in draft.body.splitlines() if line.strip()][:FIRST_LINES]
     forwarders = ", ".join(f.name or f.address or "?" for f in draft.forwarders) or "-"
     base = config.review.base_url
-    values = {
+    values: dict[str, object] = {
         "title": draft.title,
         "author": draft.author.name or draft.author.address or "-",
         "forwarders": forwarders,
@@ -122,10 +130,29 @@ def reviewer_notices(config: Config, comp: Composer, draft: Draft) -> list[Notic
         "first_lines": lines,
         "link": f"{base}drafts/{draft.id}" if base else None,
     }
-    return [
-        comp.compose(f"review:{draft.id}:{who.lower()}", "reviewer", who, values)
-        for who in dict.fromkeys(config.notify.reviewers)
-    ]
+    values["commands"] = token_tag is not None
+    out = []
+    for who in dict.fromkeys(config.notify.reviewers):
+        notice = comp.compose(f"review:{draft.id}:{who.lower()}", "reviewer", who, values, reply_to=reply_to)
+        if token_tag:
+            subject = str(notice.message["Subject"]) + token_tag
+            del notice.message["Subject"]
+            notice.message["Subject"] = subject
+        out.append(notice)
+    return out
+
+
+def confirmation(
+    config: Config, draft: Draft, action: str, reviewer: str, answers: str | None
+) -> list[Notice]:
+    """The reviewer's confirmation that their command was carried out."""
+    comp = composer(config)
+    if comp is None:
+        return []
+    on_approve = config.service.publish == "on-approve"
+    values = {"title": draft.title, "action": action, "reason": draft.reason or "", "on_approve": on_approve}
+    event = f"confirm:{draft.id}:{action}:{answers or reviewer}"
+    return [comp.compose(event, "confirm", reviewer, values, answers=answers)]
 
 
 def quarantined(config: Config, raw: bytes, reason: str, key: str) -> list[Notice]:
