@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -215,3 +216,21 @@ def test_approval_by_mail_publishes_through_the_service(tmp_path: Path, smtpd: S
     assert f"https://blog.example.org/{draft.published:%Y/%m}/{draft.slug}/" in published.get_content()
     (confirm,) = smtpd.to(LEAD)
     assert "The service publishes it shortly" in confirm.get_content()
+
+
+def test_the_desk_reviewers_table_counts_as_reviewers(tmp_path: Path, smtpd: SmtpServer) -> None:
+    config = write_config(tmp_path, smtpd)
+    with Ledger(config.ledger_path):
+        pass
+    db = sqlite3.connect(config.ledger_path)
+    db.execute("CREATE TABLE reviewers (email TEXT PRIMARY KEY, name TEXT NOT NULL, hash TEXT, created TEXT)")
+    db.execute("INSERT INTO reviewers VALUES ('Desk@Example.org', 'Desk', 'x', '2026-01-01')")
+    db.commit()
+    db.close()
+    maildir(config.local.maildir, [letter(9, subject="Lettera 9")])
+    poll(config)
+    flush(config)
+    (notice,) = smtpd.to("desk@example.org")
+    (draft,) = DraftStore(config.paths.drafts).all()
+    deliver(config, reply(notice, "approve", sender="desk@example.org"))
+    assert status(config, draft.id) is Status.APPROVED

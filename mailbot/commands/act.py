@@ -37,7 +37,8 @@ class Outcome:
 
 
 def reviewers(config: Config) -> set[str]:
-    return {r.strip().lower() for r in config.notify.reviewers}
+    """Who may command by mail: ``[notify] reviewers`` and the review desk's reviewers."""
+    return set(notices.reviewer_addresses(config))
 
 
 def act(

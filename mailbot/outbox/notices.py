@@ -11,12 +11,14 @@ to answer auto-replies, bounces and mailing lists (RFC 3834).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 from email.utils import getaddresses, parseaddr
 
 from mailbot.config import Config
+from mailbot.errors import StoreError
 from mailbot.models import Draft
 from mailbot.outbox.compose import Composer, Notice
 
@@ -110,6 +112,26 @@ def drafted(config: Config, draft: Draft, sender: str | None, raw: bytes) -> lis
     return notices
 
 
+def reviewer_addresses(config: Config) -> list[str]:
+    """``[notify] reviewers`` and, when the review desk made it, every address of its ``reviewers`` table."""
+    found = [r.strip().lower() for r in config.notify.reviewers if "@" in r]
+    path = config.ledger_path
+    if path.exists():
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                db.execute("PRAGMA busy_timeout=5000")
+                if db.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'reviewers'"
+                ).fetchone():
+                    found += [str(r[0]).strip().lower() for r in db.execute("SELECT email FROM reviewers")]
+            finally:
+                db.close()
+        except sqlite3.Error as exc:
+            raise StoreError(f"the reviewers in {path} cannot be read ({exc}).") from exc
+    return list(dict.fromkeys(a for a in found if "@" in a))
+
+
 def reviewer_notices(config: Config, comp: Composer, draft: Draft) -> list[Notice]:
     """One notice per reviewer, carrying the reply token (subject and Reply-To plus-address)."""
     reply_to = token_tag = None
@@ -132,7 +154,7 @@ def reviewer_notices(config: Config, comp: Composer, draft: Draft) -> list[Notic
     }
     values["commands"] = token_tag is not None
     out = []
-    for who in dict.fromkeys(config.notify.reviewers):
+    for who in reviewer_addresses(config):
         notice = comp.compose(f"review:{draft.id}:{who.lower()}", "reviewer", who, values, reply_to=reply_to)
         if token_tag:
             subject = str(notice.message["Subject"]) + token_tag
