@@ -3,7 +3,8 @@
 Pure: data in, a message out. The texts are Jinja2 text templates in ``templates/``
 (``thanks.txt``, ``quarantined.txt``, ``published.txt``, ``reviewer.txt``, ``test.txt``),
 overridable by a file of the same name in ``<[site] templates>/mail/``; their words go
-through the site's gettext catalogs (:mod:`mailbot.site.wording`), so ``[site] language``
+through gettext: the ``mail`` catalogs beside the site's in ``mailbot/site/locale`` (a
+domain of their own, so mail words never change the site's fingerprints); ``[site] language``
 chooses Italian or English.
 
 Every message carries a deterministic ``Message-ID`` (made from the event key, so the
@@ -15,7 +16,10 @@ outbox sends the same id again after a crash and a receiver can recognise a rese
 
 from __future__ import annotations
 
+import functools
+import gettext
 import hashlib
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,11 +31,40 @@ from typing import Any
 
 import jinja2
 from babel import Locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 
 from mailbot.errors import ConfigError
 from mailbot.site import wording
 
 TEMPLATES = Path(__file__).parent / "templates"
+DOMAIN = "mail"  # mailbot/site/locale/<lang>/LC_MESSAGES/mail.po, beside the site's catalog
+
+
+@functools.lru_cache(maxsize=16)
+def translations(language: str) -> gettext.NullTranslations:
+    """The mail catalog for ``language`` ("it", "it-CH" falls back to "it"); English when none ships."""
+    locale = wording.parse_locale(language) or Locale("en")
+    for code in dict.fromkeys((str(locale), locale.language)):
+        po = wording.LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+        try:
+            data = po.read_bytes()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise ConfigError(
+                f"the catalog {po} cannot be read ({exc.strerror}); check the install."
+            ) from exc
+        try:
+            mo = io.BytesIO()
+            write_mo(mo, read_po(io.BytesIO(data), locale=code, domain=DOMAIN))
+            mo.seek(0)
+            return gettext.GNUTranslations(mo)
+        except Exception as exc:  # Babel and gettext raise assorted errors on a damaged catalog
+            raise ConfigError(f"the catalog {po} is damaged ({exc}); restore it from the release.") from exc
+    return gettext.NullTranslations()
+
+
 KINDS = ("thanks", "quarantined", "published", "reviewer", "test")
 
 
@@ -69,8 +102,7 @@ class Composer:
             keep_trailing_newline=True,
             extensions=["jinja2.ext.i18n"],
         )
-        locale = wording.parse_locale(self.language) or Locale("en")
-        env.install_gettext_translations(wording.translations(locale), newstyle=True)  # type: ignore[attr-defined]
+        env.install_gettext_translations(translations(self.language), newstyle=True)  # type: ignore[attr-defined]
         return env
 
     def render(self, kind: str, values: Mapping[str, Any]) -> tuple[str, str]:
