@@ -250,3 +250,31 @@ def test_the_service_sends_what_a_poll_caused(config: Config, smtpd: SmtpServer)
         assert smtpd.received == []
         service.flush_outbox()
     assert len(smtpd.to(FORWARDER)) == 1 and len(smtpd.to("lead@example.org")) == 1
+
+
+def test_with_no_allow_list_no_forwarder_is_mailed(tmp_path: Path, smtpd: SmtpServer) -> None:
+    (tmp_path / "smtp-secret.txt").write_text(smtpd.password + "\n")
+    (tmp_path / "mailbot.toml").write_text(
+        f'[smtp]\nhost = "127.0.0.1"\nport = {smtpd.port}\nusername = "{smtpd.username}"\n'
+        f'password_file = "smtp-secret.txt"\nca_file = "{smtpd.ca_file}"\nfrom = "blog@example.org"\n'
+    )
+    config = load_config(tmp_path / "mailbot.toml")
+    maildir(config.local.maildir, [letter(8)])
+    poll(config)
+    assert flush(config) == (0, 0)  # anyone may submit, so nobody is answered
+
+
+def test_a_template_in_the_site_templates_folder_replaces_the_builtin(
+    tmp_path: Path, smtpd: SmtpServer
+) -> None:
+    (tmp_path / "theme" / "mail").mkdir(parents=True)
+    (tmp_path / "theme" / "mail" / "thanks.txt").write_text(
+        "Subject: Grazie! {{ title }}\n\nCiao, {{ credit }}.\n"
+    )
+    config = write_config(tmp_path, smtpd, 'new_drafts = false\n[site]\ntemplates = "theme"\n')
+    maildir(config.local.maildir, [letter(9)])
+    poll(config)
+    flush(config)
+    (mail,) = smtpd.to(FORWARDER)
+    assert mail["Subject"] == "Grazie! Lettera numero 9"
+    assert mail.get_content().replace("\r\n", "\n") == "Ciao, Cliente.\n"
