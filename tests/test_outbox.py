@@ -25,7 +25,7 @@ from mailbot.outbox.outbox import Outbox
 from mailbot.outbox.smtp import Sender, SmtpError
 from mailbot.service import Service
 from mailbot.site.publishing import Publisher
-from mailbot.sources.local import MaildirInbox
+from mailbot.sources.local import MaildirInbox, import_sources
 
 FORWARDER = "anna.bianchi@napoli.example.org"
 
@@ -278,3 +278,15 @@ def test_a_template_in_the_site_templates_folder_replaces_the_builtin(
     (mail,) = smtpd.to(FORWARDER)
     assert mail["Subject"] == "Grazie! Lettera numero 9"
     assert mail.get_content().replace("\r\n", "\n") == "Ciao, Cliente.\n"
+
+
+def test_an_imported_archive_causes_no_mail(config: Config, smtpd: SmtpServer, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    for n in range(3):
+        (archive / f"{n}.eml").write_bytes(letter(n))
+    with Ledger(config.ledger_path) as ledger:
+        pipeline = Pipeline(config, ledger)
+        (source,) = import_sources([archive])
+        assert len(pipeline.run(source).drafted) == 3
+    assert flush(config) == (0, 0)

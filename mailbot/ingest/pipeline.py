@@ -162,7 +162,7 @@ class Pipeline:
         finally:
             self._writer.shutdown(wait=True)
             self._writer = None
-            self._group, self._group_keys = [], set()
+            self._group, self._group_keys, self._notices = [], set(), {}
             self.ledger.finish_run(run_id, report.summary(), error)
         return report
 
@@ -186,6 +186,9 @@ class Pipeline:
             return self._already_drafted(source, message, sha, known.draft_id, report, resumed=same)
         way = route.classify(None, message.data, self.config)
         if way.kind == route.COMMAND:  # a reviewer's reply: acted on, or quarantined; never a draft
+            if source.read_only:
+                reason = "a reply to mailbot, acted on only when it arrives in the mailbox"
+                return self._quarantine(source, message, sha, reason, report, notify=False)
             return self._command(source, message, sha, way, report)
         try:
             parsed, found = self._accept(source, message)
@@ -238,7 +241,9 @@ class Pipeline:
             self._write_draft(draft, text, images)
             written.set_result(None)
         sender = found.sender.address if found.sender else None
-        self._notices[draft.id] = notices.drafted(self.config, draft, sender, message.data)
+        # Files read by `mailbot import` (an archive) cause no mail: only a mailbox's new letters do.
+        live = not source.read_only
+        self._notices[draft.id] = notices.drafted(self.config, draft, sender, message.data) if live else []
         self._group.append((message, sha, draft, key, bool(images), written))
         self._group_keys.update(k for k in (sha, draft.message_id, key) if k)
         if self._writer is None or len(self._group) >= GROUP_SIZE:
@@ -341,7 +346,8 @@ class Pipeline:
         notify: bool = True,
     ) -> str:
         event = f"{source.name}:{message.key}:{sha}"
-        mail = notices.quarantined(self.config, message.data, reason, event) if notify else []
+        answer = notify and not source.read_only  # an imported archive causes no mail
+        mail = notices.quarantined(self.config, message.data, reason, event) if answer else []
         also = (lambda db: enqueue(db, mail)) if mail else None
         self.ledger.record(source.name, message.key, sha, None, FAILED, error=reason, also=also)
         source.quarantine(message, reason)
