@@ -290,3 +290,16 @@ def test_an_imported_archive_causes_no_mail(config: Config, smtpd: SmtpServer, t
         (source,) = import_sources([archive])
         assert len(pipeline.run(source).drafted) == 3
     assert flush(config) == (0, 0)
+
+
+def test_the_quarantine_mail_shows_an_encoded_subject_decoded(tmp_path: Path, smtpd: SmtpServer) -> None:
+    config = write_config(tmp_path, smtpd, "new_drafts = false\n", "require_forward = true\n")
+    own = (
+        b"From: Anna Bianchi <anna.bianchi@napoli.example.org>\r\nTo: blog@example.org\r\n"
+        b"Subject: =?utf-8?q?Perch=C3=A9_no?=\r\nMessage-ID: <own2@napoli.example.org>\r\n\r\nScrivo io.\r\n"
+    )
+    maildir(config.local.maildir, [own])
+    poll(config)
+    flush(config)
+    (mail,) = smtpd.to(FORWARDER)
+    assert mail["Subject"] == "Not published: Perché no"

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
+from email.header import decode_header, make_header
 from email.parser import BytesHeaderParser
-from email.policy import default as default_policy
+from email.policy import compat32
 from email.utils import getaddresses, parseaddr
 
 from mailbot.config import Config
@@ -38,8 +39,14 @@ def composer(config: Config) -> Composer | None:
 
 def headers_of(raw: bytes) -> list[tuple[str, str]]:
     """The top-level header fields of a raw message (the body is not read)."""
-    msg = BytesHeaderParser(policy=default_policy).parsebytes(raw)
-    return [(k, str(v)) for k, v in msg.items()]
+    # compat32: the values as written, never a structured parse that a hostile header could break.
+    msg = BytesHeaderParser(policy=compat32).parsebytes(raw)
+    out = []
+    for name, value in msg.raw_items():
+        text = value if isinstance(value, str) else str(value)
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")  # raw 8-bit bytes
+        out.append((name, " ".join(text.split())))  # unfolded
+    return out
 
 
 def loop_reason(headers: Sequence[tuple[str, str]]) -> str | None:
@@ -82,6 +89,14 @@ def may_answer(config: Config, address: str | None, headers: Sequence[tuple[str,
     if senders.require_authentication:
         return authres.evaluate(headers, senders.trusted_authserv_ids, address).ok
     return True
+
+
+def _decoded(value: str) -> str:
+    """An RFC 2047 header value as text (as written when it cannot be decoded)."""
+    try:
+        return str(make_header(decode_header(value)))
+    except Exception:  # a hostile encoded-word: the raw text will do for a subject line
+        return value
 
 
 def _answers(headers: Sequence[tuple[str, str]]) -> str | None:
@@ -186,7 +201,7 @@ def quarantined(config: Config, raw: bytes, reason: str, key: str) -> list[Notic
     sender = next((parseaddr(v)[1] for k, v in headers if k.lower() == "from"), "")
     if not may_answer(config, sender, headers):
         return []
-    subject = next((v for k, v in headers if k.lower() == "subject"), "") or "(no subject)"
+    subject = _decoded(next((v for k, v in headers if k.lower() == "subject"), "")) or "(no subject)"
     values = {"subject": subject, "reason": reason}
     return [
         comp.compose(f"quarantined:{key}", "quarantined", sender.lower(), values, answers=_answers(headers))
