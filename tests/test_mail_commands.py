@@ -234,3 +234,17 @@ def test_the_desk_reviewers_table_counts_as_reviewers(tmp_path: Path, smtpd: Smt
     (draft,) = DraftStore(config.paths.drafts).all()
     deliver(config, reply(notice, "approve", sender="desk@example.org"))
     assert status(config, draft.id) is Status.APPROVED
+
+
+def test_a_long_token_travels_in_an_encoded_folded_subject(config: Config, smtpd: SmtpServer) -> None:
+    long = "Una lettera dal titolo molto lungo che non entra in una riga"
+    maildir(config.local.maildir, [letter(10, subject=long)])
+    poll(config)
+    flush(config)
+    (notice,) = smtpd.to(LEAD)
+    assert notice["Reply-To"] is None  # the token is too long for a plus-address
+    (draft,) = DraftStore(config.paths.drafts).all()
+    data = reply(notice, "approve")
+    assert b"=?utf-8?" in data  # the subject is encoded and folded on the wire
+    deliver(config, data)
+    assert status(config, draft.id) is Status.APPROVED

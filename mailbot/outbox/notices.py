@@ -45,7 +45,7 @@ def headers_of(raw: bytes) -> list[tuple[str, str]]:
     for name, value in msg.raw_items():
         text = value if isinstance(value, str) else str(value)
         text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")  # raw 8-bit bytes
-        out.append((name, " ".join(text.split())))  # unfolded
+        out.append((name, _decoded(" ".join(text.split()))))  # unfolded, RFC 2047 words decoded
     return out
 
 
@@ -201,7 +201,7 @@ def quarantined(config: Config, raw: bytes, reason: str, key: str) -> list[Notic
     sender = next((parseaddr(v)[1] for k, v in headers if k.lower() == "from"), "")
     if not may_answer(config, sender, headers):
         return []
-    subject = _decoded(next((v for k, v in headers if k.lower() == "subject"), "")) or "(no subject)"
+    subject = next((v for k, v in headers if k.lower() == "subject"), "") or "(no subject)"
     values = {"subject": subject, "reason": reason}
     return [
         comp.compose(f"quarantined:{key}", "quarantined", sender.lower(), values, answers=_answers(headers))
