@@ -41,7 +41,10 @@ KNOWN_KEYS: dict[str, tuple[str, ...]] = {
         "host", "port", "security", "username", "password_env", "password_file", "from", "ca_file",
         "timeout",
     ),
-    "notify": ("reviewers",),
+    "notify": (
+        "reviewers", "thanks", "quarantined", "published", "new_drafts", "hourly_cap", "flush_seconds",
+        "commands", "token_days",
+    ),
     "comments": ("address", "form", "auto_approve", "max_chars", "max_links", "min_seconds", "rate_per_hour"),
 }  # fmt: skip
 """Every key of every section (tables such as ``attribution.labels`` count as one key)."""

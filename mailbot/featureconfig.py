@@ -131,10 +131,28 @@ class NotifyConfig:
     """``[notify]``: who hears what by mail (nothing is sent without ``[smtp]``)."""
 
     reviewers: tuple[str, ...] = ()
+    thanks: bool = True  # the forwarder hears when their letter became a draft
+    quarantined: bool = True  # the forwarder hears why their message was quarantined
+    published: bool = True  # forwarders hear the post's link when it is published
+    new_drafts: bool = True  # reviewers hear of each new draft
+    hourly_cap: int = 20  # at most this many mails an hour to one address; the rest wait
+    flush_seconds: int = 60  # the service sends queued mail this often (and after each poll)
+    commands: bool = True  # reviewers may answer a draft notice with approve / reject / publish
+    token_days: int = 14  # a notice's reply token is good for this many days
 
 
 def notify(section: Section) -> NotifyConfig:
-    return NotifyConfig(reviewers=section.str_list("reviewers"))
+    return NotifyConfig(
+        reviewers=section.str_list("reviewers"),
+        thanks=section.boolean("thanks", True),
+        quarantined=section.boolean("quarantined", True),
+        published=section.boolean("published", True),
+        new_drafts=section.boolean("new_drafts", True),
+        hourly_cap=section.integer("hourly_cap", NotifyConfig.hourly_cap, minimum=1),
+        flush_seconds=section.integer("flush_seconds", NotifyConfig.flush_seconds, minimum=1),
+        commands=section.boolean("commands", True),
+        token_days=section.integer("token_days", NotifyConfig.token_days, minimum=1),
+    )
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from mailbot import __version__, logguard
 from mailbot.cli import desk, ingest, site
 from mailbot.cli.comments import comments_group
 from mailbot.cli.common import OperationFailed, State, translate
+from mailbot.cli.notify import notify_group
 from mailbot.cli.review import drafts_group
 from mailbot.errors import MailbotError
 
@@ -116,6 +117,9 @@ for command in (
 cli.add_command(comments_group)
 cli.add_command(desk.serve_cmd)
 cli.add_command(desk.reviewers_group)
+
+
+cli.add_command(notify_group)
 
 
 def main() -> None:

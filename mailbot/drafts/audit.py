@@ -71,8 +71,15 @@ class Audit:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def record(self, rows: Iterable[tuple[str, str, str, str | None]]) -> None:
-        """Record changes, each ``(draft id, who, action, detail)``, in one transaction."""
+    def record(
+        self,
+        rows: Iterable[tuple[str, str, str, str | None]],
+        also: Callable[[sqlite3.Connection], None] | None = None,
+    ) -> None:
+        """Record changes, each ``(draft id, who, action, detail)``, in one transaction.
+
+        ``also`` runs in the same transaction (the outbox queues the mail the changes cause).
+        """
         at = self.clock().isoformat(timespec="seconds")
         try:
             with self._db:
@@ -81,6 +88,8 @@ class Audit:
                     "INSERT INTO audit (draft_id, at, who, action, detail) VALUES (?, ?, ?, ?, ?)",
                     [(d, at, who, action, detail) for d, who, action, detail in rows],
                 )
+                if also is not None:
+                    also(self._db)
         except sqlite3.Error as exc:
             raise StoreError(f"the audit trail in {self.path} could not be written ({exc}).") from exc
 
@@ -92,10 +101,17 @@ class Audit:
         return [AuditEntry(*row) for row in rows]
 
 
-def record(path: Path | None, rows: Iterable[tuple[str, str, str, str | None]]) -> None:
-    """Record ``rows`` in the audit trail of the ledger at ``path`` (nothing when None)."""
+def record(
+    path: Path | None,
+    rows: Iterable[tuple[str, str, str, str | None]],
+    also: Callable[[sqlite3.Connection], None] | None = None,
+) -> None:
+    """Record ``rows`` in the audit trail of the ledger at ``path`` (nothing when None).
+
+    ``also`` runs in the same transaction (see :meth:`Audit.record`).
+    """
     rows = list(rows)
     if path is None or not rows:
         return
     with Audit(path) as audit:
-        audit.record(rows)
+        audit.record(rows, also)

@@ -16,6 +16,7 @@ Every function takes the drafts folder's lock and checks every id before any fil
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -45,10 +46,15 @@ def transition(
     reason: str | None = None,
     force: bool = False,
     who: str = audit.PIPELINE,
+    locked: bool = False,
 ) -> list[Draft]:
-    """Approve, reject or unapprove drafts (ids or unambiguous prefixes); all or none change."""
+    """Approve, reject or unapprove drafts (ids or unambiguous prefixes); all or none change.
+
+    ``locked``: the caller already holds the store's lock (an ingestion run acting on a
+    reviewer's reply, :mod:`mailbot.commands.act`).
+    """
     allowed, forced, target = TRANSITIONS[action]
-    with store.lock():
+    with contextlib.nullcontext() if locked else store.lock():
         drafts = [store.find(i) for i in ids]
         for d in drafts:
             if d.status in forced and not force:

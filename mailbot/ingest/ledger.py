@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -136,9 +136,15 @@ class Ledger:
         draft_id: str | None = None,
         error: str | None = None,
         letter_key: str | None = None,
+        also: Callable[[sqlite3.Connection], None] | None = None,
     ) -> None:
-        """Insert or replace the row for (source, key); committed before return."""
+        """Insert or replace the row for (source, key); committed before return.
+
+        ``also`` runs in the same transaction (the outbox queues the mail the event causes).
+        """
         with self._write() as db:
+            if also is not None:
+                also(db)
             db.execute(
                 "INSERT INTO messages (source, key, message_id, sha256, draft_id, outcome, error, handled_at,"
                 " letter_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -148,12 +154,19 @@ class Ledger:
                 (source, key, message_id, sha256, draft_id, outcome, error, _now(), letter_key),
             )
 
-    def record_drafted(self, rows: list[tuple[str, str, str, str | None, str, str | None]]) -> None:
+    def record_drafted(
+        self,
+        rows: list[tuple[str, str, str, str | None, str, str | None]],
+        also: Callable[[sqlite3.Connection], None] | None = None,
+    ) -> None:
         """Record a group of drafted messages in one transaction (one fsync).
 
-        Each row is (source, key, sha256, message_id, draft_id, letter_key).
+        Each row is (source, key, sha256, message_id, draft_id, letter_key); ``also`` runs
+        in the same transaction (the outbox queues the mail the drafts cause).
         """
         with self._write() as db:
+            if also is not None:
+                also(db)
             db.executemany(
                 "INSERT INTO messages (source, key, message_id, sha256, draft_id, outcome, error, handled_at,"
                 " letter_key) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)"

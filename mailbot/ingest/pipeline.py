@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 
 from mailbot import forwards, langdetect
 from mailbot.budget import Deadline
+from mailbot.commands.act import act
 from mailbot.comments import intake
 from mailbot.config import Config
 from mailbot.drafts import amend, attribution, audit
@@ -32,6 +33,7 @@ from mailbot.drafts.parts import scrubbed as _scrubbed
 from mailbot.drafts.store import DraftStore, dumps, public_fields
 from mailbot.errors import MailbotError, MessageError, SenderNotAllowed
 from mailbot.fsutil import atomic_write, fsync_dir
+from mailbot.ingest import route
 from mailbot.ingest.ledger import DRAFTED, DUPLICATE, FAILED, Ledger
 from mailbot.mail import inline
 from mailbot.mail import mime as parse
@@ -44,6 +46,8 @@ from mailbot.models import (
     SkippedAttachment,
     Status,
 )
+from mailbot.outbox import notices
+from mailbot.outbox.outbox import enqueue
 from mailbot.safety import assets, authres
 from mailbot.safety.senders import is_allowed
 from mailbot.site import wording
@@ -55,6 +59,7 @@ Clock = Callable[[], datetime]
 
 # Drafts recorded per ledger transaction; small enough that a stop is quick.
 GROUP_SIZE = 32
+COMMAND = "command"  # the ledger outcome of a reviewer's reply acted on
 
 
 # The ledger's outcome of a message taken as a reader's comment (mailbot.comments).
@@ -107,6 +112,7 @@ class Pipeline:
         self._group: list[tuple[RawMessage, str, Draft, str | None, bool, Future[None]]] = []
         self._writer: ThreadPoolExecutor | None = None
         self._group_keys: set[str] = set()
+        self._notices: dict[str, list[notices.Notice]] = {}  # mail each draft of the group causes
 
     # -- ingestion ---------------------------------------------------------
 
@@ -162,7 +168,7 @@ class Pipeline:
         finally:
             self._writer.shutdown(wait=True)
             self._writer = None
-            self._group, self._group_keys = [], set()
+            self._group, self._group_keys, self._notices = [], set(), {}
             self.ledger.finish_run(run_id, report.summary(), error)
         return report
 
@@ -186,6 +192,12 @@ class Pipeline:
             return self._already_drafted(source, message, sha, known.draft_id, report, resumed=same)
         if self.config.comments.address and (taken := self._comment(source, message, sha, report)):
             return taken  # a reader's comment on a post (mailbot.comments), never a letter
+        way = route.classify(None, message.data, self.config)
+        if way.kind == route.COMMAND:  # a reviewer's reply: acted on, or quarantined; never a draft
+            if source.read_only:
+                reason = "a reply to mailbot, acted on only when it arrives in the mailbox"
+                return self._quarantine(source, message, sha, reason, report, notify=False)
+            return self._command(source, message, sha, way, report)
         try:
             parsed, found = self._accept(source, message)
         except MessageError as exc:
@@ -236,6 +248,10 @@ class Pipeline:
             written = Future()
             self._write_draft(draft, text, images)
             written.set_result(None)
+        sender = found.sender.address if found.sender else None
+        # Files read by `mailbot import` (an archive) cause no mail: only a mailbox's new letters do.
+        live = not source.read_only
+        self._notices[draft.id] = notices.drafted(self.config, draft, sender, message.data) if live else []
         self._group.append((message, sha, draft, key, bool(images), written))
         self._group_keys.update(k for k in (sha, draft.message_id, key) if k)
         if self._writer is None or len(self._group) >= GROUP_SIZE:
@@ -259,9 +275,13 @@ class Pipeline:
         for _message, _sha, draft, _key, has_images, _ in group:
             if has_images:
                 fsync_dir(self.store.assets_dir(draft.id))
-        self.ledger.record_drafted(
-            [(source.name, m.key, sha, d.message_id, d.id, key) for m, sha, d, key, _, _ in group]
-        )
+        mail = [n for _, _, d, *_ in group for n in self._notices.pop(d.id, [])]
+        rows = [(source.name, m.key, sha, d.message_id, d.id, key) for m, sha, d, key, _, _ in group]
+        # The mail the drafts cause is queued in the same transaction (mailbot.outbox).
+        if mail:
+            self.ledger.record_drafted(rows, also=lambda db: enqueue(db, mail))
+        else:
+            self.ledger.record_drafted(rows)
         audit.record(
             self.ledger.path,
             [
@@ -323,10 +343,38 @@ class Pipeline:
         source.done(message)
         return outcome
 
-    def _quarantine(
-        self, source: Source, message: RawMessage, sha: str, reason: str, report: RunReport
+    def _command(
+        self, source: Source, message: RawMessage, sha: str, way: route.Route, report: RunReport
     ) -> str:
-        self.ledger.record(source.name, message.key, sha, None, FAILED, error=reason)
+        """A reviewer's reply (:mod:`mailbot.commands.act`): recorded with its confirmation, or not."""
+        self._commit_group(source, report)  # the draft it names may be in the group
+        try:
+            done = act(self.config, self.ledger.path, self.store, message.data, way.tokens)
+        except MessageError as exc:
+            return self._quarantine(source, message, sha, str(exc), report, notify=False)
+        if not done.ok:
+            return self._quarantine(source, message, sha, done.reason, report, notify=False)
+        also = (lambda db: enqueue(db, done.mail)) if done.mail else None
+        self.ledger.record(source.name, message.key, sha, None, COMMAND, draft_id=done.draft_id, also=also)
+        source.done(message)
+        log.info("%s %s: %s on %s", source.name, message.key, done.reason, done.draft_id)
+        return COMMAND
+
+    def _quarantine(
+        self,
+        source: Source,
+        message: RawMessage,
+        sha: str,
+        reason: str,
+        report: RunReport,
+        *,
+        notify: bool = True,
+    ) -> str:
+        event = f"{source.name}:{message.key}:{sha}"
+        answer = notify and not source.read_only  # an imported archive causes no mail
+        mail = notices.quarantined(self.config, message.data, reason, event) if answer else []
+        also = (lambda db: enqueue(db, mail)) if mail else None
+        self.ledger.record(source.name, message.key, sha, None, FAILED, error=reason, also=also)
         source.quarantine(message, reason)
         report.failed.append((message.key, reason))
         log.warning("quarantined %s %s: %s", source.name, message.key, reason)

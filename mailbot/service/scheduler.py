@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 JOB_ID = "poll"
 PUBLISH_JOB_ID = "publish"
+OUTBOX_JOB_ID = "outbox"
 BACKOFF_BASE = 2.0
 BACKOFF_CAP = 300.0
 IDLE_CHUNK = 60.0  # seconds per IDLE call; RFC 2177 asks for re-IDLE before 29 minutes
@@ -165,6 +166,8 @@ class Service:
             self._watcher.start()
         if self.publish_mode == "on-approve":
             self.publish_approved()
+        if self.pipeline.config.smtp is not None:
+            self._reschedule(0, OUTBOX_JOB_ID)  # the mail this poll caused goes out now, in its own job
         return True
 
     def _retry_later(self, reason: str) -> None:
@@ -214,6 +217,20 @@ class Service:
             log.info("published %s", draft_id)
         log.info("site updated: %d file(s) written, %d unchanged", len(report.written), report.unchanged)
 
+    def flush_outbox(self) -> None:
+        """Send the queued mail (:mod:`mailbot.outbox`); an SMTP failure is logged, never fatal."""
+        from mailbot.outbox.outbox import Outbox
+
+        config = self.pipeline.config
+        try:
+            with Outbox(self.pipeline.ledger.path, hourly_cap=config.notify.hourly_cap) as outbox:
+                report = outbox.flush(config.smtp)
+        except Exception as exc:  # the job must never die
+            log.warning("sending mail failed (%s); trying again later", exc)
+            return
+        if report.sent:
+            log.info("sent %d mail(s)", report.sent)
+
     # -- IDLE -------------------------------------------------------------------------------------
 
     def _watch(self) -> None:
@@ -259,6 +276,14 @@ class Service:
                 seconds=self.publish_every,
                 id=PUBLISH_JOB_ID,
                 next_run_time=now + timedelta(seconds=self.publish_every),
+            )
+        if self.pipeline.config.smtp is not None:
+            self._scheduler.add_job(
+                self.flush_outbox,
+                "interval",
+                seconds=self.pipeline.config.notify.flush_seconds,
+                id=OUTBOX_JOB_ID,
+                next_run_time=now,
             )
         schedule = f"polling every {self.interval:g} s" + (" and on IDLE" if self.idle else "")
         publishing = "manual" if not self.publish_every else f"{self.publish_mode}"

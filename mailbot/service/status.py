@@ -13,6 +13,7 @@ from mailbot.config import Config
 from mailbot.drafts.store import DraftStore
 from mailbot.ingest.ledger import Ledger
 from mailbot.ingest.outcomes import describe
+from mailbot.outbox.outbox import Outbox
 from mailbot.service.runlock import holder
 
 
@@ -23,6 +24,8 @@ def gather(config: Config) -> dict[str, Any]:
         last = ledger.last_run()
         counts = ledger.counts()
         entry = ledger.last_error()
+    with Outbox(config.ledger_path) as outbox:
+        mail = outbox.counts()
     by_status: dict[str, int] = {}
     for d in DraftStore(config.paths.drafts).all():
         by_status[d.status.value] = by_status.get(d.status.value, 0) + 1
@@ -47,6 +50,13 @@ def gather(config: Config) -> dict[str, Any]:
         "messages": counts,
         "drafts": by_status,
         "last_error": max(errors, key=lambda e: e["at"]) if errors else None,
+        "outbox": {
+            "queued": mail.queued,
+            "sent": mail.sent,
+            "failing": mail.failing,
+            "last_error": mail.last_error,
+            "smtp": config.smtp is not None,
+        },
     }
 
 
@@ -67,6 +77,10 @@ def lines(data: dict[str, Any]) -> list[str]:
     out.append(f"messages:   {describe(data['messages'])}")
     drafts = data["drafts"]
     out.append("drafts:     " + (", ".join(f"{n} {k}" for k, n in sorted(drafts.items())) or "none"))
+    box = data["outbox"]
+    failing = f", {box['failing']} failing (last error: {box['last_error']})" if box["failing"] else ""
+    off = "" if box["smtp"] else " (no [smtp]: nothing is sent)"
+    out.append(f"outbox:     {box['queued']} queued, {box['sent']} sent{failing}{off}")
     error = data["last_error"]
     if error is not None:
         out.append(f"last error: {error['at']} {error['key'] or error['source']}: {error['error']}")

@@ -8,6 +8,7 @@ draft before its page is, the status after. Only public fields reach a
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +21,10 @@ from mailbot.drafts.store import DraftStore
 from mailbot.errors import UsageError
 from mailbot.langdetect import language_tag
 from mailbot.models import Draft, Post, PostComment, Status
+from mailbot.outbox import notices
+from mailbot.outbox.outbox import enqueue
 from mailbot.site import render as publish
+from mailbot.site.paths import post_path
 from mailbot.site.render import PublishReport
 from mailbot.textutil import slugify
 
@@ -128,8 +132,23 @@ class Publisher:
                 d.status = Status.PUBLISHED
                 self.store.write(d)
                 newly.append(d.id)
-        audit.record(self.ledger, [(i, audit.PIPELINE, "publish", "approved → published") for i in newly])
+        audit.record(
+            self.ledger,
+            [(i, audit.PIPELINE, "publish", "approved → published") for i in newly],
+            also=self._published_mail([d for d in live if d.id in newly]),
+        )
         return newly, report
+
+    def _published_mail(self, drafts: list[Draft]) -> Callable[[sqlite3.Connection], None] | None:
+        """Queue the "published" mail to the forwarders with the audit entry (:mod:`mailbot.outbox`)."""
+        links = {d.id: self.config.site.base_url + self.path_of(d) for d in drafts}
+        mail = notices.published(self.config, drafts, links)
+        return (lambda db: enqueue(db, mail)) if mail else None
+
+    def path_of(self, draft: Draft) -> str:
+        """The permalink folder of a published draft, relative to the site root."""
+        site = self.config.site
+        return post_path(self.post(draft), site.tz, site.post_date)
 
     def retract(self, ids: list[str], reason: str | None = None, who: str | None = None) -> PublishReport:
         """Take published posts off the site; their drafts stay, marked ``retracted``.

@@ -1,0 +1,1 @@
+"""Reviewers' commands by mail: the tokens mailbot puts in its notices, and the replies that use them."""

@@ -1,0 +1,1 @@
+"""Mail going out: what to say (compose), how to send it (smtp), exactly once (outbox)."""

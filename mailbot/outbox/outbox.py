@@ -1,0 +1,234 @@
+"""The outbox: mail recorded with the event that causes it, sent afterwards, exactly once.
+
+The ``outbox`` table lives in the ledger database. :func:`enqueue` inserts notices on a
+connection *inside the caller's transaction* (the ledger's group commit of new drafts, a
+quarantine row...), so a notice exists exactly when its event does. :meth:`Outbox.flush`
+sends what is due and marks a row sent only after the server's 250; a failure keeps the
+row queued with its error and a growing delay (:data:`BACKOFF`). A crash between the 250
+and the mark sends the row again with the same ``Message-ID`` (made from the event key by
+:func:`mailbot.outbox.compose.message_id`), so a resend is recognisable. The event key is
+unique: recording the same event twice queues one mail. A recipient gets at most
+``[notify] hourly_cap`` mails an hour; the rest wait (nothing is dropped).
+
+An SMTP outage never blocks the callers: :meth:`Outbox.flush` reports, never raises for
+the server's sake.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import logging
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+
+from mailbot.errors import StoreError
+from mailbot.featureconfig import SmtpConfig
+from mailbot.outbox.compose import Notice
+from mailbot.outbox.smtp import Sender, SmtpError
+
+log = logging.getLogger(__name__)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    id          INTEGER PRIMARY KEY,
+    event       TEXT NOT NULL UNIQUE,
+    kind        TEXT NOT NULL,
+    recipient   TEXT NOT NULL,
+    message_id  TEXT NOT NULL,
+    message     BLOB NOT NULL,
+    state       TEXT NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    next_try    TEXT NOT NULL,
+    last_error  TEXT,
+    created_at  TEXT NOT NULL,
+    sent_at     TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, next_try);
+CREATE INDEX IF NOT EXISTS outbox_sent ON outbox(recipient, sent_at);
+"""
+
+QUEUED = "queued"
+SENT = "sent"
+# Seconds to wait after the n-th failure (the last value repeats).
+BACKOFF = (5, 30, 120, 600, 1800, 3600)
+
+Clock = Callable[[], datetime]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _stamp(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def create(db: sqlite3.Connection) -> None:
+    """Create the outbox table on ``db`` if it is missing."""
+    db.executescript(SCHEMA)
+
+
+def enqueue(db: sqlite3.Connection, notices: Iterable[Notice], now: datetime | None = None) -> None:
+    """Insert ``notices`` on ``db`` within the caller's open transaction (an event already queued is kept)."""
+    notices = list(notices)
+    if not notices:
+        return
+    for statement in SCHEMA.split(";"):  # inside the transaction: execute, never executescript
+        if statement.strip():
+            db.execute(statement)
+    at = _stamp(now or _now())
+    db.executemany(
+        "INSERT OR IGNORE INTO outbox (event, kind, recipient, message_id, message, state, next_try,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (n.event, n.kind, n.recipient, str(n.message["Message-ID"]), n.message.as_bytes(), QUEUED, at, at)
+            for n in notices
+        ],
+    )
+
+
+@dataclass
+class FlushReport:
+    sent: int = 0
+    failed: int = 0
+    deferred: int = 0  # held back by the hourly cap
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Counts:
+    queued: int
+    sent: int
+    failing: int
+    last_error: str | None
+
+
+class Outbox:
+    """The outbox table in the ledger database at ``path``."""
+
+    def __init__(self, path: Path, *, hourly_cap: int = 20, clock: Clock = _now) -> None:
+        if not path.exists():
+            from mailbot.ingest.ledger import Ledger
+
+            Ledger(path).close()  # the ledger makes the database, with its folder and modes
+        try:
+            self._db = sqlite3.connect(path, isolation_level=None)
+            self._db.execute("PRAGMA busy_timeout=10000")
+            # The ledger is in WAL mode: a commit then survives a killed process without an
+            # fsync, which keeps the moment between the server's 250 and the "sent" mark to
+            # microseconds. Only a power cut there can bring a resend (same Message-ID).
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            create(self._db)
+        except sqlite3.Error as exc:
+            raise StoreError(f"the outbox in {path} cannot be opened ({exc}).") from exc
+        self.path = path
+        self.hourly_cap = hourly_cap
+        self.clock = clock
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Outbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def add(self, notices: Iterable[Notice]) -> None:
+        """Queue notices in a transaction of their own (for events with no transaction to join)."""
+        try:
+            with self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                enqueue(self._db, notices, self.clock())
+        except sqlite3.Error as exc:
+            raise StoreError(f"the outbox in {self.path} could not be written ({exc}).") from exc
+
+    def counts(self) -> Counts:
+        rows = dict(self._db.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall())
+        failing = self._db.execute(
+            "SELECT COUNT(*) FROM outbox WHERE state = ? AND attempts > 0", (QUEUED,)
+        ).fetchone()[0]
+        last = self._db.execute(
+            "SELECT last_error FROM outbox WHERE state = ? AND last_error IS NOT NULL ORDER BY next_try DESC"
+            " LIMIT 1",
+            (QUEUED,),
+        ).fetchone()
+        return Counts(rows.get(QUEUED, 0), rows.get(SENT, 0), failing, last[0] if last else None)
+
+    def _sent_last_hour(self, recipient: str, now: datetime) -> list[str]:
+        rows = self._db.execute(
+            "SELECT sent_at FROM outbox WHERE recipient = ? AND state = ? AND sent_at > ? ORDER BY sent_at",
+            (recipient, SENT, _stamp(now - timedelta(hours=1))),
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def flush(self, config: SmtpConfig | None, *, limit: int = 200) -> FlushReport:
+        """Send every due mail through ``config``; never raises for an SMTP failure."""
+        report = FlushReport()
+        if config is None:
+            return report
+        now = self.clock()
+        due = self._db.execute(
+            "SELECT id, recipient, message, attempts FROM outbox WHERE state = ? AND next_try <= ?"
+            " ORDER BY id LIMIT ?",
+            (QUEUED, _stamp(now), limit),
+        ).fetchall()
+        if not due:
+            return report
+        try:
+            with Sender(config) as sender:
+                for row_id, recipient, data, attempts in due:
+                    now = self.clock()
+                    recent = self._sent_last_hour(recipient, now)
+                    if len(recent) >= self.hourly_cap:
+                        later = datetime.fromisoformat(recent[0]) + timedelta(hours=1)
+                        self._update("UPDATE outbox SET next_try = ? WHERE id = ?", _stamp(later), row_id)
+                        report.deferred += 1
+                        continue
+                    message = email.message_from_bytes(data, policy=email.policy.default)
+                    assert isinstance(message, EmailMessage)
+                    try:
+                        sender.send(message, recipient)
+                    except SmtpError as exc:
+                        self._failed(row_id, attempts, str(exc), report)
+                        continue
+                    self._update(
+                        "UPDATE outbox SET state = ?, sent_at = ?, attempts = attempts + 1, last_error = NULL"
+                        " WHERE id = ?",
+                        SENT,
+                        _stamp(self.clock()),
+                        row_id,
+                    )
+                    report.sent += 1
+        except SmtpError as exc:  # no connection: every due row waits for the next try
+            for row_id, _recipient, _data, attempts in due:
+                state = self._db.execute("SELECT state FROM outbox WHERE id = ?", (row_id,)).fetchone()[0]
+                if state == QUEUED:
+                    self._failed(row_id, attempts, str(exc), report)
+        if report.errors:
+            log.warning("outbox: %d mail(s) not sent (%s)", report.failed, report.errors[-1])
+        return report
+
+    def _failed(self, row_id: int, attempts: int, error: str, report: FlushReport) -> None:
+        delay = BACKOFF[min(attempts, len(BACKOFF) - 1)]
+        self._update(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_try = ? WHERE id = ?",
+            error,
+            _stamp(self.clock() + timedelta(seconds=delay)),
+            row_id,
+        )
+        report.failed += 1
+        report.errors.append(error)
+
+    def _update(self, sql: str, *args: object) -> None:
+        try:
+            with self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.execute(sql, args)
+        except sqlite3.Error as exc:
+            raise StoreError(f"the outbox in {self.path} could not be written ({exc}).") from exc
