@@ -43,6 +43,7 @@ KNOWN_KEYS: dict[str, tuple[str, ...]] = {
     ),
     "notify": ("reviewers",),
     "comments": ("address", "form", "auto_approve"),
+    "publish": ("after",),
 }  # fmt: skip
 """Every key of every section (tables such as ``attribution.labels`` count as one key)."""
 

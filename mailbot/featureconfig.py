@@ -155,3 +155,26 @@ def comments(section: Section) -> CommentsConfig:
         form=section.boolean("form", False),
         auto_approve=section.str_list("auto_approve"),
     )
+
+
+@dataclass(frozen=True)
+class PublishConfig:
+    """``[publish]``: the deploy step run after each successful publish."""
+
+    # Each command is a program and its arguments (never through a shell); the site folder is
+    # appended as the last argument.
+    after: tuple[tuple[str, ...], ...] = ()
+
+
+def publish(section: Section) -> PublishConfig:
+    value = section._get("after", list, 'a command, like ["rsync", "-a"], or a list of commands')
+    if not value:
+        return PublishConfig()
+    commands = value if all(isinstance(v, list) for v in value) else [value]
+    for command in commands:
+        if not command or not all(isinstance(v, str) and v for v in command):
+            raise ConfigError(
+                f"{section.name}.after must be a command as a list of non-empty strings, like "
+                '["rsync", "-a", "--delete"], or a list of such commands; fix it in the config.'
+            )
+    return PublishConfig(after=tuple(tuple(c) for c in commands))
