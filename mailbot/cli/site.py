@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from mailbot.cli.common import State, pass_state
-from mailbot.site.deploy import deploy
 
 # -- publish -------------------------------------------------------------------
 
@@ -30,6 +29,8 @@ def publish_cmd(state: State, rebuild: bool) -> None:
     )
     commands = state.config.publish.after
     if commands:
+        from mailbot.site.deploy import deploy
+
         deploy(commands, state.config.paths.site)  # a DeployError: exit status 1, its sentence
         click.echo(f"deployed: {len(commands)} command(s) of [publish] after succeeded")
 

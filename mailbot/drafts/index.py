@@ -30,8 +30,9 @@ from mailbot.models import Draft, Status
 log = logging.getLogger(__name__)
 
 INDEX_NAME = ".index.sqlite3"
-VERSION = 1  # of the rows' contents: another number drops the table and rebuilds it
+VERSION = 3  # of the rows' contents: another number drops the table and rebuilds it
 BROKEN = "broken"
+SEP = "\x1f"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS drafts (
@@ -45,6 +46,11 @@ CREATE TABLE IF NOT EXISTS drafts (
     body TEXT,
     search TEXT NOT NULL,       -- casefolded title, intro, author and body
     people TEXT NOT NULL,       -- casefolded forwarders' names and addresses, public labels
+    kind TEXT,                  -- what a listing shows (see Summary); NULL for broken files
+    marks TEXT,
+    author TEXT,
+    labels TEXT,                -- the public labels, joined by U+001F
+    title TEXT,
     line INTEGER,               -- broken files: the faulty line and the error
     error TEXT
 );
@@ -81,7 +87,34 @@ def indexable(text: str) -> bool:
     return '"$' not in front and "'$" not in front
 
 
-def _columns(draft: Draft) -> tuple[str, str, str, str]:
+def hidden_values(draft: Draft) -> int:
+    """How many private values are still hidden behind placeholders like [IBAN] in a draft."""
+    return sum(1 for r in draft.redactions if not r.restored and r.kind != "surname")
+
+
+def marks(draft: Draft) -> str:
+    """H: hidden values, P: pending amendment, W: warnings for the reviewer ("-": none)."""
+    return (
+        ("H" if hidden_values(draft) else "")
+        + ("P" if draft.pending_forwarders else "")
+        + ("W" if any(w != "redacted" for w in draft.warnings) else "")
+    ) or "-"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One line of a listing, read without building the whole draft."""
+
+    id: str
+    status: str
+    kind: str | None
+    marks: str
+    author: str | None
+    forwarded_by: tuple[str, ...]
+    title: str
+
+
+def _columns(draft: Draft) -> tuple[str | None, ...]:
     created = draft.created.isoformat() if draft.created else ""
     search = "\n".join(
         t for t in (draft.title, draft.intro, draft.author.name, draft.author.address, draft.body) if t
@@ -89,7 +122,9 @@ def _columns(draft: Draft) -> tuple[str, str, str, str]:
     people = "\n".join(
         [t for f in draft.forwarders for t in (f.name, f.address) if t] + list(draft.forwarded_by)
     )
-    return draft.status.value, created, search.casefold(), people.casefold()
+    author = draft.author_display or draft.author.name
+    listing = (draft.kind, marks(draft), author, SEP.join(draft.forwarded_by), draft.title)
+    return draft.status.value, created, search.casefold(), people.casefold(), *listing
 
 
 @dataclass(frozen=True)
@@ -181,7 +216,7 @@ class DraftIndex:
         row = (path.name, st.st_ino, st.st_mtime_ns, st.st_size, *_columns(draft), encoded, body, None, None)
 
         def work(db: sqlite3.Connection) -> None:
-            db.execute("INSERT OR REPLACE INTO drafts VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", _order(row))
+            db.execute(INSERT, _order(row))
 
         self._quiet(work)
 
@@ -221,9 +256,13 @@ class DraftIndex:
             return
         with _transaction(db):
             db.executemany("DELETE FROM drafts WHERE name = ?", gone)
-            db.executemany("INSERT OR REPLACE INTO drafts VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            db.executemany(INSERT, rows)
 
     # -- reading ---------------------------------------------------------------------------
+
+    def broken(self) -> list[Row]:
+        """The files that are not valid drafts (after :meth:`sync`)."""
+        return self.rows("WHERE error IS NOT NULL", (), "ORDER BY name")
 
     def rows(self, where: str = "", args: tuple[Any, ...] = (), tail: str = "") -> list[Row]:
         """The rows matching an SQL condition (after :meth:`sync`), as drafts or broken files."""
@@ -232,6 +271,16 @@ class DraftIndex:
             lambda db: db.execute(sql, args).fetchall()
         )
         return [self._row(*r) for r in found]
+
+    def summaries(self, where: str = "", args: tuple[Any, ...] = (), tail: str = "") -> list[Summary]:
+        """The listing lines of the drafts matching an SQL condition (never broken files)."""
+        sql = f"SELECT name, status, kind, marks, author, labels, title FROM drafts {where} {tail}"
+        found: list[tuple[Any, ...]] = self._run(lambda db: db.execute(sql, args).fetchall())
+        return [
+            Summary(name[:-3], status, kind, mark, author, tuple(labels.split(SEP)) if labels else (), title)
+            for name, status, kind, mark, author, labels, title in found
+            if mark is not None
+        ]
 
     def scalar(self, sql: str, args: tuple[Any, ...] = ()) -> Any:
         return self._run(lambda db: db.execute(sql, args).fetchone()[0])
@@ -263,10 +312,16 @@ def _draft_row(path: Path, name: str) -> Row:
         return Row(name, None, None, f"cannot be read ({exc})")
 
 
+INSERT = "INSERT OR REPLACE INTO drafts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+
+
 # The columns in table order, from the tuple put() and _parse() build.
+NO_LISTING = (None, None, None, None, None)
+
+
 def _order(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    name, ino, mtime, size, status, created, search, people, meta, body, line, error = row
-    return (name, ino, mtime, size, status, created, meta, body, search, people, line, error)
+    name, ino, mtime, size, status, created, search, people, *listing, meta, body, line, error = row
+    return (name, ino, mtime, size, status, created, meta, body, search, people, *listing, line, error)
 
 
 def _parse(path: Path, stamp: tuple[int, int, int] | None) -> tuple[Any, ...] | None:
@@ -280,9 +335,10 @@ def _parse(path: Path, stamp: tuple[int, int, int] | None) -> tuple[Any, ...] | 
         meta, body = split(text, str(path))
         draft = from_meta(meta, body, str(path), text)
     except DraftFileError as exc:
-        return (path.name, ino, mtime, size, BROKEN, "", None, None, "", "", exc.line, str(exc))
+        return (path.name, ino, mtime, size, BROKEN, "", None, None, "", "", *NO_LISTING, exc.line, str(exc))
     except (OSError, UnicodeDecodeError) as exc:
-        return (path.name, ino, mtime, size, BROKEN, "", None, None, "", "", None, f"cannot be read ({exc})")
+        why = f"cannot be read ({exc})"
+        return (path.name, ino, mtime, size, BROKEN, "", None, None, "", "", *NO_LISTING, None, why)
     encoded = json.dumps(meta, ensure_ascii=False, default=_encode) if indexable(text) else None
     return _order((path.name, ino, mtime, size, *_columns(draft), encoded, body, None, None))
 

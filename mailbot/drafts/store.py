@@ -30,16 +30,17 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mailbot.drafts.fileformat import ASSET_NAME, FENCE, dumps, loads, text_of, to_meta
-from mailbot.drafts.index import BROKEN, INDEX_NAME, DraftIndex, statuses
+from mailbot.drafts.index import BROKEN, INDEX_NAME, DraftIndex, Summary, statuses
 from mailbot.errors import StoreError, UsageError
-from mailbot.fsutil import atomic_write, check_inside, exclusive_lock
+from mailbot.fsutil import atomic_write, check_inside, exclusive_lock, fsync_dir
 from mailbot.models import Draft, Redaction, Status
 from mailbot.safety import redact
 
@@ -159,6 +160,7 @@ def restore_redaction(draft: Draft, number: int) -> Redaction:
 
 
 LOCK_NAME = ".lock"
+WRITERS = 8  # threads of write_many: enough to overlap fsyncs, few enough for small machines
 
 
 @dataclass(frozen=True)
@@ -232,6 +234,24 @@ class DraftStore:
         self.index.put(draft, meta, text, path)
         return path
 
+    def write_many(self, drafts: Sequence[Draft]) -> None:
+        """Write many drafts durably, as :meth:`write` does, a few at a time; one folder fsync.
+
+        The fsyncs of several files overlap (the file system commits them together), which
+        makes 10,000 durable writes several times faster than one after the other. Every file
+        is durable when this returns; on an error the first one is raised once all have ended.
+        """
+        if not drafts:
+            return
+        with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+            done = [pool.submit(self.write, d, sync_dir=False) for d in drafts]
+        for future in done:
+            future.result()
+        try:
+            fsync_dir(self.folder)
+        except OSError as exc:
+            raise StoreError(f"the drafts folder {self.folder} cannot be synced ({exc.strerror}).") from exc
+
     def find(self, draft_id: str) -> Draft:
         """The draft a person names: by its id or an unambiguous prefix of one."""
         return self.read(self.resolve(draft_id))
@@ -296,6 +316,21 @@ class DraftStore:
             else:
                 broken.append(Broken(row.name[:-3], self.folder / row.name, row.line, row.error or ""))
         return drafts, sorted(broken, key=lambda b: b.id)
+
+    def listing(self, status: Status | None = None) -> tuple[list[Summary], list[Broken]]:
+        """What ``mailbot drafts list`` shows, oldest first, without building every draft.
+
+        The same drafts as :meth:`scan` (``status``: only those), each as a :class:`Summary`.
+        """
+        if not self.folder.is_dir():
+            return [], []
+        self.index.sync()
+        where, args = ("WHERE error IS NULL AND status = ?", (Status(status).value,)) if status else ("", ())
+        lines = self.index.summaries(where, args, "ORDER BY created, name")
+        broken = [
+            Broken(r.name[:-3], self.folder / r.name, r.line, r.error or "") for r in self.index.broken()
+        ]
+        return lines, broken
 
     def page(
         self,

@@ -94,6 +94,7 @@ class Publisher:
         live = [d for d in drafts if d.status in wanted]
         taken = {d.slug for d in live if d.slug}
         newly = []
+        changed = []
         # Each draft that goes live is written ONCE, with its slug, its publication date and
         # the status published, BEFORE any page is written (and after the file is durable):
         # - a crash before the write leaves the draft approved and the site without it: the
@@ -107,18 +108,15 @@ class Publisher:
         # A render that fails with an error puts the new posts back to approved (below); after
         # a crash they stay published and the next `mailbot publish` renders them.
         for d in live:
-            changed = False
-            if not d.slug or d.published is None:
+            if d.status is Status.APPROVED or not d.slug or d.published is None:
                 d.slug = d.slug or slugify(d.title, taken)
                 taken.add(d.slug)
                 d.published = d.published or self.clock()
-                changed = True
-            if d.status is Status.APPROVED:
-                d.status = Status.PUBLISHED
-                newly.append(d.id)
-                changed = True
-            if changed:
-                self.store.write(d)
+                if d.status is Status.APPROVED:
+                    d.status = Status.PUBLISHED
+                    newly.append(d.id)
+                changed.append(d)
+        self.store.write_many(changed)  # all durable before the first page is written
         audit.record(self.ledger, [(i, audit.PIPELINE, "publish", "approved → published") for i in newly])
         posts = [self.post(d) for d in live]
         try:
@@ -126,14 +124,14 @@ class Publisher:
         except Exception:
             # A failure (not a crash): the new posts go back to approved, so whoever waits
             # for approved drafts (the service's auto-publish) tries again. Slug and date stay.
-            self._unpublish([d for d in live if d.id in set(newly)])
+            self._unpublish([d for d in changed if d.id in set(newly)])
             raise
         return newly, report
 
     def _unpublish(self, drafts: list[Draft]) -> None:
         for d in drafts:
             d.status = Status.APPROVED
-            self.store.write(d)
+        self.store.write_many(drafts)
         audit.record(
             self.ledger,
             [
