@@ -206,6 +206,15 @@ def main() -> int:
         f"{drafted / seconds:.0f} letters/s ({drafted} drafts)",
     )
     figures["import_rate"] = round(drafted / seconds, 1)
+    # The same files named one by one, as a shell glob gives them (`mailbot import eml/*.eml`).
+    home3 = WORK / "import-files-home"
+    home3.mkdir()
+    (home3 / "mailbot.toml").write_text(CONFIG, encoding="utf-8")
+    seconds = runner.mailbot(home3, "import", *sorted(str(p) for p in emls.glob("*.eml")))
+    drafted = len(list((home3 / "drafts").glob("*.md")))
+    note = f"{drafted / seconds:.0f} letters/s ({drafted} drafts)"
+    show("import_files_seconds", "(4) mailbot import eml/*.eml", seconds, note)
+    figures["import_files_rate"] = round(drafted / seconds, 1)
     if not args.skip_imap:
         started = time.perf_counter()
         done = subprocess.run(
@@ -249,6 +258,8 @@ def main() -> int:
     if "imap_rate" in figures:
         share = figures["import_rate"] / figures["imap_rate"]
         print(f"import rate / IMAP ingest rate:       {share:5.0%}  (goal >= 80%)")
+        share = figures["import_files_rate"] / figures["imap_rate"]
+        print(f"  the same, files one by one:         {share:5.0%}")
     if "pelican_one" in figures:
         print(
             f"Pelican add-one / mailbot one post:   {figures['pelican_one'] / figures['publish_one']:5.1f}x"
