@@ -47,7 +47,10 @@ def folder_of_five(tmp_path: Path) -> DraftStore:
 
 
 def test_page_lists_newest_first_with_the_total(tmp_path: Path) -> None:
+    (tmp_path / "drafts").mkdir()
+    (tmp_path / "drafts" / ".index.json").write_text("{}")  # left by an older mailbot: removed
     store = folder_of_five(tmp_path)
+    assert not (tmp_path / "drafts" / ".index.json").exists()
     drafts, total = store.page()
     assert [d.id for d in drafts] == ["d5", "d4", "d3", "d2", "d1"]
     assert total == 5

@@ -30,6 +30,7 @@ from mailbot.models import Draft, Status
 log = logging.getLogger(__name__)
 
 INDEX_NAME = ".index.sqlite3"
+OLD_INDEX_NAME = ".index.json"
 VERSION = 3  # of the rows' contents: another number drops the table and rebuilds it
 BROKEN = "broken"
 SEP = "\x1f"
@@ -160,6 +161,9 @@ class DraftIndex:
         return self._db
 
     def _connect(self) -> sqlite3.Connection:
+        # The JSON index of older versions held every draft (hidden originals too): gone.
+        with contextlib.suppress(FileNotFoundError):
+            (self.folder / OLD_INDEX_NAME).unlink()
         private_file(self.path, root=self.folder)
         for suffix in ("-wal", "-shm"):
             private_file(self.path.with_name(self.path.name + suffix), root=self.folder, only_existing=True)
