@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from mailbot.drafts.fileformat import FENCE, DraftFileError, from_meta, split
+from mailbot.errors import StoreError
 from mailbot.fsutil import private_file
 from mailbot.models import Draft, Status
 
@@ -154,6 +155,8 @@ class DraftIndex:
             return self._db
         try:
             self._db = self._connect()
+        except sqlite3.OperationalError:
+            raise
         except sqlite3.DatabaseError as exc:  # not a database, or damaged: it is only a cache
             log.warning("the drafts index %s is damaged (%s); rebuilding it from the files", self.path, exc)
             self._drop_files()
@@ -199,6 +202,11 @@ class DraftIndex:
         with self._lock:
             try:
                 return work(self._open())
+            except (sqlite3.OperationalError, OSError) as exc:  # busy, read-only, disk full: no damage
+                raise StoreError(
+                    f"the drafts index {self.path} cannot be used ({exc}); try again, or delete it "
+                    "(it is rebuilt from the drafts)."
+                ) from exc
             except sqlite3.DatabaseError as exc:
                 log.warning("the drafts index %s failed (%s); rebuilding it from the files", self.path, exc)
                 if self._db is not None:
@@ -231,7 +239,7 @@ class DraftIndex:
     def _quiet(self, work: Any) -> None:
         try:
             self._run(work)
-        except (OSError, sqlite3.Error) as exc:  # only a cache: the next sync puts it right
+        except (OSError, sqlite3.Error, StoreError) as exc:  # only a cache: the next sync puts it right
             log.warning("the drafts index %s cannot be updated (%s)", self.path, exc)
 
     def sync(self) -> None:
