@@ -18,7 +18,7 @@ from . import featureconfig
 from .configkeys import KNOWN_KEYS, first_unknown, unknown_section_message
 from .configkeys import Section as _Section
 from .errors import ConfigError
-from .featureconfig import CommentsConfig, NotifyConfig, ReviewConfig, SmtpConfig
+from .featureconfig import CommentsConfig, NotifyConfig, PublishConfig, ReviewConfig, SmtpConfig
 
 DEFAULT_CONFIG = Path("mailbot.toml")
 
@@ -137,6 +137,7 @@ class Config:
     smtp: SmtpConfig | None = None
     notify: NotifyConfig = field(default_factory=NotifyConfig)
     comments: CommentsConfig = field(default_factory=CommentsConfig)
+    publish: PublishConfig = field(default_factory=PublishConfig)
 
     @property
     def ledger_path(self) -> Path:
@@ -340,6 +341,7 @@ def _build(path: Path | None, data: dict[str, Any], base: Path, read_secrets: bo
     smtp = featureconfig.smtp(sections["smtp"], read_secrets) if "smtp" in data else None
     notify = featureconfig.notify(sections["notify"])
     comments = featureconfig.comments(sections["comments"])
+    publish = featureconfig.publish(sections["publish"])
     for section in sections.values():
         section.finish()
     return Config(
@@ -357,4 +359,5 @@ def _build(path: Path | None, data: dict[str, Any], base: Path, read_secrets: bo
         smtp=smtp,
         notify=notify,
         comments=comments,
+        publish=publish,
     )

@@ -46,6 +46,7 @@ KNOWN_KEYS: dict[str, tuple[str, ...]] = {
         "commands", "token_days",
     ),
     "comments": ("address", "form", "auto_approve", "max_chars", "max_links", "min_seconds", "rate_per_hour"),
+    "publish": ("after",),
 }  # fmt: skip
 """Every key of every section (tables such as ``attribution.labels`` count as one key)."""
 

@@ -181,3 +181,26 @@ def comments(section: Section) -> CommentsConfig:
         min_seconds=section.integer("min_seconds", CommentsConfig.min_seconds),
         rate_per_hour=section.integer("rate_per_hour", CommentsConfig.rate_per_hour, minimum=1),
     )
+
+
+@dataclass(frozen=True)
+class PublishConfig:
+    """``[publish]``: the deploy step run after each successful publish."""
+
+    # Each command is a program and its arguments (never through a shell); the site folder is
+    # appended as the last argument.
+    after: tuple[tuple[str, ...], ...] = ()
+
+
+def publish(section: Section) -> PublishConfig:
+    value = section._get("after", list, 'a command, like ["rsync", "-a"], or a list of commands')
+    if not value:
+        return PublishConfig()
+    commands = value if all(isinstance(v, list) for v in value) else [value]
+    for command in commands:
+        if not command or not all(isinstance(v, str) and v for v in command):
+            raise ConfigError(
+                f"{section.name}.after must be a command as a list of non-empty strings, like "
+                '["rsync", "-a", "--delete"], or a list of such commands; fix it in the config.'
+            )
+    return PublishConfig(after=tuple(tuple(c) for c in commands))

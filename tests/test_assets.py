@@ -312,7 +312,12 @@ def test_no_name_from_an_email_can_write_outside_its_folder(config: Config, tmp_
         assert top in ("mailbot.toml", "inbox", "drafts", "state", "site"), rel
         if top == "drafts":
             # mailbot's own bookkeeping beside the drafts: the lock and the index of drafts
-            bookkeeping = rel.parent == Path("drafts") and rel.name in (LOCK_NAME, INDEX_NAME)
+            bookkeeping = rel.parent == Path("drafts") and rel.name in (
+                LOCK_NAME,
+                INDEX_NAME,
+                f"{INDEX_NAME}-wal",
+                f"{INDEX_NAME}-shm",
+            )
             assert (
                 bookkeeping
                 or rel.name == f"{draft_id}.md"

@@ -221,7 +221,10 @@ def test_private_files_are_0600_in_0700_folders_whatever_the_umask(tmp_path: Pat
     assert _mode(store.path(draft.id)) == 0o600
     assert _mode(store.assets_dir(draft.id)) == 0o700
     assert _mode(store.assets_dir(draft.id) / "20070101-x-1.jpg") == 0o600
-    assert _mode(store.folder / ".index.json") == 0o600
+    assert _mode(store.folder / ".index.sqlite3") == 0o600
+    for suffix in ("-wal", "-shm"):
+        wal = store.folder / f".index.sqlite3{suffix}"
+        assert not wal.exists() or _mode(wal) == 0o600
     assert _mode(store.folder / ".lock") == 0o600
     assert _mode(tmp_path / "state") == 0o700
     assert _mode(tmp_path / "state" / "ledger.sqlite3") == 0o600

@@ -339,8 +339,9 @@ def test_every_n_minutes_publishes_on_its_schedule_and_a_failure_is_retried(
         assert wait_for(lambda: "publishing failed" in caplog.text, 10)
         assert thread.is_alive() and not service.stop.is_set()  # the service goes on
         (tmp_path / "site").unlink()
-        assert wait_for(lambda: store.read(draft.id).status is Status.PUBLISHED, 10), caplog.text
-        assert (tmp_path / "site" / "index.html").is_file()
+        # The draft is marked published (with its slug) just before its pages are written.
+        assert wait_for(lambda: (tmp_path / "site" / "index.html").is_file(), 10), caplog.text
+        assert store.read(draft.id).status is Status.PUBLISHED
     finally:
         service.stop.set()
         thread.join(timeout=30)

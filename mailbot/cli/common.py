@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from mailbot.config import DEFAULT_CONFIG, Config, load_config
 from mailbot.drafts.store import DraftStore
 from mailbot.errors import MailbotError
-from mailbot.ingest.ledger import Ledger
-from mailbot.ingest.pipeline import Pipeline
-from mailbot.site.publishing import Publisher
+
+if TYPE_CHECKING:  # imported when used: `drafts list` need not load the pipeline or the theme
+    from mailbot.site.publishing import Publisher
 
 
 class OperationFailed(click.ClickException):
@@ -74,11 +74,16 @@ class State:
 
     @contextmanager
     def pipeline(self) -> Any:
+        from mailbot.ingest.ledger import Ledger
+        from mailbot.ingest.pipeline import Pipeline
+
         with Ledger(self.config.ledger_path) as ledger:
             yield Pipeline(self.config, ledger)
 
     @property
     def publisher(self) -> Publisher:
+        from mailbot.site.publishing import Publisher
+
         return Publisher.of(self.config)
 
     @property

@@ -7,14 +7,17 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from mailbot.cli.common import State, pass_state
 from mailbot.errors import MailbotError, UsageError
-from mailbot.ingest.pipeline import RunReport, extract
 from mailbot.models import RawMessage
 from mailbot.sources.base import Source
+
+if TYPE_CHECKING:  # the pipeline is imported by the commands that run it
+    from mailbot.ingest.pipeline import RunReport
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +55,8 @@ def extract_cmd(file: str, as_json: bool) -> None:
     Nothing is written anywhere. The output is before redaction: it is a
     diagnostic for the operator.
     """
+    from mailbot.ingest.pipeline import extract
+
     found = extract(_read_input(file))
     if as_json:
         click.echo(json.dumps(found.to_json(), ensure_ascii=False, indent=2))

@@ -16,6 +16,7 @@ import click
 
 from mailbot.drafts import audit, review
 from mailbot.drafts.audit import Audit, local_user
+from mailbot.drafts.index import hidden_values
 from mailbot.drafts.store import Broken, DraftStore
 from mailbot.errors import MailbotError, StoreError, UsageError
 from mailbot.models import Draft, Status
@@ -25,20 +26,6 @@ if TYPE_CHECKING:
     from mailbot.cli.common import State
 
 BROKEN = "broken"
-
-
-def hidden_values(draft: Draft) -> int:
-    """How many private values are still hidden behind placeholders like [IBAN] in a draft."""
-    return sum(1 for r in draft.redactions if not r.restored and r.kind != "surname")
-
-
-def _marks(draft: Draft) -> str:
-    """H: hidden values, P: pending amendment, W: warnings for the reviewer."""
-    return (
-        ("H" if hidden_values(draft) else "")
-        + ("P" if draft.pending_forwarders else "")
-        + ("W" if any(w != "redacted" for w in draft.warnings) else "")
-    ) or "-"
 
 
 def _fit(text: str, width: int) -> str:
@@ -125,28 +112,37 @@ def drafts_list(state: State, as_json: bool, status: str | None) -> None:
     amendment (a colleague forwarded the letter again), W warnings (see `drafts show`).
     """
     store = _store(state)
-    drafts, broken = store.scan()
-    if status == BROKEN:
-        drafts = []
-    elif status is not None:
-        drafts, broken = [d for d in drafts if d.status.value == status], []
     if as_json:
+        drafts, broken = store.scan()
+        if status == BROKEN:
+            drafts = []
+        elif status is not None:
+            drafts, broken = [d for d in drafts if d.status.value == status], []
         items = [draft_json(store, d) for d in drafts] + [broken_json(b) for b in broken]
         click.echo(json.dumps(items, ensure_ascii=False, indent=2))
         return
-    if not drafts and not broken:
+    # The table needs a few fields of each draft: read from the drafts index, not built whole.
+    lines, broken = store.listing(None if status in (None, BROKEN) else Status(status))
+    if status == BROKEN:
+        lines = []
+    elif status is not None:
+        broken = []
+    if not lines and not broken:
         click.echo("no drafts" + (f" in status {status}" if status else ""))
         return
     rows = [("ID", "STATUS", "KIND", "MARKS", "AUTHOR", "FORWARDED BY", "TITLE")]
-    for d in drafts:
+    for d in lines:
         by = ", ".join(d.forwarded_by) or "-"
-        author = d.author_display or d.author.name or "-"
-        rows.append((d.id, d.status.value, d.kind or "-", _marks(d), _fit(author, 20), _fit(by, 28), d.title))
+        rows.append(
+            (d.id, d.status, d.kind or "-", d.marks, _fit(d.author or "-", 20), _fit(by, 28), d.title)
+        )
     for b in broken:
         rows.append((b.id, BROKEN, "-", "-", "-", "-", f"line {b.line or '?'}: see `mailbot drafts show`"))
     widths = [max(len(r[i]) for r in rows) for i in range(6)]
-    for row in rows:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[6])
+    table = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[6] for row in rows
+    ]
+    click.echo("\n".join(table))  # one write: 10,000 lines are printed in a few milliseconds
     for b in broken:
         click.echo(f"mailbot: warning: {b.error}", err=True)
 

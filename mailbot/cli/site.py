@@ -10,10 +10,13 @@ from mailbot.cli.common import State, pass_state
 
 
 @click.command("publish")
+@click.option(
+    "--rebuild", is_flag=True, help="Render every page again (after upgrading Jinja, Babel or the theme)."
+)
 @pass_state
-def publish_cmd(state: State) -> None:
-    """Render every approved post into the site folder ([paths] site)."""
-    newly, report = state.publisher.publish()
+def publish_cmd(state: State, rebuild: bool) -> None:
+    """Render every approved post into the site folder ([paths] site), then run [publish] after."""
+    newly, report = state.publisher.publish(rebuild=rebuild)
     for draft_id in newly:
         click.echo(f"published {draft_id}")
     if not newly:
@@ -24,6 +27,12 @@ def publish_cmd(state: State) -> None:
         f"site: {state.config.paths.site / 'index.html'} "
         f"({len(report.written)} file(s) written, {report.unchanged} unchanged)"
     )
+    commands = state.config.publish.after
+    if commands:
+        from mailbot.site.deploy import deploy
+
+        deploy(commands, state.config.paths.site)  # a DeployError: exit status 1, its sentence
+        click.echo(f"deployed: {len(commands)} command(s) of [publish] after succeeded")
 
 
 @click.command("retract")

@@ -114,6 +114,17 @@ def _records(draft: Draft) -> dict[str, list[dict[str, Any]]]:
 
 def dumps(draft: Draft) -> str:
     """The text of a draft file."""
+    return text_of(to_meta(draft), draft.body)
+
+
+def text_of(meta: dict[str, Any], body: str) -> str:
+    """The text of a draft file from its front matter (:func:`to_meta`) and body."""
+    front = tomli_w.dumps(meta)
+    return f"{FENCE}\n{front}{FENCE}\n\n{body.rstrip()}\n"
+
+
+def to_meta(draft: Draft) -> dict[str, Any]:
+    """The front matter of a draft, as :func:`split` reads it back (unknown keys included)."""
     meta: dict[str, Any] = _clean(
         {
             "id": draft.id,
@@ -150,8 +161,7 @@ def dumps(draft: Draft) -> str:
         merged = [item | (extras[i] if i < len(extras) else {}) for i, item in enumerate(items)]
         if merged:
             meta[key] = merged
-    front = tomli_w.dumps(meta)
-    return f"{FENCE}\n{front}{FENCE}\n\n{draft.body.rstrip()}\n"
+    return meta
 
 
 # -- reading -------------------------------------------------------------------------------------

@@ -28,24 +28,23 @@ transitions with their audit trail are in :mod:`mailbot.drafts.review`.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
-import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from mailbot.drafts.fileformat import FENCE, DraftFileError, dumps, from_meta, loads, split
+from mailbot.drafts.fileformat import FENCE, dumps, loads, text_of, to_meta
+from mailbot.drafts.index import BROKEN, INDEX_NAME, DraftIndex, Summary, statuses
 from mailbot.errors import StoreError, UsageError
-from mailbot.fsutil import atomic_write, check_inside, exclusive_lock
+from mailbot.fsutil import atomic_write, check_inside, exclusive_lock, fsync_dir
 from mailbot.models import ASSET_NAME, ASSET_NAME_RULE, Draft, Redaction, Status
 from mailbot.safety import redact
 
-__all__ = ["FENCE", "DraftStore", "dumps", "loads"]
+__all__ = ["ASSET_NAME", "FENCE", "INDEX_NAME", "DraftStore", "dumps", "loads"]
 
 log = logging.getLogger(__name__)
 
@@ -160,44 +159,8 @@ def restore_redaction(draft: Draft, number: int) -> Redaction:
     return records[number - 1]
 
 
-INDEX_NAME = ".index.json"
 LOCK_NAME = ".lock"
-
-
-def _encode(value: Any) -> Any:
-    """JSON for what json cannot write itself: TOML dates and times become {"$dt": ISO text}..."""
-    if isinstance(value, datetime):
-        return {"$dt": value.isoformat()}
-    if isinstance(value, date):
-        return {"$d": value.isoformat()}
-    if isinstance(value, time):
-        return {"$t": value.isoformat()}
-    raise TypeError(f"cannot index a {type(value).__name__}")
-
-
-_MARKS = {"$dt": datetime.fromisoformat, "$d": date.fromisoformat, "$t": time.fromisoformat}
-
-
-def _decode(obj: dict[str, Any]) -> Any:
-    if len(obj) == 1:
-        key, value = next(iter(obj.items()))
-        if key in _MARKS and isinstance(value, str):
-            return _MARKS[key](value)
-    return obj
-
-
-def _indexable(text: str) -> bool:
-    """False when a front-matter key starts with "$" (it could be taken for a date): never cached."""
-    front = text.partition(f"\n{FENCE}\n")[0]
-    return '"$' not in front and "'$" not in front
-
-
-def _read_index(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"), object_hook=_decode)
-    except (OSError, ValueError):
-        return {}  # missing or damaged: rebuilt from the files
-    return data if isinstance(data, dict) else {}
+WRITERS = 8  # threads of write_many: enough to overlap fsyncs, few enough for small machines
 
 
 @dataclass(frozen=True)
@@ -215,6 +178,7 @@ class DraftStore:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self.index = DraftIndex(folder)
 
     def path(self, draft_id: str) -> Path:
         if not draft_id or "/" in draft_id or draft_id.startswith("."):
@@ -258,13 +222,35 @@ class DraftStore:
         (the pipeline makes a whole group of new drafts durable at once).
         """
         path = self.path(draft.id)
+        meta = to_meta(draft)
+        text = text_of(meta, draft.body) if text is None else text
         try:
-            atomic_write(path, dumps(draft) if text is None else text, sync_dir=sync_dir)
+            atomic_write(path, text, sync_dir=sync_dir)
         except OSError as exc:
             raise StoreError(
                 f"draft {path} cannot be written ({exc.strerror}); check [paths] drafts and free space."
             ) from exc
+        # After the file: a crash in between leaves a row whose stamp is not the file's (parsed again).
+        self.index.put(draft, meta, text, path)
         return path
+
+    def write_many(self, drafts: Sequence[Draft]) -> None:
+        """Write many drafts durably, as :meth:`write` does, a few at a time; one folder fsync.
+
+        The fsyncs of several files overlap (the file system commits them together), which
+        makes 10,000 durable writes several times faster than one after the other. Every file
+        is durable when this returns; on an error the first one is raised once all have ended.
+        """
+        if not drafts:
+            return
+        with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+            done = [pool.submit(self.write, d, sync_dir=False) for d in drafts]
+        for future in done:
+            future.result()
+        try:
+            fsync_dir(self.folder)
+        except OSError as exc:
+            raise StoreError(f"the drafts folder {self.folder} cannot be synced ({exc.strerror}).") from exc
 
     def find(self, draft_id: str) -> Draft:
         """The draft a person names: by its id or an unambiguous prefix of one."""
@@ -294,6 +280,7 @@ class DraftStore:
             self.path(draft_id).unlink()
         except OSError as exc:
             raise StoreError(f"draft {draft_id} cannot be deleted ({exc.strerror}).") from exc
+        self.index.forget(f"{draft_id}.md")
 
     def all(self, status: Status | None = None) -> list[Draft]:
         """Every readable draft, oldest first (by creation time, then id).
@@ -314,53 +301,36 @@ class DraftStore:
         A ``.md`` file with no ``+++`` line at all (a README, notes) is not a draft: ignored with
         a warning; one with fences but damaged front matter is listed as broken.
 
-        Parsed front matter is kept in an index file in the drafts folder (:data:`INDEX_NAME`),
-        keyed by each file's inode, modification time and size, so only new or edited files are
-        parsed again: reading 10,000 drafts takes a fraction of a second instead of seconds.
-        The index is a cache: deleting it is always safe.
+        Parsed front matter is kept in the drafts index (:mod:`mailbot.drafts.index`), keyed by
+        each file's inode, modification time and size, so only new or edited files are parsed
+        again. The index is a cache: deleting it is always safe.
         """
         if not self.folder.is_dir():
             return [], []
-        index_path = self.folder / INDEX_NAME
-        old = _read_index(index_path)
-        new: dict[str, Any] = {}
-        changed = False
+        self.index.sync()
         drafts: list[Draft] = []
         broken: list[Broken] = []
-        for entry in os.scandir(self.folder):
-            if not entry.name.endswith(".md") or entry.name.startswith(".") or not entry.is_file():
-                continue
-            st = entry.stat()
-            stamp = [st.st_ino, st.st_mtime_ns, st.st_size]
-            cached = old.get(entry.name)
-            try:
-                if cached is not None and cached[0] == stamp:
-                    new[entry.name] = cached
-                    try:
-                        drafts.append(from_meta(cached[1], cached[2], entry.path))
-                    except DraftFileError:
-                        drafts.append(loads(Path(entry.path).read_text(encoding="utf-8"), entry.path))
-                    continue
-                text = Path(entry.path).read_text(encoding="utf-8")
-                if FENCE not in text.split("\n"):
-                    log.warning("ignoring %s: not a mailbot draft (no +++ front matter)", entry.path)
-                    continue
-                meta, body = split(text, entry.path)
-                drafts.append(from_meta(meta, body, entry.path, text))
-                if _indexable(text):
-                    new[entry.name] = [stamp, meta, body]
-                    changed = True
-            except DraftFileError as exc:
-                broken.append(Broken(entry.name[:-3], Path(entry.path), exc.line, str(exc)))
-            except (OSError, UnicodeDecodeError) as exc:
-                broken.append(Broken(entry.name[:-3], Path(entry.path), None, f"cannot be read ({exc})"))
-        if changed or len(new) != len(old):
-            try:
-                atomic_write(index_path, json.dumps(new, ensure_ascii=False, default=_encode), durable=False)
-            except OSError as exc:  # only a cache: the next listing parses the files again
-                log.warning("the drafts index %s cannot be written (%s)", index_path, exc.strerror)
-        drafts.sort(key=lambda d: (d.created.isoformat() if d.created else "", d.id))
+        for row in self.index.rows(tail="ORDER BY created, name"):
+            if row.draft is not None:
+                drafts.append(row.draft)
+            else:
+                broken.append(Broken(row.name[:-3], self.folder / row.name, row.line, row.error or ""))
         return drafts, sorted(broken, key=lambda b: b.id)
+
+    def listing(self, status: Status | None = None) -> tuple[list[Summary], list[Broken]]:
+        """What ``mailbot drafts list`` shows, oldest first, without building every draft.
+
+        The same drafts as :meth:`scan` (``status``: only those), each as a :class:`Summary`.
+        """
+        if not self.folder.is_dir():
+            return [], []
+        self.index.sync()
+        where, args = ("WHERE error IS NULL AND status = ?", (Status(status).value,)) if status else ("", ())
+        lines = self.index.summaries(where, args, "ORDER BY created, name")
+        broken = [
+            Broken(r.name[:-3], self.folder / r.name, r.line, r.error or "") for r in self.index.broken()
+        ]
+        return lines, broken
 
     def page(
         self,
@@ -370,23 +340,43 @@ class DraftStore:
         offset: int = 0,
         limit: int = 50,
     ) -> tuple[list[Draft], int]:
-        """Drafts newest first, filtered by status, text and forwarder: one page of them and the total."""
-        needle = (query or "").casefold().strip()
-        who = (forwarder or "").casefold().strip()
-        found = [
-            d
-            for d in reversed(self.all(status))
-            if (not needle or needle in f"{d.title}\n{d.author.name or ''}\n{d.body}".casefold())
-            and (not who or any(who in f"{f.name or ''} {f.address or ''}".casefold() for f in d.forwarders))
-        ]
-        return found[offset : offset + limit], len(found)
+        """One page of drafts, newest first, and how many match in all (broken files never do).
+
+        ``query`` is looked for in the title, intro, author and letter; ``forwarder`` in the
+        forwarders' names and addresses and the public labels (both ignoring case).
+        """
+        if not self.folder.is_dir():
+            return [], 0
+        self.index.sync()
+        where = ["status != ?"]
+        args: list[Any] = [BROKEN]
+        if status is not None:
+            where.append("status = ?")
+            args.append(Status(status).value)
+        if query:
+            where.append("instr(search, ?) > 0")
+            args.append(query.casefold())
+        if forwarder:
+            where.append("instr(people, ?) > 0")
+            args.append(forwarder.casefold())
+        condition = "WHERE " + " AND ".join(where)
+        total = int(self.index.scalar(f"SELECT count(*) FROM drafts {condition}", tuple(args)))
+        rows = self.index.rows(
+            condition,
+            (*args, max(0, limit), max(0, offset)),
+            "ORDER BY created DESC, name DESC LIMIT ? OFFSET ?",
+        )
+        return [r.draft for r in rows if r.draft is not None], total
 
     def counts(self) -> dict[str, int]:
-        """How many drafts there are in each status (every status, zero included)."""
-        counts = dict.fromkeys((s.value for s in Status), 0)
-        for d in self.all():
-            counts[d.status.value] += 1
-        return counts
+        """How many drafts there are in each status, ``broken`` included (every key, 0 too)."""
+        found = dict.fromkeys(statuses(), 0)
+        if not self.folder.is_dir():
+            return found
+        self.index.sync()
+        for status, count in self.index.grouped("SELECT status, count(*) FROM drafts GROUP BY status"):
+            found[str(status)] = int(count)
+        return found
 
     def lock(self) -> AbstractContextManager[None]:
         """Exclusive use of the drafts folder against other mailbot processes.

@@ -42,6 +42,7 @@ from mailbot.config import Config
 from mailbot.errors import AuthenticationError, MailbotError
 from mailbot.ingest.pipeline import Pipeline
 from mailbot.models import Status
+from mailbot.site.deploy import deploy
 from mailbot.site.publishing import Publisher
 from mailbot.sources.base import Source
 
@@ -216,6 +217,10 @@ class Service:
         for draft_id in newly:
             log.info("published %s", draft_id)
         log.info("site updated: %d file(s) written, %d unchanged", len(report.written), report.unchanged)
+        try:
+            deploy(self.publisher.config.publish.after, self.publisher.config.paths.site)
+        except MailbotError as exc:  # the site is published; the deploy runs again after the next one
+            log.warning("%s", exc)
 
     def flush_outbox(self) -> None:
         """Send the queued mail (:mod:`mailbot.outbox`); an SMTP failure is logged, never fatal."""

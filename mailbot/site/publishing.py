@@ -1,7 +1,7 @@
 """The publish flow: approved drafts to the site, retractions, previews.
 
-The drafts stay the source of truth: the slug and publication date are written into a
-draft before its page is, the status after. Only public fields reach a
+The drafts stay the source of truth: the slug, publication date and status published are
+written into a draft, in one write, before its page is. Only public fields reach a
 :class:`~mailbot.models.Post`; the rendering is :mod:`mailbot.site.render`'s.
 """
 
@@ -99,45 +99,74 @@ class Publisher:
                 log.warning("draft %s: image %s is missing from %s", draft.id, item.name, path.parent)
         return tuple(found)
 
-    def publish(self) -> tuple[list[str], PublishReport]:
+    def publish(self, *, rebuild: bool = False) -> tuple[list[str], PublishReport]:
         """Render every approved and published draft; approved ones become published.
 
-        The slug and publication date are stored in the draft *before* the
-        site is written, so a crash never changes a permalink; the status is
-        set after, so a crash only means the next publish does it again.
+        ``rebuild`` renders every page again whatever the site's manifest says (after an
+        upgrade of Jinja, Babel or the theme); pages whose bytes did not change stay untouched.
         """
         with self.store.lock():
-            return self._publish(promote=True)
+            return self._publish(promote=True, rebuild=rebuild)
 
-    def _publish(self, *, promote: bool) -> tuple[list[str], PublishReport]:
+    def _publish(self, *, promote: bool, rebuild: bool = False) -> tuple[list[str], PublishReport]:
         drafts = self.store.all()
         wanted = (Status.APPROVED, Status.PUBLISHED) if promote else (Status.PUBLISHED,)
         live = [d for d in drafts if d.status in wanted]
         taken = {d.slug for d in live if d.slug}
+        newly = []
+        changed = []
+        # Each draft that goes live is written ONCE, with its slug, its publication date and
+        # the status published, BEFORE any page is written (and after the file is durable):
+        # - a crash before the write leaves the draft approved and the site without it: the
+        #   next publish does it all again;
+        # - a crash after the write but before or during the render leaves a published draft
+        #   whose page may be missing: the next publish renders every published draft, with
+        #   the slug and date stored here, so the permalink and the date never change;
+        # - no page ever exists for a draft whose slug is not yet stored (that order is what
+        #   keeps a permalink stable; the status can safely ride along, since a published
+        #   draft is only ever rendered, and only an approved one ever becomes published).
+        # A render that fails with an error puts the new posts back to approved (below); after
+        # a crash they stay published and the next `mailbot publish` renders them.
         for d in live:
-            if not d.slug or d.published is None:
+            if d.status is Status.APPROVED or not d.slug or d.published is None:
                 d.slug = d.slug or slugify(d.title, taken)
                 taken.add(d.slug)
                 d.published = d.published or self.clock()
-                self.store.write(d)
+                if d.status is Status.APPROVED:
+                    d.status = Status.PUBLISHED
+                    newly.append(d.id)
+                changed.append(d)
+        self.store.write_many(changed)  # all durable before the first page is written
         comments = self._comments()
-        report = publish.render_site(
-            [self.post(d, comments=comments.get(d.id, ())) for d in live],
-            self.config.site,
-            self.config.paths.site,
-        )
-        newly = []
-        for d in live:
-            if d.status is Status.APPROVED:
-                d.status = Status.PUBLISHED
-                self.store.write(d)
-                newly.append(d.id)
+        posts = [self.post(d, comments=comments.get(d.id, ())) for d in live]
+        try:
+            report = publish.render_site(posts, self.config.site, self.config.paths.site, force=rebuild)
+        except Exception:
+            # A failure (not a crash): the new posts go back to approved, so whoever waits
+            # for approved drafts (the service's auto-publish) tries again. Slug and date stay.
+            self._unpublish([d for d in changed if d.id in set(newly)])
+            raise
+        # Recorded once the pages are written, with the "published" mail in the same transaction
+        # (mailbot.outbox): nobody is sent a link to a page that is not there. A crash between the
+        # pages and this record loses that mail and this entry, never a post.
         audit.record(
             self.ledger,
             [(i, audit.PIPELINE, "publish", "approved → published") for i in newly],
-            also=self._published_mail([d for d in live if d.id in newly]),
+            also=self._published_mail([d for d in changed if d.id in set(newly)]),
         )
         return newly, report
+
+    def _unpublish(self, drafts: list[Draft]) -> None:
+        for d in drafts:
+            d.status = Status.APPROVED
+        self.store.write_many(drafts)
+        audit.record(
+            self.ledger,
+            [
+                (d.id, audit.PIPELINE, "publish", "published → approved (the site could not be written)")
+                for d in drafts
+            ],
+        )
 
     def _published_mail(self, drafts: list[Draft]) -> Callable[[sqlite3.Connection], None] | None:
         """Queue the "published" mail to the forwarders with the audit entry (:mod:`mailbot.outbox`)."""

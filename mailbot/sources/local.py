@@ -159,6 +159,7 @@ def _looks_like_mbox(path: Path) -> bool:
 def import_sources(paths: list[Path]) -> list[ReadOnlySource]:
     """Read-only sources for ``mailbot import``: files, folders of .eml files, Maildirs, mbox files."""
     sources: list[ReadOnlySource] = []
+    loose: list[tuple[ReadOnlySource, list[tuple[str, Callable[[], bytes]]]]] = []
     for path in paths:
         path = path.absolute()
         if _is_maildir(path):
@@ -183,5 +184,12 @@ def import_sources(paths: list[Path]) -> list[ReadOnlySource]:
             items = [(str(k), partial(box.get_bytes, k)) for k in box.iterkeys()]
             sources.append(ReadOnlySource(f"mbox:{path}", items, box.close))
         else:
-            sources.append(ReadOnlySource(f"file:{path.parent}", [(path.name, partial(_read, path))]))
+            # Files of one folder named one by one (`mailbot import mail/*.eml`) make one source,
+            # so they are handled in one run, their drafts committed in groups as from a folder.
+            name = f"file:{path.parent}"
+            if not (loose and sources and sources[-1] is loose[-1][0] and sources[-1].name == name):
+                batch: list[tuple[str, Callable[[], bytes]]] = []
+                loose.append((ReadOnlySource(name, batch), batch))  # the source reads this list
+                sources.append(loose[-1][0])
+            loose[-1][1].append((path.name, partial(_read, path)))
     return sources

@@ -1,0 +1,374 @@
+"""The drafts index: each draft file's parsed front matter in SQLite, a cache of the folder.
+
+One row per ``.md`` file of the drafts folder, keyed by its name and stamped with the file's
+inode, modification time and size. :meth:`DraftIndex.sync` compares every file's stamp with
+its row and parses again only the files that are new or changed (an edit by hand included);
+:meth:`DraftIndex.put` updates one row when mailbot itself writes a draft, so nothing is ever
+rewritten whole. The index is never the truth: a row whose stamp does not match its file is
+parsed again, a crash mid-update leaves SQLite's last committed state (whose stamps are
+checked the same way), and a damaged database file is deleted and rebuilt from the files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from mailbot.drafts.fileformat import FENCE, DraftFileError, from_meta, split
+from mailbot.errors import StoreError
+from mailbot.fsutil import private_file
+from mailbot.models import Draft, Status
+
+log = logging.getLogger(__name__)
+
+INDEX_NAME = ".index.sqlite3"
+OLD_INDEX_NAME = ".index.json"
+VERSION = 3  # of the rows' contents: another number drops the table and rebuilds it
+BROKEN = "broken"
+SEP = "\x1f"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS drafts (
+    name TEXT PRIMARY KEY,      -- the file name, <id>.md
+    ino INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    status TEXT NOT NULL,       -- a Status value, or 'broken'
+    created TEXT NOT NULL,      -- ISO text ('' when unknown): the listing order
+    meta TEXT,                  -- the front matter as JSON; NULL: read the file (see _indexable)
+    body TEXT,
+    search TEXT NOT NULL,       -- casefolded title, intro, author and body
+    people TEXT NOT NULL,       -- casefolded forwarders' names and addresses, public labels
+    kind TEXT,                  -- what a listing shows (see Summary); NULL for broken files
+    marks TEXT,
+    author TEXT,
+    labels TEXT,                -- the public labels, joined by U+001F
+    title TEXT,
+    line INTEGER,               -- broken files: the faulty line and the error
+    error TEXT
+);
+CREATE INDEX IF NOT EXISTS drafts_order ON drafts(created, name);
+CREATE INDEX IF NOT EXISTS drafts_status ON drafts(status, created, name);
+"""
+
+
+def _encode(value: Any) -> Any:
+    """JSON for what json cannot write itself: TOML dates and times become {"$dt": ISO text}..."""
+    if isinstance(value, datetime):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, date):
+        return {"$d": value.isoformat()}
+    if isinstance(value, time):
+        return {"$t": value.isoformat()}
+    raise TypeError(f"cannot index a {type(value).__name__}")
+
+
+_MARKS = {"$dt": datetime.fromisoformat, "$d": date.fromisoformat, "$t": time.fromisoformat}
+
+
+def _decode(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1:
+        key, value = next(iter(obj.items()))
+        if key in _MARKS and isinstance(value, str):
+            return _MARKS[key](value)
+    return obj
+
+
+def indexable(text: str) -> bool:
+    """False when a front-matter string starts with "$" (a table could be taken for a date)."""
+    front = text.partition(f"\n{FENCE}\n")[0]
+    return '"$' not in front and "'$" not in front
+
+
+def hidden_values(draft: Draft) -> int:
+    """How many private values are still hidden behind placeholders like [IBAN] in a draft."""
+    return sum(1 for r in draft.redactions if not r.restored and r.kind != "surname")
+
+
+def marks(draft: Draft) -> str:
+    """H: hidden values, P: pending amendment, W: warnings for the reviewer ("-": none)."""
+    return (
+        ("H" if hidden_values(draft) else "")
+        + ("P" if draft.pending_forwarders else "")
+        + ("W" if any(w != "redacted" for w in draft.warnings) else "")
+    ) or "-"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One line of a listing, read without building the whole draft."""
+
+    id: str
+    status: str
+    kind: str | None
+    marks: str
+    author: str | None
+    forwarded_by: tuple[str, ...]
+    title: str
+
+
+def _columns(draft: Draft) -> tuple[str | None, ...]:
+    created = draft.created.isoformat() if draft.created else ""
+    search = "\n".join(
+        t for t in (draft.title, draft.intro, draft.author.name, draft.author.address, draft.body) if t
+    )
+    people = "\n".join(
+        [t for f in draft.forwarders for t in (f.name, f.address) if t] + list(draft.forwarded_by)
+    )
+    author = draft.author_display or draft.author.name
+    listing = (draft.kind, marks(draft), author, SEP.join(draft.forwarded_by), draft.title)
+    return draft.status.value, created, search.casefold(), people.casefold(), *listing
+
+
+@dataclass(frozen=True)
+class Row:
+    """What the index knows of one file: a draft, or the error that makes it broken."""
+
+    name: str
+    draft: Draft | None
+    line: int | None = None
+    error: str | None = None
+
+
+class DraftIndex:
+    """The index of one drafts folder (``<drafts>/.index.sqlite3``, 0600, with its WAL files)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.path = folder / INDEX_NAME
+        self._lock = threading.Lock()  # the ingest writer thread writes drafts too
+        self._db: sqlite3.Connection | None = None
+
+    # -- the connection ------------------------------------------------------------------
+
+    def _open(self) -> sqlite3.Connection:
+        if self._db is not None:
+            return self._db
+        try:
+            self._db = self._connect()
+        except sqlite3.OperationalError:
+            raise
+        except sqlite3.DatabaseError as exc:  # not a database, or damaged: it is only a cache
+            log.warning("the drafts index %s is damaged (%s); rebuilding it from the files", self.path, exc)
+            self._drop_files()
+            self._db = self._connect()
+        return self._db
+
+    def _connect(self) -> sqlite3.Connection:
+        # The JSON index of older versions held every draft (hidden originals too): gone.
+        with contextlib.suppress(FileNotFoundError):
+            (self.folder / OLD_INDEX_NAME).unlink()
+        private_file(self.path, root=self.folder)
+        for suffix in ("-wal", "-shm"):
+            private_file(self.path.with_name(self.path.name + suffix), root=self.folder, only_existing=True)
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            # NORMAL: a commit is not fsynced, but a power cut can only lose the last commits,
+            # never damage the file; a lost row's stamp no longer matches and it is parsed again.
+            db.execute("PRAGMA synchronous=NORMAL")
+            if db.execute("PRAGMA user_version").fetchone()[0] != VERSION:
+                db.execute("DROP TABLE IF EXISTS drafts")
+                db.executescript(SCHEMA)
+                db.execute(f"PRAGMA user_version={VERSION}")
+            db.execute("SELECT count(*) FROM drafts").fetchone()
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    def _drop_files(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                self.path.with_name(self.path.name + suffix).unlink()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+    def _run(self, work: Any) -> Any:
+        """Run ``work(db)``; a damaged database is dropped and ``work`` runs once more on a new one."""
+        with self._lock:
+            try:
+                return work(self._open())
+            except (sqlite3.OperationalError, OSError) as exc:  # busy, read-only, disk full: no damage
+                raise StoreError(
+                    f"the drafts index {self.path} cannot be used ({exc}); try again, or delete it "
+                    "(it is rebuilt from the drafts)."
+                ) from exc
+            except sqlite3.DatabaseError as exc:
+                log.warning("the drafts index %s failed (%s); rebuilding it from the files", self.path, exc)
+                if self._db is not None:
+                    self._db.close()
+                    self._db = None
+                self._drop_files()
+                return work(self._open())
+
+    # -- keeping it in step with the files -----------------------------------------------
+
+    def put(self, draft: Draft, meta: dict[str, Any], text: str, path: Path) -> None:
+        """Record the draft mailbot has just written to ``path`` (its front matter and text)."""
+        try:
+            st = path.stat()
+        except OSError:
+            return  # the next sync finds out
+        body = text.partition(f"\n{FENCE}\n")[2]
+        encoded = json.dumps(meta, ensure_ascii=False, default=_encode) if indexable(text) else None
+        row = (path.name, st.st_ino, st.st_mtime_ns, st.st_size, *_columns(draft), encoded, body, None, None)
+
+        def work(db: sqlite3.Connection) -> None:
+            db.execute(INSERT, _order(row))
+
+        self._quiet(work)
+
+    def forget(self, name: str) -> None:
+        """Drop the row of a deleted draft file."""
+        self._quiet(lambda db: db.execute("DELETE FROM drafts WHERE name = ?", (name,)))
+
+    def _quiet(self, work: Any) -> None:
+        try:
+            self._run(work)
+        except (OSError, sqlite3.Error, StoreError) as exc:  # only a cache: the next sync puts it right
+            log.warning("the drafts index %s cannot be updated (%s)", self.path, exc)
+
+    def sync(self) -> None:
+        """Parse again every draft file whose inode, modification time or size changed."""
+        if not self.folder.is_dir():
+            return
+        self._run(self._sync)
+
+    def _sync(self, db: sqlite3.Connection) -> None:
+        known = {r[0]: (r[1], r[2], r[3]) for r in db.execute("SELECT name, ino, mtime_ns, size FROM drafts")}
+        seen: set[str] = set()
+        rows = []
+        for entry in os.scandir(self.folder):
+            name = entry.name
+            if not name.endswith(".md") or name.startswith(".") or not entry.is_file():
+                continue
+            seen.add(name)
+            st = entry.stat()
+            stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+            if known.get(name) != stamp:
+                row = _parse(Path(entry.path), stamp)
+                if row is not None:
+                    rows.append(row)
+        gone = [(n,) for n in known if n not in seen]
+        if not rows and not gone:
+            return
+        with _transaction(db):
+            db.executemany("DELETE FROM drafts WHERE name = ?", gone)
+            db.executemany(INSERT, rows)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def broken(self) -> list[Row]:
+        """The files that are not valid drafts (after :meth:`sync`)."""
+        return self.rows("WHERE error IS NOT NULL", (), "ORDER BY name")
+
+    def rows(self, where: str = "", args: tuple[Any, ...] = (), tail: str = "") -> list[Row]:
+        """The rows matching an SQL condition (after :meth:`sync`), as drafts or broken files."""
+        sql = f"SELECT name, meta, body, line, error FROM drafts {where} {tail}"
+        found: list[tuple[str, str | None, str | None, int | None, str | None]] = self._run(
+            lambda db: db.execute(sql, args).fetchall()
+        )
+        return [self._row(*r) for r in found]
+
+    def summaries(self, where: str = "", args: tuple[Any, ...] = (), tail: str = "") -> list[Summary]:
+        """The listing lines of the drafts matching an SQL condition (never broken files)."""
+        sql = f"SELECT name, status, kind, marks, author, labels, title FROM drafts {where} {tail}"
+        found: list[tuple[Any, ...]] = self._run(lambda db: db.execute(sql, args).fetchall())
+        return [
+            Summary(name[:-3], status, kind, mark, author, tuple(labels.split(SEP)) if labels else (), title)
+            for name, status, kind, mark, author, labels, title in found
+            if mark is not None
+        ]
+
+    def scalar(self, sql: str, args: tuple[Any, ...] = ()) -> Any:
+        return self._run(lambda db: db.execute(sql, args).fetchone()[0])
+
+    def grouped(self, sql: str) -> list[tuple[Any, ...]]:
+        result: list[tuple[Any, ...]] = self._run(lambda db: db.execute(sql).fetchall())
+        return result
+
+    def _row(self, name: str, meta: str | None, body: str | None, line: int | None, error: str | None) -> Row:
+        if error is not None:
+            return Row(name, None, line, error)
+        if meta is not None and body is not None:
+            try:
+                loaded = json.loads(meta, object_hook=_decode)
+                return Row(name, from_meta(loaded, body, str(self.folder / name)))
+            except (DraftFileError, ValueError):
+                pass  # read the file itself
+        return _draft_row(self.folder / name, name)
+
+
+def _draft_row(path: Path, name: str) -> Row:
+    try:
+        text = path.read_text(encoding="utf-8")
+        meta, body = split(text, str(path))
+        return Row(name, from_meta(meta, body, str(path), text))
+    except DraftFileError as exc:
+        return Row(name, None, exc.line, str(exc))
+    except (OSError, UnicodeDecodeError) as exc:
+        return Row(name, None, None, f"cannot be read ({exc})")
+
+
+INSERT = "INSERT OR REPLACE INTO drafts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+
+
+# The columns in table order, from the tuple put() and _parse() build.
+NO_LISTING = (None, None, None, None, None)
+
+
+def _order(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    name, ino, mtime, size, status, created, search, people, *listing, meta, body, line, error = row
+    return (name, ino, mtime, size, status, created, meta, body, search, people, *listing, line, error)
+
+
+def _parse(path: Path, stamp: tuple[int, int, int] | None) -> tuple[Any, ...] | None:
+    """The row of one file (in table order), or None when it is no mailbot draft at all."""
+    ino, mtime, size = stamp or (0, 0, 0)
+    try:
+        text = path.read_text(encoding="utf-8")
+        if FENCE not in text.split("\n"):
+            log.warning("ignoring %s: not a mailbot draft (no +++ front matter)", path)
+            return None
+        meta, body = split(text, str(path))
+        draft = from_meta(meta, body, str(path), text)
+    except DraftFileError as exc:
+        return (path.name, ino, mtime, size, BROKEN, "", None, None, "", "", *NO_LISTING, exc.line, str(exc))
+    except (OSError, UnicodeDecodeError) as exc:
+        why = f"cannot be read ({exc})"
+        return (path.name, ino, mtime, size, BROKEN, "", None, None, "", "", *NO_LISTING, None, why)
+    encoded = json.dumps(meta, ensure_ascii=False, default=_encode) if indexable(text) else None
+    return _order((path.name, ino, mtime, size, *_columns(draft), encoded, body, None, None))
+
+
+class _transaction:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any error (the connection is in autocommit)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, value: object, tb: object) -> None:
+        self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+def statuses() -> Iterator[str]:
+    """Every status a row can have: the draft statuses and ``broken``."""
+    yield from (s.value for s in Status)
+    yield BROKEN

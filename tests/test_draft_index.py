@@ -1,0 +1,183 @@
+"""The drafts index in SQLite: page() and counts(), hand edits, crashes and damage (issue 11, point 4)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from mailbot.drafts.index import INDEX_NAME
+from mailbot.drafts.store import DraftStore, loads
+from mailbot.models import Draft, Forwarder, Person, Status
+
+
+def letter(
+    draft_id: str,
+    day: int,
+    status: Status = Status.DRAFT,
+    *,
+    title: str = "Lettera",
+    body: str = "Grazie per il servizio.",
+    forwarder: str = "Anna Bianchi",
+    address: str = "anna@example.org",
+) -> Draft:
+    return Draft(
+        id=draft_id,
+        status=status,
+        title=title,
+        author=Person("Tommaso Rossi", None),
+        forwarders=(Forwarder(forwarder, address, None, "Vi giro questa."),),
+        body=body,
+        created=datetime(2026, 11, day, 9, 0, tzinfo=UTC),
+        forwarded_by=("i colleghi di Napoli",),
+    )
+
+
+def folder_of_five(tmp_path: Path) -> DraftStore:
+    store = DraftStore(tmp_path / "drafts")
+    store.write(letter("d1", 1))
+    store.write(letter("d2", 2, Status.APPROVED, title="Il call center di Roma"))
+    store.write(letter("d3", 3, Status.PUBLISHED, forwarder="Marco Verdi", address="marco@example.org"))
+    store.write(letter("d4", 4, Status.DRAFT, body="Il pacco non è mai arrivato."))
+    store.write(letter("d5", 5, Status.REJECTED))
+    return store
+
+
+def test_page_lists_newest_first_with_the_total(tmp_path: Path) -> None:
+    (tmp_path / "drafts").mkdir()
+    (tmp_path / "drafts" / ".index.json").write_text("{}")  # left by an older mailbot: removed
+    store = folder_of_five(tmp_path)
+    assert not (tmp_path / "drafts" / ".index.json").exists()
+    drafts, total = store.page()
+    assert [d.id for d in drafts] == ["d5", "d4", "d3", "d2", "d1"]
+    assert total == 5
+    drafts, total = store.page(offset=1, limit=2)
+    assert [d.id for d in drafts] == ["d4", "d3"]
+    assert total == 5
+    assert store.page(offset=10) == ([], 5)
+    # The drafts are the files' drafts, whole.
+    assert store.page(limit=1)[0][0] == store.read("d5")
+
+
+def test_page_filters_by_status_text_and_forwarder(tmp_path: Path) -> None:
+    store = folder_of_five(tmp_path)
+    assert [d.id for d in store.page(status=Status.DRAFT)[0]] == ["d4", "d1"]
+    assert store.page(status=Status.DRAFT)[1] == 2
+    assert [d.id for d in store.page(query="CALL CENTER")[0]] == ["d2"]  # in a title, any case
+    assert [d.id for d in store.page(query="pacco")[0]] == ["d4"]  # in a letter
+    assert [d.id for d in store.page(forwarder="marco")[0]] == ["d3"]  # a forwarder's name
+    assert [d.id for d in store.page(forwarder="anna@example.org", status=Status.APPROVED)[0]] == ["d2"]
+    assert store.page(query="pacco", forwarder="marco") == ([], 0)
+    assert store.page(query="%") == ([], 0)  # no wildcard: the text itself
+
+
+def test_counts_by_status_with_broken_files(tmp_path: Path) -> None:
+    store = folder_of_five(tmp_path)
+    (store.folder / "bad.md").write_text('+++\nid = "bad"\nstatus = \n+++\n\nx\n', encoding="utf-8")
+    assert store.counts() == {
+        "draft": 2,
+        "approved": 1,
+        "rejected": 1,
+        "published": 1,
+        "retracted": 0,
+        "broken": 1,
+    }
+    assert store.page()[1] == 5  # a broken file is in no page
+
+
+def test_a_hand_edit_in_place_is_noticed(tmp_path: Path) -> None:
+    store = folder_of_five(tmp_path)
+    assert store.counts()["approved"] == 1
+    path = store.path("d1")
+    inode = path.stat().st_ino
+    # Rewritten in place (same inode), as an editor without backup files does.
+    text = path.read_text(encoding="utf-8").replace('status = "draft"', 'status = "approved"')
+    with path.open("r+", encoding="utf-8") as fh:
+        fh.write(text)
+    assert path.stat().st_ino == inode
+    assert store.counts()["approved"] == 2
+    assert [d.id for d in store.page(status=Status.APPROVED)[0]] == ["d2", "d1"]
+    # A file added and one removed by hand.
+    (store.folder / "d9.md").write_text(store.path("d4").read_text().replace('"d4"', '"d9"'))
+    store.path("d5").unlink()
+    assert store.counts()["rejected"] == 0
+    assert [d.id for d in store.all()] == ["d1", "d2", "d3", "d4", "d9"]
+
+
+def test_what_mailbot_writes_is_indexed_as_the_file_reads(tmp_path: Path) -> None:
+    store = folder_of_five(tmp_path)
+    draft = dataclasses.replace(store.read("d1"), unknown={"tags": ["grazie"], "when": datetime(2026, 1, 1)})
+    store.write(draft)
+    store.delete("d3")
+    from_index = {d.id: d for d in store.all()}
+    assert set(from_index) == {"d1", "d2", "d4", "d5"}
+    for draft_id, draft in from_index.items():
+        assert draft == loads(store.path(draft_id).read_text(encoding="utf-8"))
+    assert from_index["d1"].unknown["tags"] == ["grazie"]
+
+
+CRASH_IN_TRANSACTION = """
+import os, sqlite3, sys
+from pathlib import Path
+from mailbot.drafts.store import DraftStore
+store = DraftStore(Path(sys.argv[1]))
+store.counts()
+db = sqlite3.connect(store.index.path, isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+# A wrong row with the file's true stamp: had it been committed, nothing would notice.
+db.execute("UPDATE drafts SET status = 'rejected', meta = NULL WHERE name = 'd1.md'")
+db.execute("DELETE FROM drafts WHERE name = 'd2.md'")
+os._exit(9)  # the process dies mid-update
+"""
+
+CRASH_BETWEEN_FILE_AND_INDEX = """
+import os, sys, dataclasses
+from pathlib import Path
+from mailbot.drafts.store import DraftStore
+from mailbot.models import Status
+store = DraftStore(Path(sys.argv[1]))
+store.counts()
+store.index.put = lambda *a: os._exit(9)  # dies after the file is written, before its row
+store.write(dataclasses.replace(store.read("d1"), status=Status.APPROVED, title="Cambiato"))
+"""
+
+
+def _crash(script: str, folder: Path) -> None:
+    done = subprocess.run([sys.executable, "-c", script, str(folder)], check=False)
+    assert done.returncode == 9
+
+
+def test_a_crash_mid_update_leaves_the_index_right(tmp_path: Path) -> None:
+    store = folder_of_five(tmp_path)
+    before = store.all()
+    _crash(CRASH_IN_TRANSACTION, store.folder)
+    fresh = DraftStore(store.folder)
+    assert fresh.all() == before
+    assert fresh.counts()["draft"] == 2
+    assert fresh.counts()["rejected"] == 1
+
+
+def test_a_crash_between_the_file_and_its_row_is_noticed(tmp_path: Path) -> None:
+    store = folder_of_five(tmp_path)
+    _crash(CRASH_BETWEEN_FILE_AND_INDEX, store.folder)
+    fresh = DraftStore(store.folder)
+    assert fresh.read("d1").title == "Cambiato"
+    assert [d.title for d in fresh.page(status=Status.APPROVED)[0]] == ["Il call center di Roma", "Cambiato"]
+    assert fresh.counts()["approved"] == 2
+
+
+def test_a_damaged_index_is_rebuilt(tmp_path: Path) -> None:
+    store = folder_of_five(tmp_path)
+    before = store.all()
+    store.index.close()
+    index = store.folder / INDEX_NAME
+    index.write_bytes(b"SQLite format 3\x00" + os.urandom(2000))
+    for suffix in ("-wal", "-shm"):
+        (store.folder / f"{INDEX_NAME}{suffix}").unlink(missing_ok=True)
+    fresh = DraftStore(store.folder)
+    assert fresh.all() == before
+    assert fresh.counts()["published"] == 1
+    assert index.stat().st_mode & 0o777 == 0o600
