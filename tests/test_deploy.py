@@ -155,7 +155,7 @@ def test_after_runs_each_command_with_the_site_folder_last_never_through_a_shell
     first = script(tmp_path, "deploy-one", RECORDER.format(python=sys.executable, log=str(calls)))
     second = script(tmp_path, "deploy-two", RECORDER.format(python=sys.executable, log=str(calls)))
     config = setup(tmp_path, f'[publish]\nafter = [["{first}", "--delete", "; touch pwned"], ["{second}"]]\n')
-    result = mailbot(config, "publish")
+    result = mailbot(config, "-v", "publish")  # -v: the deploy's output is logged at INFO
     assert result.exit_code == 0, result.output
     assert "deployed: 2 command(s)" in result.output
     runs = [json.loads(line) for line in calls.read_text().splitlines()]
