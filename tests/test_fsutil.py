@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,7 +13,7 @@ import pytest
 from mailbot.config import SiteConfig
 from mailbot.drafts.store import DraftStore
 from mailbot.errors import PublishError, StoreError
-from mailbot.fsutil import PUBLIC, atomic_write, exclusive_lock, make_dirs, remove
+from mailbot.fsutil import PUBLIC, atomic_write, exclusive_lock, make_dirs, remove, secret_key
 from mailbot.ingest.ledger import Ledger
 from mailbot.models import Draft, Person, Post, Status
 from mailbot.site.render import render_site
@@ -264,3 +265,19 @@ def test_the_public_site_is_world_readable_whatever_the_umask(tmp_path: Path, um
     assert _mode(tmp_path / "preview") == 0o700
     for path in (tmp_path / "preview").rglob("*"):
         assert _mode(path) == (0o700 if path.is_dir() else 0o600), path
+
+
+def test_a_secret_key_is_made_once_private_and_never_through_a_link(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    first = secret_key(state, "k.key", "the test key")
+    assert len(first) == 32 and secret_key(state, "k.key", "the test key") == first
+    assert stat.S_IMODE((state / "k.key").stat().st_mode) == 0o600
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
+    elsewhere = tmp_path / "elsewhere.key"
+    elsewhere.write_bytes(b"x" * 40)
+    (state / "linked.key").symlink_to(elsewhere)
+    with pytest.raises(StoreError, match="symbolic link"):
+        secret_key(state, "linked.key", "the test key")
+    (state / "short.key").write_bytes(b"short")
+    with pytest.raises(StoreError, match="damaged"):
+        secret_key(state, "short.key", "the test key")

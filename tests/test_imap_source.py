@@ -17,6 +17,7 @@ from imapserver import DovecotServer, _free_port
 from mailbot.config import ImapConfig
 from mailbot.errors import AuthenticationError, SourceError, TransientSourceError
 from mailbot.models import RawMessage
+from mailbot.netutil import is_loopback
 from mailbot.sources import imap
 from mailbot.sources.imap import COPIED_KEYWORD, ImapSource, check
 
@@ -99,8 +100,9 @@ def test_connects_with_each_security_mode_and_never_logs_the_password(
 
 
 def test_plain_text_to_a_remote_host_is_warned_about() -> None:
-    assert imap._is_loopback("127.0.0.1") and imap._is_loopback("localhost") and imap._is_loopback("::1")
-    assert not imap._is_loopback("mail.example.org") and not imap._is_loopback("192.0.2.1")
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
+    assert is_loopback("127.8.9.10") and is_loopback("[::1]")
+    assert not is_loopback("mail.example.org") and not is_loopback("192.0.2.1")
 
 
 def test_wrong_password_is_an_authentication_error_without_the_password(dovecot: DovecotServer) -> None:

@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
-import secrets
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from mailbot.errors import StoreError
+from mailbot.fsutil import secret_key
 
 KEY_NAME = "reply-token.key"
 SCOPE = "review"
@@ -48,26 +46,7 @@ def _b36(n: int) -> str:
 
 def key(state: Path) -> bytes:
     """The token key in ``state`` (made on first use, 0600)."""
-    path = state / KEY_NAME
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        pass
-    try:
-        state.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_bytes()  # another process made it first
-    except OSError as exc:
-        raise StoreError(
-            f"the reply-token key {path} cannot be created ({exc.strerror}); check [paths] state."
-        ) from exc
-    data = secrets.token_bytes(32)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    return data
+    return secret_key(state, KEY_NAME, "the reply-token key")
 
 
 def _mac(secret: bytes, draft_id: str, scope: str, expiry: str) -> str:

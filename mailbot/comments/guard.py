@@ -10,12 +10,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-import secrets
 import sqlite3
 from pathlib import Path
 
 from mailbot.errors import StoreError
-from mailbot.fsutil import atomic_write
+from mailbot.fsutil import secret_key
 
 KEY_NAME = "comments-form.key"
 # A form older than this is served again rather than taken (a stale tab, a replayed token).
@@ -26,18 +25,7 @@ _EMAIL_RE = re.compile(r"[^\s@<>\"]{1,64}@[^\s@<>\"]{1,190}\.[^\s@<>\".]{1,60}")
 
 def form_key(state: Path) -> bytes:
     """The private key that signs the forms' timestamps: made once, 0600 in the state folder."""
-    path = state / KEY_NAME
-    try:
-        data = path.read_bytes()
-        if len(data) >= 32:
-            return data
-    except FileNotFoundError:
-        pass
-    except OSError as exc:
-        raise StoreError(f"{path} cannot be read ({exc.strerror}); check [paths] state.") from exc
-    data = secrets.token_bytes(32)
-    atomic_write(path, data, root=state)
-    return data
+    return secret_key(state, KEY_NAME, "the comment form's key")
 
 
 def sign(key: bytes, post: str, issued: int) -> str:

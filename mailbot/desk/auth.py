@@ -8,7 +8,6 @@ even checking the password, and every failure is answered only after a growing d
 
 from __future__ import annotations
 
-import os
 import secrets
 import sqlite3
 import threading
@@ -23,7 +22,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from mailbot.errors import StoreError, UsageError
-from mailbot.fsutil import atomic_write
+from mailbot.fsutil import secret_key
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS reviewers (
@@ -194,21 +193,4 @@ class Limiter:
 
 def session_key(state: Path) -> bytes:
     """The key signing the desk's session cookies: made once in the state folder, mode 0600."""
-    path = state / KEY_NAME
-    try:
-        data = path.read_bytes()
-        if len(data) >= 32:
-            return data
-    except FileNotFoundError:
-        pass
-    except OSError as exc:
-        raise StoreError(
-            f"the desk's key {path} cannot be read ({exc.strerror}); check its permissions."
-        ) from exc
-    key = secrets.token_hex(32).encode()
-    try:
-        os.makedirs(state, mode=0o700, exist_ok=True)
-        atomic_write(path, key.decode())
-    except OSError as exc:
-        raise StoreError(f"the desk's key {path} cannot be written ({exc.strerror}).") from exc
-    return key
+    return secret_key(state, KEY_NAME, "the desk's session key")

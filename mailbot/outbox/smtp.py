@@ -7,7 +7,6 @@ checked against the system CAs plus ``ca_file``; AUTH is used when ``username`` 
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import smtplib
 import ssl
@@ -16,21 +15,13 @@ from types import TracebackType
 
 from mailbot.errors import MailbotError
 from mailbot.featureconfig import SmtpConfig
+from mailbot.netutil import is_loopback
 
 log = logging.getLogger(__name__)
 
 
 class SmtpError(MailbotError):
     """Mail could not be handed to the SMTP server (the outbox retries later)."""
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _context(config: SmtpConfig) -> ssl.SSLContext:
@@ -70,7 +61,7 @@ class Sender:
                         )
                     client.starttls(context=_context(config))
                     client.ehlo()
-                elif config.security == "none" and not _is_loopback(config.host):
+                elif config.security == "none" and not is_loopback(config.host):
                     log.warning('smtp.security = "none": the password and the mail to %s travel unencrypted',
                                 self._where)  # fmt: skip
                 if config.username:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import imaplib
-import ipaddress
 import logging
 import ssl
 import time
@@ -37,6 +36,7 @@ from mailbot.config import ImapConfig, ServiceConfig
 from mailbot.errors import AuthenticationError, MailbotError, SourceError, TransientSourceError
 from mailbot.logguard import guard_libraries, quiet_imap_trace
 from mailbot.models import RawMessage
+from mailbot.netutil import is_loopback
 from mailbot.sources.certnames import certificate_names
 
 log = logging.getLogger(__name__)
@@ -64,15 +64,6 @@ _DELETED = b"\\Deleted"
 # OpenSSL's verify codes for a certificate that is valid but for another name.
 _HOSTNAME_MISMATCH = 62
 _IP_MISMATCH = 64
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _server_text(exc: BaseException) -> str:
@@ -171,7 +162,7 @@ class ImapSource:
         context = None
         if config.security in ("ssl", "starttls"):
             context = self._ssl_context()
-        elif not _is_loopback(config.host):
+        elif not is_loopback(config.host):
             log.warning(
                 'imap.security = "none": the password and the mail to %s travel unencrypted', self._where
             )
