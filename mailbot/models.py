@@ -167,6 +167,24 @@ class Redaction:
     # in the field, when that text can also occur naturally (kind "surname": "Tommaso").
     occurrence: int | None = None
 
+    def to_table(self) -> dict[str, Any]:
+        """The ``[[redactions]]`` table of a draft or comment file (TOML has no null: unset keys left out)."""
+        table: dict[str, Any] = {"kind": self.kind, "field": self.field}
+        table |= {"placeholder": self.placeholder, "original": self.original}
+        if self.restored:
+            table["restored"] = True
+        if self.occurrence is not None:
+            table["occurrence"] = self.occurrence
+        return table
+
+    @classmethod
+    def from_table(cls, table: dict[str, Any]) -> Redaction:
+        """The record a ``[[redactions]]`` table holds (its keys already checked by the reader)."""
+        return cls(
+            table["kind"], table["field"], table["placeholder"], table["original"],
+            bool(table.get("restored", False)), table.get("occurrence"),
+        )  # fmt: skip
+
 
 # What a draft is, for the reviewer: a colleague's forward of a customer letter, or not.
 KINDS = ("forward", "not-forward")

@@ -64,7 +64,6 @@ CREATE INDEX IF NOT EXISTS comments_message_id ON comments(message_id);
 _KNOWN = frozenset(
     ("id", "post", "status", "name", "email", "received", "via", "message_id", "sha256", "redactions")
 )
-_REDACTION_KEYS = ("kind", "field", "placeholder", "original", "restored", "occurrence")
 _POST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}")
 
 
@@ -88,21 +87,7 @@ def dumps(c: Comment) -> str:
         meta["sha256"] = c.sha256
     meta.update((k, v) for k, v in c.unknown.items() if k not in _KNOWN)
     if c.redactions:
-        meta["redactions"] = [
-            {
-                k: v
-                for k, v in {
-                    "kind": r.kind,
-                    "field": r.field,
-                    "placeholder": r.placeholder,
-                    "original": r.original,
-                    "restored": r.restored,
-                    "occurrence": r.occurrence,
-                }.items()
-                if v is not None
-            }
-            for r in c.redactions
-        ]
+        meta["redactions"] = [r.to_table() for r in c.redactions]
     return f"{FENCE}\n{tomli_w.dumps(meta)}{FENCE}\n\n{c.text.strip()}\n"
 
 
@@ -117,9 +102,7 @@ def loads(text: str, where: str) -> Comment:
             raise ValueError("received is not a date and time")
         if received.tzinfo is None:
             received = received.replace(tzinfo=UTC)
-        redactions = tuple(
-            Redaction(**{k: r[k] for k in _REDACTION_KEYS if k in r}) for r in meta.get("redactions", [])
-        )
+        redactions = tuple(Redaction.from_table(r) for r in meta.get("redactions", []))
         return Comment(
             id=int(meta["id"]),
             post=str(meta["post"]),

@@ -96,19 +96,7 @@ def _records(draft: Draft) -> dict[str, list[dict[str, Any]]]:
             )
             for s in draft.skipped_attachments
         ],
-        "redactions": [
-            _clean(
-                {
-                    "kind": r.kind,
-                    "field": r.field,
-                    "placeholder": r.placeholder,
-                    "original": r.original,
-                    "restored": r.restored,
-                    "occurrence": r.occurrence,
-                }
-            )
-            for r in draft.redactions
-        ],
+        "redactions": [r.to_table() for r in draft.redactions],
     }
 
 
@@ -274,11 +262,6 @@ def _forwarders(meta: dict[str, Any], key: str) -> tuple[tuple[Forwarder, ...], 
     return found, unknown
 
 
-def _redaction(r: dict[str, Any]) -> Redaction:
-    restored = r.get("restored", False)
-    return Redaction(r["kind"], r["field"], r["placeholder"], r["original"], restored, r.get("occurrence"))
-
-
 def _checked(meta: dict[str, Any]) -> dict[str, Any]:
     """The unknown top-level keys; every known scalar and list checked for its type on the way."""
     unknown: dict[str, Any] = {}
@@ -376,7 +359,7 @@ def _draft(meta: dict[str, Any], body: str, where: str) -> Draft:
         )
         if skipped
         else (),
-        redactions=tuple(_redaction(r) for r in redactions) if redactions else (),
+        redactions=tuple(Redaction.from_table(r) for r in redactions) if redactions else (),
         remote_images=tuple(get("remote_images") or ()),
         unknown=unknown,
     )
