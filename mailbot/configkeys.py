@@ -45,7 +45,8 @@ KNOWN_KEYS: dict[str, tuple[str, ...]] = {
         "reviewers", "thanks", "quarantined", "published", "new_drafts", "hourly_cap", "flush_seconds",
         "commands", "token_days",
     ),
-    "comments": ("address", "form", "auto_approve", "max_chars", "max_links", "min_seconds", "rate_per_hour"),
+    "comments": ("address", "form", "auto_approve", "max_chars", "max_links", "min_seconds", "rate_per_hour",
+                 "notify", "notify_commenter"),
     "publish": ("after",),
 }  # fmt: skip
 """Every key of every section (tables such as ``attribution.labels`` count as one key)."""

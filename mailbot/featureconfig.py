@@ -166,6 +166,9 @@ class CommentsConfig:
     max_links: int = 2  # a form comment with more links than this is refused
     min_seconds: int = 5  # a form sent sooner than this after it was served is refused
     rate_per_hour: int = 5  # form comments accepted per hour from one address
+    # Who is told of new pending comments (one mail per batch); None: the reviewers, as for drafts.
+    notify: tuple[str, ...] | None = None
+    notify_commenter: bool = True  # a commenter who left an address hears when the comment is on the site
 
 
 def comments(section: Section) -> CommentsConfig:
@@ -180,7 +183,17 @@ def comments(section: Section) -> CommentsConfig:
         max_links=section.integer("max_links", CommentsConfig.max_links),
         min_seconds=section.integer("min_seconds", CommentsConfig.min_seconds),
         rate_per_hour=section.integer("rate_per_hour", CommentsConfig.rate_per_hour, minimum=1),
+        notify=_addresses(section, "notify") if section.data.get("notify") is not None else None,
+        notify_commenter=section.boolean("notify_commenter", True),
     )
+
+
+def _addresses(section: Section, key: str) -> tuple[str, ...]:
+    found = section.str_list(key)
+    for value in found:
+        if "@" not in value:
+            raise ConfigError(f"{section.name}.{key} lists {value!r}, which is not an e-mail address.")
+    return found
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,9 @@ def approve_cmd(state: State, numbers: tuple[str, ...], every: bool) -> None:
         raise click.UsageError("give comment numbers or --all (not both).")
     store = _store(state)
     done = (
-        moderation.approve_all(store) if every else moderation.approve(store, moderation.parse_ids(numbers))
+        moderation.approve_all(store, config=state.config)
+        if every
+        else moderation.approve(store, moderation.parse_ids(numbers), config=state.config)
     )
     for c in done:
         click.echo(f"approved comment {c.id} on {c.post}")

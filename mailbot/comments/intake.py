@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from mailbot.budget import Deadline
-from mailbot.comments import links
+from mailbot.comments import links, notify
 from mailbot.comments.model import Comment, CommentStatus
 from mailbot.comments.moderation import auto_approved
 from mailbot.comments.replytext import own_words
@@ -134,6 +134,7 @@ def accept(
         message_id=parsed.message_id,
         sha256=sha256,
         redactions=redactions,
+        also=notify.recorded(config),
     )
 
 

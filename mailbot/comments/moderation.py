@@ -8,10 +8,13 @@ post's ``mailbot drafts history`` shows what happened to its comments. No commen
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+import sqlite3
+from collections.abc import Callable, Iterable
 
+from mailbot.comments import notify
 from mailbot.comments.model import Comment, CommentStatus
 from mailbot.comments.store import CommentStore
+from mailbot.config import Config
 from mailbot.drafts import audit
 from mailbot.errors import UsageError
 from mailbot.safety import redact
@@ -30,7 +33,11 @@ def auto_approved(address: str | None, patterns: tuple[str, ...]) -> bool:
 
 
 def _set(
-    store: CommentStore, numbers: Iterable[int], status: CommentStatus, who: str | None
+    store: CommentStore,
+    numbers: Iterable[int],
+    status: CommentStatus,
+    who: str | None,
+    config: Config | None = None,
 ) -> list[Comment]:
     comments = [store.get(n) for n in numbers]  # every id checked before anything changes
     changed = []
@@ -52,17 +59,32 @@ def _set(
             )
             for c, before in changed
         ],
+        also=_mail([c for c, _ in changed], status, config),
     )
     return [c for c, _ in changed]
 
 
-def approve(store: CommentStore, numbers: Iterable[int], who: str | None = None) -> list[Comment]:
-    """Approve comments (the next publish shows them); returns those that changed."""
-    return _set(store, numbers, CommentStatus.APPROVED, who)
+def _mail(
+    comments: list[Comment], status: CommentStatus, config: Config | None
+) -> Callable[[sqlite3.Connection], None] | None:
+    """The commenters' mails the change causes (:mod:`mailbot.comments.notify`), in its transaction."""
+    if status is CommentStatus.APPROVED:
+        return notify.approved(config, comments)
+    return notify.withdrawn(comments)
 
 
-def approve_all(store: CommentStore, who: str | None = None) -> list[Comment]:
-    return approve(store, [c.id for c in store.all(status=CommentStatus.PENDING)], who)
+def approve(
+    store: CommentStore, numbers: Iterable[int], who: str | None = None, config: Config | None = None
+) -> list[Comment]:
+    """Approve comments (the next publish shows them); returns those that changed.
+
+    With ``config``, a commenter who left an address will be told when the comment is on the site.
+    """
+    return _set(store, numbers, CommentStatus.APPROVED, who, config)
+
+
+def approve_all(store: CommentStore, who: str | None = None, config: Config | None = None) -> list[Comment]:
+    return approve(store, [c.id for c in store.all(status=CommentStatus.PENDING)], who, config)
 
 
 def reject(store: CommentStore, numbers: Iterable[int], who: str | None = None) -> list[Comment]:
@@ -79,6 +101,7 @@ def delete(store: CommentStore, numbers: Iterable[int], who: str | None = None) 
     audit.record(
         store.ledger,
         [(c.post, who or audit.local_user(), "comment delete", f"comment {c.id} deleted") for c in gone],
+        also=notify.withdrawn(gone),
     )
     return gone
 

@@ -28,7 +28,7 @@ import logging
 import re
 import sqlite3
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -178,8 +178,13 @@ class CommentStore:
         message_id: str | None = None,
         sha256: str | None = None,
         redactions: tuple[Redaction, ...] = (),
+        also: Callable[[sqlite3.Connection, Comment], None] | None = None,
     ) -> Comment | None:
-        """Store a new comment; None when the same message was already recorded (exactly once)."""
+        """Store a new comment; None when the same message was already recorded (exactly once).
+
+        ``also`` runs in the transaction that records the comment (the moderators' notice,
+        :mod:`mailbot.comments.notify`): it happens exactly when the comment does.
+        """
         self.folder(post)  # a post id that cannot name a folder is refused before anything is written
         with self._db() as db:
             db.execute("BEGIN IMMEDIATE")
@@ -200,6 +205,12 @@ class CommentStore:
                     number, post, status, name, email, text, received, via, message_id, sha256, redactions
                 )
                 self.write(comment)
+                try:
+                    if also is not None:
+                        also(db, comment)
+                except BaseException:
+                    remove(self.path(post, number), root=self.drafts)  # no file for a number never recorded
+                    raise
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")

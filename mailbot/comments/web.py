@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, render_template_string, request
 
+from mailbot.comments import notify
 from mailbot.comments.guard import (
     MAX_AGE,
     RateLimit,
@@ -200,6 +201,7 @@ def make_blueprint(config: Config, *, clock: Callable[[], float] = time.time) ->
             post=post, name=name, email=email, text=hidden, received=datetime.now(UTC).replace(microsecond=0),
             via="form", status=CommentStatus.PENDING,
             redactions=tuple(Redaction(x.kind, "text", mark, x.original) for x, mark in pairs),
+            also=notify.recorded(config),
         )  # fmt: skip
         log.info("form comment %s on %s taken", comment.id if comment else "?", post)
         return page(

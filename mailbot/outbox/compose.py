@@ -1,7 +1,8 @@
 """What mailbot says by mail: each notification as an :class:`email.message.EmailMessage`.
 
 Pure: data in, a message out. The texts are Jinja2 text templates in ``templates/``
-(``thanks.txt``, ``quarantined.txt``, ``published.txt``, ``reviewer.txt``, ``test.txt``),
+(``thanks.txt``, ``quarantined.txt``, ``published.txt``, ``reviewer.txt``, ``test.txt``,
+``comments.txt``, ``comment_published.txt``),
 overridable by a file of the same name in ``<[site] templates>/mail/``; their words go
 through gettext: the ``mail`` catalogs beside the site's in ``mailbot/site/locale`` (a
 domain of their own, so mail words never change the site's fingerprints); ``[site] language``
@@ -65,7 +66,7 @@ def translations(language: str) -> gettext.NullTranslations:
     return gettext.NullTranslations()
 
 
-KINDS = ("thanks", "quarantined", "published", "reviewer", "test")
+KINDS = ("thanks", "quarantined", "published", "reviewer", "test", "comments", "comment_published")
 
 
 @dataclass(frozen=True)
@@ -126,15 +127,19 @@ class Composer:
         answers: str | None = None,
         reply_to: str | None = None,
         now: datetime | None = None,
+        msgid: str | None = None,
     ) -> Notice:
-        """The notice for ``event``; ``answers`` is the Message-ID of the mail it replies to."""
+        """The notice for ``event``; ``answers`` is the Message-ID of the mail it replies to.
+
+        ``msgid`` replaces the Message-ID made from the event (it must be made from the event too).
+        """
         subject, body = self.render(kind, values)
         msg = EmailMessage()
         msg["From"] = self.sender
         msg["To"] = Address(addr_spec=recipient) if "@" in recipient else recipient
         msg["Subject"] = subject  # the policy encodes non-ASCII words (RFC 2047, UTF-8)
         msg["Date"] = format_datetime(now or datetime.now(UTC))
-        msg["Message-ID"] = message_id(event, self.sender)
+        msg["Message-ID"] = msgid or message_id(event, self.sender)
         if answers:
             msg["In-Reply-To"] = answers
             msg["References"] = answers

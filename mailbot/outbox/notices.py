@@ -11,6 +11,7 @@ to answer auto-replies, bounces and mailing lists (RFC 3834).
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Iterable, Sequence
 from email.header import decode_header, make_header
@@ -18,6 +19,7 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import getaddresses, parseaddr
 
+from mailbot.comments.links import notification_message_id
 from mailbot.config import Config
 from mailbot.errors import StoreError
 from mailbot.models import Draft
@@ -221,8 +223,26 @@ def published(config: Config, drafts: Iterable[Draft], links: dict[str, str]) ->
         for who in dict.fromkeys(f.address.lower() for f in draft.forwarders if f.address):
             if known(config, who):
                 values = {"title": draft.title, "link": link}
-                notices.append(comp.compose(f"published:{draft.id}:{who}", "published", who, values))
+                event = f"published:{draft.id}:{who}"
+                msgid, reply_to = _about_post(config, draft, event)
+                notices.append(comp.compose(event, "published", who, values, msgid=msgid, reply_to=reply_to))
     return notices
+
+
+def _about_post(config: Config, draft: Draft, event: str) -> tuple[str | None, str | None]:
+    """(Message-ID, Reply-To) of a mail about a post: with comments by mail, a reply is a comment on it.
+
+    The Message-ID names the post (``<c-<post-id>.<hex>@...>``, made from the event by
+    :func:`mailbot.comments.links.notification_message_id`), so a reply, which names it in
+    In-Reply-To/References, is taken as a comment on the post; Reply-To is the comments address.
+    Without ``[comments] address`` both are the usual ones (a reply is then quarantined).
+    """
+    address = config.comments.address
+    if not address or config.smtp is None:
+        return None, None
+    domain = parseaddr(config.smtp.sender)[1].rpartition("@")[2] or "mailbot.invalid"
+    token = hashlib.sha256(event.encode("utf-8")).hexdigest()[:32]
+    return notification_message_id(draft.id, token, domain), address
 
 
 def test_notice(config: Config, address: str, stamp: str) -> Notice | None:

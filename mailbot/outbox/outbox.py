@@ -54,6 +54,7 @@ CREATE INDEX IF NOT EXISTS outbox_sent ON outbox(recipient, sent_at);
 
 QUEUED = "queued"
 SENT = "sent"
+HELD = "held"  # recorded, sent only once released (see rewrite)
 # Seconds to wait after the n-th failure (the last value repeats).
 BACKOFF = (5, 30, 120, 600, 1800, 3600)
 
@@ -73,23 +74,84 @@ def create(db: sqlite3.Connection) -> None:
     db.executescript(SCHEMA)
 
 
+def ensure(db: sqlite3.Connection) -> None:
+    """Create the outbox table on ``db`` inside the caller's open transaction (never executescript)."""
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _row(n: Notice, state: str, at: str) -> tuple[object, ...]:
+    return (n.event, n.kind, n.recipient, str(n.message["Message-ID"]), n.message.as_bytes(), state, at, at)
+
+
+_INSERT = (
+    "INSERT OR IGNORE INTO outbox (event, kind, recipient, message_id, message, state, next_try,"
+    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
 def enqueue(db: sqlite3.Connection, notices: Iterable[Notice], now: datetime | None = None) -> None:
     """Insert ``notices`` on ``db`` within the caller's open transaction (an event already queued is kept)."""
     notices = list(notices)
     if not notices:
         return
-    for statement in SCHEMA.split(";"):  # inside the transaction: execute, never executescript
-        if statement.strip():
-            db.execute(statement)
+    ensure(db)
     at = _stamp(now or _now())
-    db.executemany(
-        "INSERT OR IGNORE INTO outbox (event, kind, recipient, message_id, message, state, next_try,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (n.event, n.kind, n.recipient, str(n.message["Message-ID"]), n.message.as_bytes(), QUEUED, at, at)
-            for n in notices
-        ],
+    db.executemany(_INSERT, [_row(n, QUEUED, at) for n in notices])
+
+
+# -- mail that grows or waits (mailbot.comments.notify) ---------------------------------------
+# A queued row may be rewritten before it is sent (a batch of new comments becomes one mail):
+# its Message-ID changes with it, and :meth:`Outbox.flush` marks a row sent only when the row
+# still holds the message it sent, so a rewrite during a send is sent again, never lost.
+# A HELD row is recorded with its event but not sent: it waits for a later event (a comment
+# approved waits for the publish that puts it on the site), which releases or drops it.
+
+
+def last_queued(db: sqlite3.Connection, kind: str, recipient: str) -> tuple[int, str] | None:
+    """(id, event) of the newest queued ``kind`` mail to ``recipient`` not yet sent, if any."""
+    ensure(db)
+    row = db.execute(
+        "SELECT id, event FROM outbox WHERE kind = ? AND recipient = ? AND state = ?"
+        " ORDER BY id DESC LIMIT 1",
+        (kind, recipient, QUEUED),
+    ).fetchone()
+    return (int(row[0]), str(row[1])) if row else None
+
+
+def rewrite(db: sqlite3.Connection, row_id: int, notice: Notice) -> None:
+    """Replace a queued (or held) row's event and message by ``notice``'s, leaving it queued."""
+    db.execute(
+        "UPDATE outbox SET event = ?, message_id = ?, message = ?, state = ?"
+        " WHERE id = ? AND state IN (?, ?)",
+        (notice.event, str(notice.message["Message-ID"]), notice.message.as_bytes(), QUEUED, row_id,
+         QUEUED, HELD),
+    )  # fmt: skip
+
+
+def hold(db: sqlite3.Connection, notices: Iterable[Notice], now: datetime | None = None) -> None:
+    """Record ``notices`` as held: kept with their event, sent only once :func:`rewrite` releases them."""
+    notices = list(notices)
+    if notices:
+        ensure(db)
+        at = _stamp(now or _now())
+        db.executemany(_INSERT, [_row(n, HELD, at) for n in notices])
+
+
+def held(db: sqlite3.Connection, kind: str) -> list[tuple[int, str, str]]:
+    """(id, event, recipient) of every held ``kind`` row."""
+    ensure(db)
+    rows = db.execute(
+        "SELECT id, event, recipient FROM outbox WHERE kind = ? AND state = ? ORDER BY id", (kind, HELD)
     )
+    return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
+
+
+def drop_held(db: sqlite3.Connection, events: Iterable[str]) -> None:
+    """Forget held rows (their event will not happen: a comment rejected or deleted before publishing)."""
+    ensure(db)
+    db.executemany("DELETE FROM outbox WHERE event = ? AND state = ?", [(e, HELD) for e in events])
 
 
 @dataclass
@@ -174,15 +236,15 @@ class Outbox:
             return report
         now = self.clock()
         due = self._db.execute(
-            "SELECT id, recipient, message, attempts FROM outbox WHERE state = ? AND next_try <= ?"
-            " ORDER BY id LIMIT ?",
+            "SELECT id, recipient, message, attempts, message_id FROM outbox"
+            " WHERE state = ? AND next_try <= ? ORDER BY id LIMIT ?",
             (QUEUED, _stamp(now), limit),
         ).fetchall()
         if not due:
             return report
         try:
             with Sender(config) as sender:
-                for row_id, recipient, data, attempts in due:
+                for row_id, recipient, data, attempts, sent_id in due:
                     now = self.clock()
                     recent = self._sent_last_hour(recipient, now)
                     if len(recent) >= self.hourly_cap:
@@ -197,16 +259,18 @@ class Outbox:
                     except SmtpError as exc:
                         self._failed(row_id, attempts, str(exc), report)
                         continue
+                    # Only the message that was sent is marked: a row rewritten meanwhile goes again.
                     self._update(
                         "UPDATE outbox SET state = ?, sent_at = ?, attempts = attempts + 1, last_error = NULL"
-                        " WHERE id = ?",
+                        " WHERE id = ? AND message_id = ?",
                         SENT,
                         _stamp(self.clock()),
                         row_id,
+                        sent_id,
                     )
                     report.sent += 1
         except SmtpError as exc:  # no connection: every due row waits for the next try
-            for row_id, _recipient, _data, attempts in due:
+            for row_id, _recipient, _data, attempts, _sent_id in due:
                 state = self._db.execute("SELECT state FROM outbox WHERE id = ?", (row_id,)).fetchone()[0]
                 if state == QUEUED:
                     self._failed(row_id, attempts, str(exc), report)

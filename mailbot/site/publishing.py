@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mailbot.comments import links as comment_links
+from mailbot.comments import notify as comment_notify
 from mailbot.comments.store import CommentStore
 from mailbot.config import Config
 from mailbot.drafts import audit
@@ -153,6 +154,13 @@ class Publisher:
             self.ledger,
             [(i, audit.PIPELINE, "publish", "approved → published") for i in newly],
             also=self._published_mail([d for d in changed if d.id in set(newly)]),
+        )
+        # The commenters whose comments are now on a page are told, once (mailbot.comments.notify).
+        by_id = {d.id: d for d in live}
+        comment_notify.release(
+            self.config,
+            {post: [c.number for c in found] for post, found in comments.items() if post in by_id},
+            lambda post: (by_id[post].title, self.config.site.base_url + self.path_of(by_id[post])),
         )
         return newly, report
 
