@@ -241,7 +241,7 @@ def _about_post(config: Config, draft: Draft, event: str) -> tuple[str | None, s
     if not address or config.smtp is None:
         return None, None
     domain = parseaddr(config.smtp.sender)[1].rpartition("@")[2] or "mailbot.invalid"
-    token = hashlib.sha256(event.encode("utf-8")).hexdigest()[:32]
+    token = hashlib.sha256(event.encode("utf-8")).hexdigest()[:16]
     return notification_message_id(draft.id, token, domain), address
 
 
