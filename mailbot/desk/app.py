@@ -124,6 +124,7 @@ def desk_words(language: str) -> gettext.NullTranslations:
 def create_app(config: Config, *, signin_delay: float = 0.5) -> Flask:
     """The desk for ``config``; ``signin_delay`` is the wait after one failed sign-in (it grows)."""
     from mailbot.comments import web as comments_web
+    from mailbot.desk import comments as desk_comments
     from mailbot.desk import views
 
     app = Flask("mailbot.desk", template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"))
@@ -153,6 +154,7 @@ def create_app(config: Config, *, signin_delay: float = 0.5) -> Flask:
     app.before_request(_check_csrf)
     app.after_request(_headers)
     app.register_blueprint(views.desk)
+    desk_comments.register(app)  # the comments queue (/comments) and the comments on each draft page
     comments_web.register(app, config)  # the public /comment endpoint, with [comments] form = true
     if config.review.trust_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
