@@ -67,8 +67,10 @@ def test_without_a_session_nothing_is_shown_or_changed(tmp_path: Path) -> None:
         answer = client.post(f"/comments/{numbers[0]}/do/{action}", data={"csrf_token": csrf})
         assert answer.status_code == 403
     assert client.post(f"/comments/{numbers[0]}/restore/1", data={"csrf_token": csrf}).status_code == 403
+    assert client.post("/comments/publish", data={"csrf_token": csrf}).status_code == 403
     assert statuses(config) == ["pending", "pending", "approved"]
     assert "333 1234567" not in store(config).get(numbers[0]).text
+    assert "Già approvato." not in "".join(p.read_text() for p in config.paths.site.rglob("index.html"))
 
 
 @pytest.mark.parametrize("sent", [None, "", "forged-token"])
@@ -80,6 +82,8 @@ def test_a_wrong_or_missing_csrf_token_changes_nothing(tmp_path: Path, sent: str
     for action in ("approve", "reject", "delete"):
         assert client.post(f"/comments/{numbers[0]}/do/{action}", data=data).status_code == 403
     assert client.post(f"/comments/{numbers[0]}/restore/1", data=data).status_code == 403
+    assert client.post("/comments/publish", data=data).status_code == 403
+    assert "Già approvato." not in "".join(p.read_text() for p in config.paths.site.rglob("index.html"))
     assert statuses(config) == ["pending", "pending", "approved"]
     assert "333 1234567" not in store(config).get(numbers[0]).text
 

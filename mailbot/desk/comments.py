@@ -6,7 +6,8 @@ values are hidden; **Approve**, **Reject** and **Delete** are POSTs (CSRF-checke
 that call :mod:`mailbot.comments.moderation` with the reviewer's address for the audit trail.
 A hidden value is put back only after a confirmation page, as on a draft's page. The draft page
 shows the comments under its post (the Jinja global ``post_comments``, see ``post_comments.html``).
-Every page needs a session, like the rest of the desk.
+**Publish** (``POST /comments/publish``) is ``mailbot publish``. Every page needs a session, like
+the rest of the desk.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from mailbot.comments import moderation
 from mailbot.comments.model import Comment, CommentStatus
 from mailbot.comments.store import CommentStore
 from mailbot.config import Config
-from mailbot.desk.views import _need_session
+from mailbot.desk.views import DESK, _need_session
+from mailbot.drafts import audit
 from mailbot.drafts.store import DraftStore
 from mailbot.errors import MailbotError
+from mailbot.site.publishing import Publisher
 
 # Not "comments": that is the public form's blueprint, which the app exempts from the CSRF check.
 bp = Blueprint("deskcomments", __name__)
@@ -89,6 +92,20 @@ def act(number: int, action: str) -> ResponseReturnValue:
         return redirect(url_for("deskcomments.queue"))
     flash(DONE[action])
     return _back(post)
+
+
+@bp.post("/comments/publish")
+def publish() -> ResponseReturnValue:
+    """Publish now (as ``mailbot publish``): the approved comments, and every approved draft, go out."""
+    config = _config()
+    try:
+        audit.record(config.ledger_path, [(DESK, g.who, "publish-now", "from the comments queue")])
+        Publisher.of(config).publish()
+    except MailbotError as exc:
+        flash(str(exc))
+    else:
+        flash("Published.")
+    return redirect(url_for("deskcomments.queue", status=request.form.get("status", "pending")))
 
 
 def _back(post: str) -> ResponseReturnValue:
