@@ -5,6 +5,7 @@ reply to the "Published" mail is a comment, and nobody is mailed twice.
 
 from __future__ import annotations
 
+import base64
 import json
 from email.message import EmailMessage
 from pathlib import Path
@@ -357,3 +358,13 @@ def test_end_to_end_with_dovecot_a_reply_to_published_becomes_a_comment_and_mail
     smtpd.clear()
     cycle()
     assert smtpd.received == []
+
+
+def test_the_router_agrees_with_the_comment_intake(tmp_path: Path, smtpd: SmtpServer) -> None:
+    config, post_id = setup(tmp_path, smtpd)
+    word = base64.b64encode(f"Re: Perché così? [c-{post_id}]".encode()).decode()
+    encoded = f"From: a@mail.example.net\r\nTo: blog@example.org\r\nSubject: =?utf-8?b?{word}?=\r\n\r\nx\r\n"
+    assert route.classify(None, encoded.encode(), config).kind == route.COMMENT
+    assert route.classify(None, reply("x", to=f"blog+c-{post_id}@example.org"), config).kind == route.COMMENT
+    assert route.classify(None, reply("x", to="blog@example.org"), config).kind == route.LETTER
+    assert route.classify(None, letter(2), config).kind == route.LETTER

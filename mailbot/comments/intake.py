@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -47,17 +47,22 @@ def detect(parsed: ParsedMessage, config: Config) -> str | None:
     subject carries the marker ``[c-<post-id>]``, or that answers (In-Reply-To, References) a
     mail mailbot sent about the post. Nothing is checked against the drafts here.
     """
+    return detect_in_headers(parsed.headers, parsed.subject or "", config)
+
+
+def detect_in_headers(headers: Sequence[tuple[str, str]], subject: str, config: Config) -> str | None:
+    """:func:`detect` on decoded header fields (``subject`` decoded too)."""
     address = config.comments.address
     if not address:
         return None
-    headers = [(k.lower(), v) for k, v in parsed.headers]
+    headers = [(k.lower(), v) for k, v in headers]
     for name, value in headers:
         if name in RECIPIENT_HEADERS:
             for found in _ADDRESS_RE.findall(value):
                 post = links.post_in_address(found, address)
                 if post:
                     return post
-    post = links.post_in_subject(parsed.subject or "")
+    post = links.post_in_subject(subject)
     if post:
         return post
     for name, value in headers:

@@ -9,22 +9,20 @@ carry commands (``<mailbot.<hex>@...>`` and a reply token) are not about a post.
 
 from __future__ import annotations
 
-from mailbot.budget import Deadline
-from mailbot.comments.intake import detect, may_be_comment
+from mailbot.comments.intake import detect, detect_in_headers, may_be_comment
 from mailbot.config import Config
-from mailbot.mail.mime import parse_message
 from mailbot.models import ParsedMessage
+from mailbot.outbox.notices import headers_of
 
 
 def is_comment(parsed: ParsedMessage | None, raw: bytes, config: Config) -> bool:
-    """True when ``parsed`` (or ``raw``, parsed here when needed) comments on a post."""
+    """True when ``parsed`` (or the header fields of ``raw``; the body is not parsed) comments on a post."""
     if not config.comments.address:
         return False
-    if parsed is None:
-        if not may_be_comment(raw) or len(raw) > config.service.max_message_bytes:
-            return False
-        try:
-            parsed = parse_message(raw, deadline=Deadline(config.service.message_seconds))
-        except Exception:  # the letter path parses it again and says why it cannot
-            return False
-    return detect(parsed, config) is not None
+    if parsed is not None:
+        return detect(parsed, config) is not None
+    if not may_be_comment(raw):
+        return False
+    headers = headers_of(raw)
+    subject = next((v for k, v in headers if k.lower() == "subject"), "")
+    return detect_in_headers(headers, subject, config) is not None
