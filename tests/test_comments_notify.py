@@ -368,3 +368,14 @@ def test_the_router_agrees_with_the_comment_intake(tmp_path: Path, smtpd: SmtpSe
     assert route.classify(None, reply("x", to=f"blog+c-{post_id}@example.org"), config).kind == route.COMMENT
     assert route.classify(None, reply("x", to="blog@example.org"), config).kind == route.LETTER
     assert route.classify(None, letter(2), config).kind == route.LETTER
+
+
+def test_a_comment_deleted_before_its_mail_went_mails_nobody(tmp_path: Path, smtpd: SmtpServer) -> None:
+    config, post_id = setup(tmp_path, smtpd, "notify = []\n")
+    by_mail(config, post_id, "Ritiro tutto.")
+    store = CommentStore(config.paths.drafts, config.ledger_path)
+    (number,) = [c.id for c in store.all()]
+    moderation.approve(store, [number], config=config)
+    Publisher.of(config).publish()  # the mail is queued, not yet sent...
+    moderation.delete(store, [number])  # ...and the comment is withdrawn
+    assert flush(config) == (0, 0) and smtpd.received == []

@@ -12,7 +12,8 @@ of the event that causes them, and only when ``[smtp]`` is configured:
   moderator put back is hidden again here).
 - **A commenter** who left an address (``[comments] notify_commenter``) gets the link to their
   comment once it is on the site: approving records the mail *held* (in the transaction of the
-  approval's audit entry, :func:`approved`), rejecting or deleting drops it (:func:`withdrawn`),
+  approval's audit entry, :func:`approved`), rejecting or deleting drops it if it is not yet sent
+  (:func:`withdrawn`),
   and the publish that puts the comment on a page releases it with the link (:func:`release`,
   one transaction with the audit entries "comment publish"). Each comment is mailed once.
 """
@@ -172,9 +173,9 @@ def approved(
 
 
 def withdrawn(comments: Sequence[Comment]) -> Callable[[sqlite3.Connection], None] | None:
-    """Drop the held mails of comments rejected, deleted or put back to pending before publishing."""
+    """Drop the unsent mails of comments rejected, deleted or put back to pending: no link to nothing."""
     events = [f"{PUBLISHED}:{c.id}" for c in comments]
-    return (lambda db: outbox.drop_held(db, events)) if events else None
+    return (lambda db: outbox.drop_unsent(db, events)) if events else None
 
 
 def release(

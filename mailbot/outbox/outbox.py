@@ -148,10 +148,11 @@ def held(db: sqlite3.Connection, kind: str) -> list[tuple[int, str, str]]:
     return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
 
 
-def drop_held(db: sqlite3.Connection, events: Iterable[str]) -> None:
-    """Forget held rows (their event will not happen: a comment rejected or deleted before publishing)."""
+def drop_unsent(db: sqlite3.Connection, events: Iterable[str]) -> None:
+    """Forget the held or queued rows of ``events`` (a comment rejected or deleted before its mail went)."""
     ensure(db)
-    db.executemany("DELETE FROM outbox WHERE event = ? AND state = ?", [(e, HELD) for e in events])
+    rows = [(e, HELD, QUEUED) for e in events]
+    db.executemany("DELETE FROM outbox WHERE event = ? AND state IN (?, ?)", rows)
 
 
 @dataclass
