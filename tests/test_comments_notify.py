@@ -379,3 +379,25 @@ def test_a_comment_deleted_before_its_mail_went_mails_nobody(tmp_path: Path, smt
     Publisher.of(config).publish()  # the mail is queued, not yet sent...
     moderation.delete(store, [number])  # ...and the comment is withdrawn
     assert flush(config) == (0, 0) and smtpd.received == []
+
+
+def test_a_comment_deleted_before_the_moderators_mail_went_leaves_in_no_mail(
+    tmp_path: Path, smtpd: SmtpServer
+) -> None:
+    config, post_id = setup(tmp_path, smtpd, f'notify = ["{MODERATOR}"]\n')
+    by_mail(config, post_id, "Lo ritiro subito.", 1)
+    by_mail(config, post_id, "Questo resta.", 2)
+    by_mail(config, post_id, "Anche questo va.", 3)
+    store = CommentStore(config.paths.drafts, config.ledger_path)
+    first, _kept, third = (c.id for c in store.all())
+    assert mailbot(config, "comments", "delete", str(first), str(third)).exit_code == 0
+    assert flush(config) == (1, 0)
+    (mail,) = smtpd.received
+    assert mail["Subject"] == "New comment to moderate: Il negozio di Napoli"
+    assert "Questo resta." in body(mail)
+    assert "ritiro" not in body(mail) and "Anche questo" not in body(mail)
+    smtpd.clear()
+    by_mail(config, post_id, "Solo.", 4)
+    (only,) = (c.id for c in store.all() if c.text == "Solo.")
+    moderation.delete(store, [only], config=config)  # nothing left to tell: no mail at all
+    assert flush(config) == (0, 0)

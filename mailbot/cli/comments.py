@@ -89,7 +89,7 @@ def reject_cmd(state: State, numbers: tuple[str, ...]) -> None:
 @pass_state
 def delete_cmd(state: State, numbers: tuple[str, ...]) -> None:
     """Delete comments for good; the next `mailbot publish` takes them off every page."""
-    for c in moderation.delete(_store(state), moderation.parse_ids(numbers)):
+    for c in moderation.delete(_store(state), moderation.parse_ids(numbers), config=state.config):
         click.echo(f"deleted comment {c.id} on {c.post}")
 
 

@@ -92,7 +92,9 @@ def reject(store: CommentStore, numbers: Iterable[int], who: str | None = None) 
     return _set(store, numbers, CommentStatus.REJECTED, who)
 
 
-def delete(store: CommentStore, numbers: Iterable[int], who: str | None = None) -> list[Comment]:
+def delete(
+    store: CommentStore, numbers: Iterable[int], who: str | None = None, config: Config | None = None
+) -> list[Comment]:
     """Delete comments for good (text and address); the next publish takes them off every page."""
     numbers = list(numbers)
     for n in numbers:
@@ -101,7 +103,7 @@ def delete(store: CommentStore, numbers: Iterable[int], who: str | None = None) 
     audit.record(
         store.ledger,
         [(c.post, who or audit.local_user(), "comment delete", f"comment {c.id} deleted") for c in gone],
-        also=notify.withdrawn(gone),
+        also=notify.withdrawn(gone, config),
     )
     return gone
 

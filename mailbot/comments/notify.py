@@ -106,23 +106,28 @@ def _earlier(db: sqlite3.Connection, store: CommentStore, number: int) -> Commen
     return c if c.status is CommentStatus.PENDING else None
 
 
+def _batch_mail(config: Config, comp: Composer, address: str, batch: Sequence[Comment]) -> Notice:
+    """The moderators' mail to ``address`` listing ``batch``."""
+    drafts = DraftStore(config.paths.drafts)
+    titles: dict[str, str] = {}
+    items = [_describe(c, titles.setdefault(c.post, _title(drafts, c.post)), config) for c in batch]
+    base = config.review.base_url
+    event = f"{MODERATE}:{address}:{','.join(str(c.id) for c in batch)}"
+    values = {"items": items, "count": len(items), "link": f"{base}comments" if base else None}
+    return comp.compose(event, MODERATE, address, values)
+
+
 def _moderators_mail(
     db: sqlite3.Connection, config: Config, comp: Composer, who: Sequence[str], comment: Comment
 ) -> None:
     store = CommentStore(config.paths.drafts, config.ledger_path)
-    drafts = DraftStore(config.paths.drafts)
-    titles: dict[str, str] = {}
-    base = config.review.base_url
     for address in who:
         found = outbox.last_queued(db, MODERATE, address)
         numbers = _numbers(found[1]) if found else []
         if len(numbers) >= BATCH_MAX:
             found, numbers = None, []
         batch = [c for n in numbers if n != comment.id and (c := _earlier(db, store, n))] + [comment]
-        items = [_describe(c, titles.setdefault(c.post, _title(drafts, c.post)), config) for c in batch]
-        event = f"{MODERATE}:{address}:{','.join(str(c.id) for c in batch)}"
-        values = {"items": items, "count": len(items), "link": f"{base}comments" if base else None}
-        notice = comp.compose(event, MODERATE, address, values)
+        notice = _batch_mail(config, comp, address, batch)
         if found:
             outbox.rewrite(db, found[0], notice)  # the queued mail grows: one mail per batch
         else:
@@ -172,10 +177,36 @@ def approved(
     return (lambda db: outbox.hold(db, mail)) if mail else None
 
 
-def withdrawn(comments: Sequence[Comment]) -> Callable[[sqlite3.Connection], None] | None:
-    """Drop the unsent mails of comments rejected, deleted or put back to pending: no link to nothing."""
+def withdrawn(
+    comments: Sequence[Comment], config: Config | None = None
+) -> Callable[[sqlite3.Connection], None] | None:
+    """Drop the unsent mails of comments rejected, deleted or put back to pending: no link to nothing.
+
+    With ``config``, for comments deleted: the moderators' mails not yet sent are written again
+    without them (or dropped when nothing else is left), so a deleted text leaves in no mail.
+    """
     events = [f"{PUBLISHED}:{c.id}" for c in comments]
-    return (lambda db: outbox.drop_unsent(db, events)) if events else None
+    if not events:
+        return None
+    comp = notices.composer(config) if config is not None else None
+    gone = {c.id for c in comments}
+
+    def also(db: sqlite3.Connection) -> None:
+        outbox.drop_unsent(db, events)
+        if config is None or comp is None:
+            return
+        store = CommentStore(config.paths.drafts, config.ledger_path)
+        for row_id, event, address in outbox.unsent(db, MODERATE):
+            numbers = _numbers(event)
+            if gone.isdisjoint(numbers):
+                continue
+            rest = [c for n in numbers if n not in gone and (c := _earlier(db, store, n))]
+            if rest:
+                outbox.rewrite(db, row_id, _batch_mail(config, comp, address, rest))
+            else:
+                outbox.drop_unsent(db, [event])
+
+    return also
 
 
 def release(

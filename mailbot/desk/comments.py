@@ -84,7 +84,7 @@ def act(number: int, action: str) -> ResponseReturnValue:
         elif action == "reject":
             moderation.reject(store, [number], who=g.who)
         elif action == "delete":
-            moderation.delete(store, [number], who=g.who)
+            moderation.delete(store, [number], who=g.who, config=_config())
         else:
             abort(404)
     except MailbotError as exc:

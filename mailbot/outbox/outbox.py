@@ -139,13 +139,18 @@ def hold(db: sqlite3.Connection, notices: Iterable[Notice], now: datetime | None
         db.executemany(_INSERT, [_row(n, HELD, at) for n in notices])
 
 
-def held(db: sqlite3.Connection, kind: str) -> list[tuple[int, str, str]]:
-    """(id, event, recipient) of every held ``kind`` row."""
+def held(db: sqlite3.Connection, kind: str, state: str = HELD) -> list[tuple[int, str, str]]:
+    """(id, event, recipient) of every held (or ``state``) ``kind`` row."""
     ensure(db)
     rows = db.execute(
-        "SELECT id, event, recipient FROM outbox WHERE kind = ? AND state = ? ORDER BY id", (kind, HELD)
+        "SELECT id, event, recipient FROM outbox WHERE kind = ? AND state = ? ORDER BY id", (kind, state)
     )
     return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
+
+
+def unsent(db: sqlite3.Connection, kind: str) -> list[tuple[int, str, str]]:
+    """(id, event, recipient) of every queued ``kind`` row not yet sent."""
+    return held(db, kind, QUEUED)
 
 
 def drop_unsent(db: sqlite3.Connection, events: Iterable[str]) -> None:
