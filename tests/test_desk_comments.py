@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from deskkit import EMAIL, PAYLOAD, add_reviewer, make_config, poll
@@ -89,7 +90,7 @@ def test_a_wrong_or_missing_csrf_token_changes_nothing(tmp_path: Path, sent: str
 
 
 def test_the_queue_shows_pending_first_with_counts_escaped(tmp_path: Path) -> None:
-    _config, app, _post, numbers = setup(tmp_path)
+    config, app, _post, numbers = setup(tmp_path)
     client = app.test_client()
     sign_in(client)
     assert 'href="/comments"' in client.get("/").get_data(as_text=True)  # in the desk's navigation
@@ -100,6 +101,8 @@ def test_the_queue_shows_pending_first_with_counts_escaped(tmp_path: Path) -> No
     assert f'id="comment-{numbers[2]}"' not in page  # approved: on its own tab
     assert "Lettera numero 1" in page and "Marco Neri" in page and "Chiamatemi al" in page
     assert "hidden values: 1" in page and "333 1234567" not in page
+    received = store(config).get(numbers[0]).received.astimezone(ZoneInfo("Europe/Rome"))
+    assert f">{received:%Y-%m-%d %H:%M}</time>" in page  # in the site's time zone
     assert "<script>window" not in page and "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in page
     assert "marco.neri@" not in page
     every = client.get("/comments?status=all").get_data(as_text=True)

@@ -18,7 +18,7 @@ import pytest
 from deskkit import PAYLOAD, add_reviewer, make_config, poll
 from mailfactory import letter
 from test_comments import restore_log_levels  # noqa: F401 - an autouse fixture
-from test_desk_browser import _free_port, _sign_in, browser  # noqa: F401 - browser is a fixture
+from test_desk_browser import _free_port, _shoot, _sign_in, browser  # noqa: F401 - browser is a fixture
 from test_desk_comments import comment
 from test_review import mailbot
 
@@ -90,6 +90,7 @@ def test_approve_a_comment_in_the_desk_and_see_it_on_the_post(
     assert "<script>window.__pwned = 1</script>" in text
     words = "Grazie Tommaso, ci dai speranza."
     assert page.locator(f"#comment-{kind.id} .comment-text").inner_text() == words
+    _shoot(page, "desk-comments.png")
 
     page.get_by_role("button", name=f"Approve #{kind.id}").click()
     page.wait_for_load_state("load")

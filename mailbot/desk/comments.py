@@ -48,6 +48,11 @@ def hidden(c: Comment) -> int:
     return sum(1 for r in c.redactions if not r.restored)
 
 
+def when(c: Comment) -> str:
+    """When the comment came, in the site's time zone."""
+    return c.received.astimezone(_config().site.tz).strftime("%Y-%m-%d %H:%M")
+
+
 def titles(comments: list[Comment]) -> dict[str, str]:
     """The title of each post the comments are on (its id when the draft cannot be read)."""
     drafts = DraftStore(_config().paths.drafts)
@@ -147,3 +152,4 @@ def register(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals["post_comments"] = post_comments
     app.jinja_env.globals["comment_hidden"] = hidden
+    app.jinja_env.globals["comment_when"] = when
