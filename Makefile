@@ -72,7 +72,8 @@ bench: $(STAMP) test-deps
 
 ## screenshots: the review desk's screenshots under docs/, made by its browser test
 screenshots: $(STAMP)
-	MAILBOT_SCREENSHOTS=1 $(BIN)/pytest tests/test_desk_browser.py tests/test_desk_comments_browser.py -q
+	MAILBOT_SCREENSHOTS=1 $(BIN)/pytest tests/test_desk_browser.py -q
+	MAILBOT_SCREENSHOTS=1 $(BIN)/pytest tests/test_desk_comments_browser.py -q
 
 clean:
 	rm -rf $(VENV) demo build dist .pytest_cache .mypy_cache .ruff_cache
