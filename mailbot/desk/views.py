@@ -152,14 +152,20 @@ def queue() -> ResponseReturnValue:
         page = max(1, int(request.args.get("page", "1")))
     except ValueError:
         page = 1
+    store.refresh()  # one look at the files (hand edits too) for both queries below
     drafts, total = store.page(
-        status=status, query=query, forwarder=forwarder, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+        status=status,
+        query=query,
+        forwarder=forwarder,
+        offset=(page - 1) * PAGE_SIZE,
+        limit=PAGE_SIZE,
+        sync=False,
     )
     return render_template(
         "queue.html",
         drafts=drafts,
         total=total,
-        counts=store.counts(),
+        counts=store.counts(sync=False),
         status=status.value if status else "all",
         query=query or "",
         forwarder=forwarder or "",

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from mailbot.drafts.fileformat import FENCE, DraftFileError, from_meta, split
 from mailbot.errors import StoreError
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 INDEX_NAME = ".index.sqlite3"
 OLD_INDEX_NAME = ".index.json"
-VERSION = 3  # of the rows' contents: another number drops the table and rebuilds it
+VERSION = 4  # of the rows' contents and indexes: another number drops the table and rebuilds it
 BROKEN = "broken"
 SEP = "\x1f"
 
@@ -56,8 +56,10 @@ CREATE TABLE IF NOT EXISTS drafts (
     line INTEGER,               -- broken files: the faulty line and the error
     error TEXT
 );
-CREATE INDEX IF NOT EXISTS drafts_order ON drafts(created, name);
-CREATE INDEX IF NOT EXISTS drafts_status ON drafts(status, created, name);
+-- Covering indexes: a sync reads the stamps, a listing its columns, without the rows' texts.
+CREATE INDEX IF NOT EXISTS drafts_stamps ON drafts(name, ino, mtime_ns, size);
+CREATE INDEX IF NOT EXISTS drafts_order ON drafts(created, name, status, kind, marks, author, labels, title);
+CREATE INDEX IF NOT EXISTS drafts_status ON drafts(status, created, name, kind, marks, author, labels, title);
 """
 
 
@@ -103,9 +105,8 @@ def marks(draft: Draft) -> str:
     ) or "-"
 
 
-@dataclass(frozen=True)
-class Summary:
-    """One line of a listing, read without building the whole draft."""
+class Summary(NamedTuple):
+    """One line of a listing, read without building the whole draft (a tuple: 10,000 are made fast)."""
 
     id: str
     status: str
@@ -249,21 +250,27 @@ class DraftIndex:
         self._run(self._sync)
 
     def _sync(self, db: sqlite3.Connection) -> None:
-        known = {r[0]: (r[1], r[2], r[3]) for r in db.execute("SELECT name, ino, mtime_ns, size FROM drafts")}
-        seen: set[str] = set()
+        stamps = db.execute("SELECT name, ino, mtime_ns, size FROM drafts")
+        known = {name: (ino, mtime, size) for name, ino, mtime, size in stamps}
         rows = []
-        for entry in os.scandir(self.folder):
-            name = entry.name
-            if not name.endswith(".md") or name.startswith(".") or not entry.is_file():
-                continue
-            seen.add(name)
-            st = entry.stat()
-            stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
-            if known.get(name) != stamp:
-                row = _parse(Path(entry.path), stamp)
-                if row is not None:
-                    rows.append(row)
-        gone = [(n,) for n in known if n not in seen]
+        gone = []
+        # One pass over the folder: a stat per draft file (os.scandir gives names and types
+        # only), compared with its row; what is left in ``known`` afterwards is gone too.
+        with os.scandir(self.folder) as entries:
+            for entry in entries:
+                name = entry.name
+                if not name.endswith(".md") or name.startswith(".") or not entry.is_file():
+                    continue
+                st = entry.stat()
+                stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+                had = known.pop(name, None)
+                if had != stamp:
+                    row = _parse(Path(entry.path), stamp)
+                    if row is not None:
+                        rows.append(row)
+                    elif had is not None:  # no longer a draft at all (its fences taken out by hand)
+                        gone.append((name,))
+        gone += [(n,) for n in known]
         if not rows and not gone:
             return
         with _transaction(db):
@@ -274,7 +281,7 @@ class DraftIndex:
 
     def broken(self) -> list[Row]:
         """The files that are not valid drafts (after :meth:`sync`)."""
-        return self.rows("WHERE error IS NOT NULL", (), "ORDER BY name")
+        return self.rows("WHERE status = ?", (BROKEN,), "ORDER BY name")
 
     def rows(self, where: str = "", args: tuple[Any, ...] = (), tail: str = "") -> list[Row]:
         """The rows matching an SQL condition (after :meth:`sync`), as drafts or broken files."""
