@@ -278,3 +278,40 @@ def test_an_index_of_an_older_version_is_rebuilt(tmp_path: Path) -> None:
         )
     }
     assert {"drafts_stamps", "drafts_order", "drafts_status"} <= indexes
+
+
+def test_a_sync_reads_the_stamps_again_only_after_another_connection_wrote(tmp_path: Path) -> None:
+    store = folder_of_five(tmp_path)
+    store.refresh()
+    statements: list[str] = []
+    store.index._open().set_trace_callback(statements.append)
+    store.refresh()
+    store.refresh()
+    assert not [s for s in statements if s.startswith("SELECT name, ino")]  # kept from the first
+    # Another process (its own connection) writes a row whose stamp is not its file's...
+    other = sqlite3.connect(store.folder / INDEX_NAME)
+    other.execute("UPDATE drafts SET title = 'stale', mtime_ns = 1 WHERE name = 'd2.md'")
+    other.commit()
+    other.close()
+    # ...so this store reads the stamps again, and puts that row right from its file.
+    store.refresh()
+    assert len([s for s in statements if s.startswith("SELECT name, ino")]) == 1
+    lines, _broken = store.listing()
+    assert [s.title for s in lines if s.id == "d2"] == ["Il call center di Roma"]
+
+
+def test_what_this_store_writes_and_deletes_is_seen_by_its_next_sync(tmp_path: Path) -> None:
+    store = folder_of_five(tmp_path)
+    store.refresh()
+    store.write(dataclasses.replace(store.read("d1"), status=Status.APPROVED))
+    store.delete("d5")
+    _edit_in_place(store.path("d4"), 'status = "draft"', 'status = "rejected"')
+    assert store.counts() == {
+        "draft": 0,
+        "approved": 2,
+        "rejected": 1,
+        "published": 1,
+        "retracted": 0,
+        "broken": 0,
+    }
+    assert DraftStore(store.folder).counts() == store.counts()

@@ -143,7 +143,8 @@ def marks(d: Draft) -> list[str]:
 
 @desk.get("/")
 def queue() -> ResponseReturnValue:
-    store = _store()
+    # One store for the app's life: its drafts index keeps its connection and the stamps it saw.
+    store: DraftStore = _ext().setdefault("queue_store", _store())
     status_name = request.args.get("status", "draft")
     status = None if status_name == "all" else Status(status_name) if status_name in set(Status) else None
     query = request.args.get("q", "").strip() or None

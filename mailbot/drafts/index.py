@@ -35,6 +35,7 @@ OLD_INDEX_NAME = ".index.json"
 VERSION = 4  # of the rows' contents and indexes: another number drops the table and rebuilds it
 BROKEN = "broken"
 SEP = "\x1f"
+Stamp = tuple[int, int, int]  # inode, modification time (ns), size: a row holds while they match
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS drafts (
@@ -148,12 +149,16 @@ class DraftIndex:
         self.path = folder / INDEX_NAME
         self._lock = threading.Lock()  # the ingest writer thread writes drafts too
         self._db: sqlite3.Connection | None = None
+        # The rows' stamps as the last sync left them, with the database's data_version then:
+        # while no other connection has written since, the next sync need not read them again.
+        self._seen: tuple[int, dict[str, Stamp]] | None = None
 
     # -- the connection ------------------------------------------------------------------
 
     def _open(self) -> sqlite3.Connection:
         if self._db is not None:
             return self._db
+        self._seen = None
         try:
             self._db = self._connect()
         except sqlite3.OperationalError:
@@ -229,13 +234,19 @@ class DraftIndex:
         row = (path.name, st.st_ino, st.st_mtime_ns, st.st_size, *_columns(draft), encoded, body, None, None)
 
         def work(db: sqlite3.Connection) -> None:
+            self._seen = None
             db.execute(INSERT, _order(row))
 
         self._quiet(work)
 
     def forget(self, name: str) -> None:
         """Drop the row of a deleted draft file."""
-        self._quiet(lambda db: db.execute("DELETE FROM drafts WHERE name = ?", (name,)))
+
+        def work(db: sqlite3.Connection) -> None:
+            self._seen = None
+            db.execute("DELETE FROM drafts WHERE name = ?", (name,))
+
+        self._quiet(work)
 
     def _quiet(self, work: Any) -> None:
         try:
@@ -250,8 +261,14 @@ class DraftIndex:
         self._run(self._sync)
 
     def _sync(self, db: sqlite3.Connection) -> None:
-        stamps = db.execute("SELECT name, ino, mtime_ns, size FROM drafts")
-        known = {name: (ino, mtime, size) for name, ino, mtime, size in stamps}
+        version = int(db.execute("PRAGMA data_version").fetchone()[0])
+        seen, self._seen = self._seen, None
+        if seen is not None and seen[0] == version:
+            known = seen[1]  # nobody else has written: the rows are as this connection left them
+        else:
+            stamps = db.execute("SELECT name, ino, mtime_ns, size FROM drafts")
+            known = {name: (ino, mtime, size) for name, ino, mtime, size in stamps}
+        now: dict[str, Stamp] = {}
         rows = []
         gone = []
         # One pass over the folder: a stat per draft file (os.scandir gives names and types
@@ -262,20 +279,22 @@ class DraftIndex:
                 if not name.endswith(".md") or name.startswith(".") or not entry.is_file():
                     continue
                 st = entry.stat()
-                stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+                stamp = now[name] = (st.st_ino, st.st_mtime_ns, st.st_size)
                 had = known.pop(name, None)
                 if had != stamp:
                     row = _parse(Path(entry.path), stamp)
                     if row is not None:
                         rows.append(row)
-                    elif had is not None:  # no longer a draft at all (its fences taken out by hand)
-                        gone.append((name,))
+                    else:
+                        del now[name]  # no draft, no row: parsed again next time, with its warning
+                        if had is not None:  # no longer a draft (its fences taken out by hand)
+                            gone.append((name,))
         gone += [(n,) for n in known]
-        if not rows and not gone:
-            return
-        with _transaction(db):
-            db.executemany("DELETE FROM drafts WHERE name = ?", gone)
-            db.executemany(INSERT, rows)
+        if rows or gone:
+            with _transaction(db):
+                db.executemany("DELETE FROM drafts WHERE name = ?", gone)
+                db.executemany(INSERT, rows)
+        self._seen = (version, now)  # our own commits leave data_version as it was
 
     # -- reading ---------------------------------------------------------------------------
 
