@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from mailbot.cli import cli
 from mailbot.cli.lazy import LazyCommands
 from mailbot.drafts.store import DraftStore
+from mailbot.langdetect import is_locale, parse_locale
 from mailbot.models import Draft, Person, Status
 
 EVERY_COMMAND = {
@@ -24,6 +25,7 @@ EVERY_COMMAND = {
 # What listing drafts never needs: the pipeline and the parsers, the site, the desk, the outbox.
 NOT_FOR_A_LISTING = (
     "jinja2",
+    "babel",
     "flask",
     "waitress",
     "mailparser",
@@ -54,6 +56,7 @@ print(json.dumps(sorted(sys.modules)), file=sys.stderr)
 def test_drafts_list_imports_nothing_a_listing_does_not_need(tmp_path: Path) -> None:
     (tmp_path / "mailbot.toml").write_text(
         f'[paths]\ndrafts = "{tmp_path}/drafts"\nstate = "{tmp_path}/state"\nsite = "{tmp_path}/site"\n'
+        '[site]\nlanguage = "it-CH"\n'
     )
     DraftStore(tmp_path / "drafts").write(
         Draft(
@@ -121,3 +124,27 @@ def test_lazy_commands_load_on_use_and_can_be_added_and_removed() -> None:
     assert sorted(commands) == ["drafts", "extra"]
     with pytest.raises(KeyError):
         del commands["wrong"]
+
+
+def test_is_locale_agrees_with_babel_on_every_locale_it_ships_and_some_it_does_not() -> None:
+    import babel
+
+    folder = Path(babel.__file__).parent / "locale-data"
+    names = sorted(p.stem for p in folder.glob("*.dat"))
+    assert len(names) > 500
+    for name in [
+        *names,
+        "it-CH",
+        "pt-BR",
+        "zh-Hant",
+        " it ",
+        "EN",
+        "xx",
+        "it_XX",
+        "",
+        "../it",
+        "it/../en",
+        "root",
+    ]:
+        assert is_locale(name) == (parse_locale(name) is not None), name
+    assert is_locale("it") and is_locale("it-CH") and not is_locale("xx") and not is_locale("../it")
