@@ -10,7 +10,8 @@ desk's Flask application (created once, warmed by one request of each kind; requ
 Flask's test client, so the figures are the application's time without the network):
 
 (a) the queue page ``/`` (first page of status ``draft``), the queue with a text search, and a draft
-    page (its preview rendered by the site's code path) — median and worst of 20 requests;
+    page (its preview rendered by the site's code path) — median and worst of 20 requests; then the
+    queue with one draft file rewritten in place before each request (as an editor saves it);
 (b) publish now of one approved draft on a site where every other draft is already published
     (the first full render is made beforehand and not timed), against ``render_site`` of that
     one post alone into an empty folder (the renderer's time for one post).
@@ -19,6 +20,7 @@ Flask's test client, so the figures are the application's time without the netwo
 from __future__ import annotations
 
 import argparse
+import itertools
 import re
 import shutil
 import statistics
@@ -126,6 +128,22 @@ def main() -> None:
     ):
         median, worst = timed(client.get, path)
         print(f"{label:<32} median {median:6.1f} ms   worst {worst:6.1f} ms")
+    # A reviewer's editor saves a draft in place before each request: the queue parses that file again.
+    drafted = store.path(one.id)
+    original = drafted.read_text(encoding="utf-8")
+    texts = itertools.cycle(
+        [original.replace(f'title = "{one.title}"', f'title = "{one.title} (bis)"'), original]
+    )
+
+    def edit_then_get(path: str) -> object:
+        with drafted.open("r+", encoding="utf-8") as fh:
+            fh.write(next(texts))
+            fh.truncate()
+        return client.get(path)
+
+    median, worst = timed(edit_then_get, "/")
+    drafted.write_text(original, encoding="utf-8")
+    print(f"{'queue, a draft edited by hand':<32} median {median:6.1f} ms   worst {worst:6.1f} ms")
 
     first_views = []
     for d in store.all(Status.DRAFT)[1:21]:

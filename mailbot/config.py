@@ -204,10 +204,10 @@ def _imap(section: _Section, read_secrets: bool) -> ImapConfig:
 
 
 def _site(section: _Section) -> SiteConfig:
-    from .langdetect import parse_locale
+    from .langdetect import is_locale
 
     language = section.text("language", "en") or "en"
-    if parse_locale(language) is None:
+    if not is_locale(language):
         raise ConfigError(
             f'site.language = {language!r} is not a known locale; use a code like "it" or "en".'
         )

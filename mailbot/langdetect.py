@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from babel import Locale
 
-__all__ = ["LANGUAGES", "guess_language", "language_tag", "parse_locale"]
+__all__ = ["LANGUAGES", "guess_language", "is_locale", "language_tag", "parse_locale"]
 
 # Only the first characters are read: a letter's language shows long before that.
 _MAX_CHARS = 50_000
@@ -161,3 +161,23 @@ def parse_locale(language: str) -> Locale | None:
         return Locale.parse(language.strip().replace("-", "_"))
     except (ValueError, TypeError, UnknownLocaleError):
         return None
+
+
+_LOCALE_FILE = re.compile(r"[a-z]{2,3}(?:_[A-Za-z0-9]{2,8})*")
+
+
+def is_locale(language: str) -> bool:
+    """Whether :func:`parse_locale` knows ``language``; without importing Babel when its data has the file.
+
+    Reading the config checks ``[site] language`` this way: `mailbot drafts list` needs no Babel.
+    """
+    import importlib.util
+    from pathlib import Path
+
+    name = language.strip().replace("-", "_")
+    spec = importlib.util.find_spec("babel")
+    folders = (spec.submodule_search_locations or []) if spec is not None else []
+    files = [Path(folder) / "locale-data" / f"{name}.dat" for folder in folders]
+    if _LOCALE_FILE.fullmatch(name) and any(f.is_file() for f in files):
+        return True
+    return parse_locale(language) is not None

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mailbot.drafts.index import INDEX_NAME
+from mailbot.drafts.index import INDEX_NAME, Summary
 from mailbot.drafts.store import DraftStore, loads
 from mailbot.models import Draft, Forwarder, Person, Status
 
@@ -181,3 +182,136 @@ def test_a_damaged_index_is_rebuilt(tmp_path: Path) -> None:
     assert fresh.all() == before
     assert fresh.counts()["published"] == 1
     assert index.stat().st_mode & 0o777 == 0o600
+
+
+def _edit_in_place(path: Path, old: str, new: str) -> None:
+    """Rewrite a file in place (same inode), with a modification time one second later."""
+    before = path.stat()
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    with path.open("r+", encoding="utf-8") as fh:
+        fh.write(text.replace(old, new))
+        fh.truncate()
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+    assert path.stat().st_ino == before.st_ino
+
+
+def test_refresh_once_then_query_without_syncing(tmp_path: Path) -> None:
+    store = folder_of_five(tmp_path)
+    assert store.counts()["approved"] == 1
+    _edit_in_place(store.path("d1"), 'status = "draft"', 'status = "approved"')
+    # Without a refresh, sync=False answers from the index as it stands: the edit is not seen yet...
+    assert store.counts(sync=False)["approved"] == 1
+    assert [d.id for d in store.page(status=Status.APPROVED, sync=False)[0]] == ["d2"]
+    # ...one refresh, and both queries see it without looking at the files again.
+    store.refresh()
+    assert store.counts(sync=False) == {
+        "draft": 1,
+        "approved": 2,
+        "rejected": 1,
+        "published": 1,
+        "retracted": 0,
+        "broken": 0,
+    }
+    drafts, total = store.page(status=Status.APPROVED, sync=False)
+    assert ([d.id for d in drafts], total) == (["d2", "d1"], 2)
+    assert drafts[1] == store.read("d1")
+
+
+def test_an_edit_that_keeps_the_size_is_noticed_by_its_time(tmp_path: Path) -> None:
+    store = folder_of_five(tmp_path)
+    assert store.page(status=Status.PUBLISHED)[0][0].forwarders[0].name == "Marco Verdi"
+    size = store.path("d3").stat().st_size
+    _edit_in_place(store.path("d3"), "Marco Verdi", "Marco Rossi")
+    assert store.path("d3").stat().st_size == size
+    assert store.page(status=Status.PUBLISHED)[0][0].forwarders[0].name == "Marco Rossi"
+    assert [d.id for d in store.page(forwarder="rossi")[0]] == ["d3"]
+
+
+def test_a_draft_whose_front_matter_is_taken_out_by_hand_leaves_every_listing(tmp_path: Path) -> None:
+    store = folder_of_five(tmp_path)
+    assert store.counts()["draft"] == 2
+    # Only the letter left: no +++ line at all, so not a draft any more (a note, say).
+    store.path("d4").write_text("Il pacco non è mai arrivato.\n", encoding="utf-8")
+    assert store.counts()["draft"] == 1
+    assert [d.id for d in store.all()] == ["d1", "d2", "d3", "d5"]
+    lines, broken = store.listing()
+    assert [s.id for s in lines] == ["d1", "d2", "d3", "d5"]
+    assert broken == []
+
+
+def test_the_listing_reads_the_same_lines_with_and_without_a_status(tmp_path: Path) -> None:
+    store = folder_of_five(tmp_path)
+    (store.folder / "bad.md").write_text('+++\nid = "bad"\nstatus = \n+++\n\nx\n', encoding="utf-8")
+    lines, broken = store.listing()
+    assert [(s.id, s.status) for s in lines] == [
+        ("d1", "draft"),
+        ("d2", "approved"),
+        ("d3", "published"),
+        ("d4", "draft"),
+        ("d5", "rejected"),
+    ]
+    assert [(b.id, b.line) for b in broken] == [("bad", 3)]
+    assert lines[1] == Summary(
+        "d2", "approved", None, "-", "Tommaso Rossi", ("i colleghi di Napoli",), "Il call center di Roma"
+    )
+    drafts_only, broken_too = store.listing(Status.DRAFT)
+    assert [s.id for s in drafts_only] == ["d1", "d4"]
+    assert [b.id for b in broken_too] == ["bad"]
+
+
+def test_an_index_of_an_older_version_is_rebuilt(tmp_path: Path) -> None:
+    store = folder_of_five(tmp_path)
+    store.index.close()
+    db = sqlite3.connect(store.folder / INDEX_NAME)
+    db.execute("UPDATE drafts SET title = 'stale'")
+    db.execute("PRAGMA user_version = 3")
+    db.commit()
+    db.close()
+    fresh = DraftStore(store.folder)
+    lines, _broken = fresh.listing()
+    assert [s.title for s in lines] == ["Lettera", "Il call center di Roma", "Lettera", "Lettera", "Lettera"]
+    indexes = {
+        r[0]
+        for r in sqlite3.connect(store.folder / INDEX_NAME).execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index'"
+        )
+    }
+    assert {"drafts_stamps", "drafts_order", "drafts_status"} <= indexes
+
+
+def test_a_sync_reads_the_stamps_again_only_after_another_connection_wrote(tmp_path: Path) -> None:
+    store = folder_of_five(tmp_path)
+    store.refresh()
+    statements: list[str] = []
+    store.index._open().set_trace_callback(statements.append)
+    store.refresh()
+    store.refresh()
+    assert not [s for s in statements if s.startswith("SELECT name, ino")]  # kept from the first
+    # Another process (its own connection) writes a row whose stamp is not its file's...
+    other = sqlite3.connect(store.folder / INDEX_NAME)
+    other.execute("UPDATE drafts SET title = 'stale', mtime_ns = 1 WHERE name = 'd2.md'")
+    other.commit()
+    other.close()
+    # ...so this store reads the stamps again, and puts that row right from its file.
+    store.refresh()
+    assert len([s for s in statements if s.startswith("SELECT name, ino")]) == 1
+    lines, _broken = store.listing()
+    assert [s.title for s in lines if s.id == "d2"] == ["Il call center di Roma"]
+
+
+def test_what_this_store_writes_and_deletes_is_seen_by_its_next_sync(tmp_path: Path) -> None:
+    store = folder_of_five(tmp_path)
+    store.refresh()
+    store.write(dataclasses.replace(store.read("d1"), status=Status.APPROVED))
+    store.delete("d5")
+    _edit_in_place(store.path("d4"), 'status = "draft"', 'status = "rejected"')
+    assert store.counts() == {
+        "draft": 0,
+        "approved": 2,
+        "rejected": 1,
+        "published": 1,
+        "retracted": 0,
+        "broken": 0,
+    }
+    assert DraftStore(store.folder).counts() == store.counts()

@@ -18,11 +18,8 @@ from typing import Any
 import click
 
 from mailbot import __version__, logguard
-from mailbot.cli import desk, ingest, site
-from mailbot.cli.comments import comments_group
 from mailbot.cli.common import OperationFailed, State, translate
-from mailbot.cli.notify import notify_group
-from mailbot.cli.review import drafts_group
+from mailbot.cli.lazy import LazyCommands
 from mailbot.errors import MailbotError
 
 
@@ -102,24 +99,24 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: int, quiet: bool,
     ctx.obj = State(config_path, debug, quiet)
 
 
-for command in (
-    ingest.extract_cmd,
-    ingest.import_cmd,
-    ingest.poll_cmd,
-    ingest.run_cmd,
-    ingest.status_cmd,
-    drafts_group,
-    site.publish_cmd,
-    site.retract_cmd,
-    site.preview_cmd,
-):
-    cli.add_command(command)
-cli.add_command(comments_group)
-cli.add_command(desk.serve_cmd)
-cli.add_command(desk.reviewers_group)
-
-
-cli.add_command(notify_group)
+# Each command is imported when it is used (`mailbot drafts list` loads no pipeline, Flask or Jinja).
+cli.commands = LazyCommands(
+    {
+        "extract": "mailbot.cli.ingest:extract_cmd",
+        "import": "mailbot.cli.ingest:import_cmd",
+        "poll": "mailbot.cli.ingest:poll_cmd",
+        "run": "mailbot.cli.ingest:run_cmd",
+        "status": "mailbot.cli.ingest:status_cmd",
+        "drafts": "mailbot.cli.review:drafts_group",
+        "publish": "mailbot.cli.site:publish_cmd",
+        "retract": "mailbot.cli.site:retract_cmd",
+        "preview": "mailbot.cli.site:preview_cmd",
+        "comments": "mailbot.cli.comments:comments_group",
+        "serve": "mailbot.cli.desk:serve_cmd",
+        "reviewers": "mailbot.cli.desk:reviewers_group",
+        "notify": "mailbot.cli.notify:notify_group",
+    }
+)
 
 
 def main() -> None:

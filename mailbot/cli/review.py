@@ -8,22 +8,21 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from mailbot.drafts import audit, review
-from mailbot.drafts.audit import Audit, local_user
 from mailbot.drafts.index import hidden_values
 from mailbot.drafts.store import Broken, DraftStore
 from mailbot.errors import MailbotError, StoreError, UsageError
 from mailbot.models import Draft, Status
-from mailbot.safety.redact import mask
 
 if TYPE_CHECKING:
     from mailbot.cli.common import State
+
+# The review transitions, the audit trail, the redaction masks and subprocess are imported by the
+# commands that use them: `mailbot drafts list` is run often and needs none of them.
 
 BROKEN = "broken"
 
@@ -53,6 +52,12 @@ def _confirm(question: str, yes: bool, refusal: str) -> None:
 
 def _store(state: State) -> DraftStore:
     return state.store
+
+
+def _who() -> str:
+    from mailbot.drafts.audit import local_user
+
+    return local_user()
 
 
 @click.group("drafts")
@@ -131,18 +136,25 @@ def drafts_list(state: State, as_json: bool, status: str | None) -> None:
         click.echo("no drafts" + (f" in status {status}" if status else ""))
         return
     rows = [("ID", "STATUS", "KIND", "MARKS", "AUTHOR", "FORWARDED BY", "TITLE")]
-    for d in lines:
-        by = ", ".join(d.forwarded_by) or "-"
-        rows.append(
-            (d.id, d.status, d.kind or "-", d.marks, _fit(d.author or "-", 20), _fit(by, 28), d.title)
+    rows += [
+        (
+            d.id,
+            d.status,
+            d.kind or "-",
+            d.marks,
+            _fit(d.author or "-", 20),
+            _fit(", ".join(d.forwarded_by) or "-", 28),
+            d.title,
         )
-    for b in broken:
-        rows.append((b.id, BROKEN, "-", "-", "-", "-", f"line {b.line or '?'}: see `mailbot drafts show`"))
-    widths = [max(len(r[i]) for r in rows) for i in range(6)]
-    table = [
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[6] for row in rows
+        for d in lines
     ]
-    click.echo("\n".join(table))  # one write: 10,000 lines are printed in a few milliseconds
+    rows += [
+        (b.id, BROKEN, "-", "-", "-", "-", f"line {b.line or '?'}: see `mailbot drafts show`") for b in broken
+    ]
+    # Every column but the title padded to its widest cell, two spaces apart; the title as it is.
+    columns = list(zip(*rows, strict=True))[:6]
+    line = "  ".join(f"{{:<{max(map(len, column))}}}" for column in columns) + "  {}"
+    click.echo("\n".join(line.format(*row) for row in rows))  # one write of 10,000 lines
     for b in broken:
         click.echo(f"mailbot: warning: {b.error}", err=True)
 
@@ -191,6 +203,8 @@ def drafts_show(state: State, draft_id: str) -> None:
 
 def _show_safety(store: DraftStore, d: Draft) -> None:
     """The private side of a draft: hidden values (masked), images, left-out attachments."""
+    from mailbot.safety.redact import mask
+
     if d.redactions:
         click.echo(
             f"\nhidden private data ({len(d.redactions)}; `mailbot drafts restore {d.id} N` puts one back):"
@@ -221,8 +235,10 @@ def drafts_restore(state: State, draft_id: str, number: int) -> None:
 
     Deliberate: the value will be published if the draft is approved.
     """
+    from mailbot.drafts import review
+
     store = _store(state)
-    record = review.restore(store, state.config.ledger_path, draft_id, number, who=local_user())
+    record = review.restore(store, state.config.ledger_path, draft_id, number, who=_who())
     resolved = store.resolve(draft_id)
     click.echo(f"restored {record.kind} in {record.field} of {resolved}; it will be published if approved")
 
@@ -239,6 +255,8 @@ def drafts_approve(state: State, ids: tuple[str, ...], all_: bool, force: bool, 
     A draft whose private values were hidden would be published with placeholders
     like [IBAN] in its text: you are asked first (--yes skips the question).
     """
+    from mailbot.drafts import review
+
     store = _store(state)
     if all_ == bool(ids):
         raise UsageError("give draft ids or --all, not both and not neither.")
@@ -256,9 +274,7 @@ def drafts_approve(state: State, ids: tuple[str, ...], all_: bool, force: bool, 
             f"{names} would be published with placeholders like [IBAN] where private values were "
             "hidden; rewrite those sentences (mailbot drafts edit) or approve with --yes.",
         )
-    for d in review.transition(
-        store, state.config.ledger_path, chosen, "approve", force=force, who=local_user()
-    ):
+    for d in review.transition(store, state.config.ledger_path, chosen, "approve", force=force, who=_who()):
         click.echo(f"approved {d.id}")
 
 
@@ -268,8 +284,10 @@ def drafts_approve(state: State, ids: tuple[str, ...], all_: bool, force: bool, 
 @pass_state
 def drafts_reject(state: State, ids: tuple[str, ...], reason: str | None) -> None:
     """Reject drafts: they stay on disk, marked rejected, and are never published."""
+    from mailbot.drafts import review
+
     for d in review.transition(
-        _store(state), state.config.ledger_path, ids, "reject", reason=reason, who=local_user()
+        _store(state), state.config.ledger_path, ids, "reject", reason=reason, who=_who()
     ):
         click.echo(f"rejected {d.id}")
 
@@ -279,7 +297,9 @@ def drafts_reject(state: State, ids: tuple[str, ...], reason: str | None) -> Non
 @pass_state
 def drafts_unapprove(state: State, ids: tuple[str, ...]) -> None:
     """Move approved drafts back to status draft (before they are published)."""
-    for d in review.transition(_store(state), state.config.ledger_path, ids, "unapprove", who=local_user()):
+    from mailbot.drafts import review
+
+    for d in review.transition(_store(state), state.config.ledger_path, ids, "unapprove", who=_who()):
         click.echo(f"{d.id} is a draft again")
 
 
@@ -292,6 +312,8 @@ def drafts_delete(state: State, ids: tuple[str, ...], yes: bool) -> None:
 
     A post on the site must be retracted first (mailbot retract ID).
     """
+    from mailbot.drafts import review
+
     store = _store(state)
     chosen = [store.resolve(i) for i in ids]
     _confirm(
@@ -299,7 +321,7 @@ def drafts_delete(state: State, ids: tuple[str, ...], yes: bool) -> None:
         yes,
         f"deleting {', '.join(chosen)} cannot be undone; run again with --yes to delete.",
     )
-    for draft_id in review.delete(store, state.config.ledger_path, chosen, who=local_user()):
+    for draft_id in review.delete(store, state.config.ledger_path, chosen, who=_who()):
         click.echo(f"deleted {draft_id}")
 
 
@@ -312,7 +334,7 @@ def drafts_accept(state: State, ids: tuple[str, ...]) -> None:
     A published post goes back to approved: the site changes at the next `mailbot publish`.
     """
     with state.pipeline() as pipeline:
-        drafts = pipeline.accept(list(ids), local_user())
+        drafts = pipeline.accept(list(ids), _who())
     for d in drafts:
         click.echo(f"accepted the amendment of {d.id}; it is {d.status.value}")
 
@@ -322,7 +344,9 @@ def drafts_accept(state: State, ids: tuple[str, ...]) -> None:
 @pass_state
 def drafts_discard(state: State, ids: tuple[str, ...]) -> None:
     """Discard the pending amendment of drafts: nothing it carried is credited or published."""
-    for d in review.discard_pending(_store(state), state.config.ledger_path, ids, who=local_user()):
+    from mailbot.drafts import review
+
+    for d in review.discard_pending(_store(state), state.config.ledger_path, ids, who=_who()):
         click.echo(f"discarded the amendment of {d.id}")
 
 
@@ -332,6 +356,8 @@ def drafts_discard(state: State, ids: tuple[str, ...]) -> None:
 @pass_state
 def drafts_history(state: State, draft_id: str, as_json: bool) -> None:
     """Show every change of a draft: created, credited, approved, rejected... by whom and when."""
+    from mailbot.drafts.audit import Audit
+
     store = _store(state)
     try:
         resolved = store.resolve(draft_id)
@@ -353,6 +379,10 @@ def drafts_history(state: State, draft_id: str, as_json: bool) -> None:
 @pass_state
 def drafts_edit(state: State, draft_id: str) -> None:
     """Open a draft in $VISUAL or $EDITOR, then check it still reads as a draft."""
+    import subprocess
+
+    from mailbot.drafts import audit
+
     store = _store(state)
     draft_id = store.resolve(draft_id)
     path = store.path(draft_id)
@@ -370,5 +400,5 @@ def drafts_edit(state: State, draft_id: str) -> None:
             f"{exc} The file was saved as you left it; run `mailbot drafts edit {draft_id}` again."
         ) from exc
     if path.read_bytes() != before:
-        audit.record(state.config.ledger_path, [(draft_id, local_user(), "edit", None)])
+        audit.record(state.config.ledger_path, [(draft_id, _who(), "edit", None)])
     click.echo(f"saved {path}")

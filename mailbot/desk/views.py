@@ -143,7 +143,8 @@ def marks(d: Draft) -> list[str]:
 
 @desk.get("/")
 def queue() -> ResponseReturnValue:
-    store = _store()
+    # One store for the app's life: its drafts index keeps its connection and the stamps it saw.
+    store: DraftStore = _ext().setdefault("queue_store", _store())
     status_name = request.args.get("status", "draft")
     status = None if status_name == "all" else Status(status_name) if status_name in set(Status) else None
     query = request.args.get("q", "").strip() or None
@@ -152,14 +153,20 @@ def queue() -> ResponseReturnValue:
         page = max(1, int(request.args.get("page", "1")))
     except ValueError:
         page = 1
+    store.refresh()  # one look at the files (hand edits too) for both queries below
     drafts, total = store.page(
-        status=status, query=query, forwarder=forwarder, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+        status=status,
+        query=query,
+        forwarder=forwarder,
+        offset=(page - 1) * PAGE_SIZE,
+        limit=PAGE_SIZE,
+        sync=False,
     )
     return render_template(
         "queue.html",
         drafts=drafts,
         total=total,
-        counts=store.counts(),
+        counts=store.counts(sync=False),
         status=status.value if status else "all",
         query=query or "",
         forwarder=forwarder or "",

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from mailbot.drafts.fileformat import FENCE, DraftFileError, from_meta, split
 from mailbot.errors import StoreError
@@ -32,9 +32,10 @@ log = logging.getLogger(__name__)
 
 INDEX_NAME = ".index.sqlite3"
 OLD_INDEX_NAME = ".index.json"
-VERSION = 3  # of the rows' contents: another number drops the table and rebuilds it
+VERSION = 4  # of the rows' contents and indexes: another number drops the table and rebuilds it
 BROKEN = "broken"
 SEP = "\x1f"
+Stamp = tuple[int, int, int]  # inode, modification time (ns), size: a row holds while they match
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS drafts (
@@ -56,8 +57,10 @@ CREATE TABLE IF NOT EXISTS drafts (
     line INTEGER,               -- broken files: the faulty line and the error
     error TEXT
 );
-CREATE INDEX IF NOT EXISTS drafts_order ON drafts(created, name);
-CREATE INDEX IF NOT EXISTS drafts_status ON drafts(status, created, name);
+-- Covering indexes: a sync reads the stamps, a listing its columns, without the rows' texts.
+CREATE INDEX IF NOT EXISTS drafts_stamps ON drafts(name, ino, mtime_ns, size);
+CREATE INDEX IF NOT EXISTS drafts_order ON drafts(created, name, status, kind, marks, author, labels, title);
+CREATE INDEX IF NOT EXISTS drafts_status ON drafts(status, created, name, kind, marks, author, labels, title);
 """
 
 
@@ -103,9 +106,8 @@ def marks(draft: Draft) -> str:
     ) or "-"
 
 
-@dataclass(frozen=True)
-class Summary:
-    """One line of a listing, read without building the whole draft."""
+class Summary(NamedTuple):
+    """One line of a listing, read without building the whole draft (a tuple: 10,000 are made fast)."""
 
     id: str
     status: str
@@ -147,12 +149,16 @@ class DraftIndex:
         self.path = folder / INDEX_NAME
         self._lock = threading.Lock()  # the ingest writer thread writes drafts too
         self._db: sqlite3.Connection | None = None
+        # The rows' stamps as the last sync left them, with the database's data_version then:
+        # while no other connection has written since, the next sync need not read them again.
+        self._seen: tuple[int, dict[str, Stamp]] | None = None
 
     # -- the connection ------------------------------------------------------------------
 
     def _open(self) -> sqlite3.Connection:
         if self._db is not None:
             return self._db
+        self._seen = None
         try:
             self._db = self._connect()
         except sqlite3.OperationalError:
@@ -228,13 +234,19 @@ class DraftIndex:
         row = (path.name, st.st_ino, st.st_mtime_ns, st.st_size, *_columns(draft), encoded, body, None, None)
 
         def work(db: sqlite3.Connection) -> None:
+            self._seen = None
             db.execute(INSERT, _order(row))
 
         self._quiet(work)
 
     def forget(self, name: str) -> None:
         """Drop the row of a deleted draft file."""
-        self._quiet(lambda db: db.execute("DELETE FROM drafts WHERE name = ?", (name,)))
+
+        def work(db: sqlite3.Connection) -> None:
+            self._seen = None
+            db.execute("DELETE FROM drafts WHERE name = ?", (name,))
+
+        self._quiet(work)
 
     def _quiet(self, work: Any) -> None:
         try:
@@ -249,32 +261,46 @@ class DraftIndex:
         self._run(self._sync)
 
     def _sync(self, db: sqlite3.Connection) -> None:
-        known = {r[0]: (r[1], r[2], r[3]) for r in db.execute("SELECT name, ino, mtime_ns, size FROM drafts")}
-        seen: set[str] = set()
+        version = int(db.execute("PRAGMA data_version").fetchone()[0])
+        seen, self._seen = self._seen, None
+        if seen is not None and seen[0] == version:
+            known = seen[1]  # nobody else has written: the rows are as this connection left them
+        else:
+            stamps = db.execute("SELECT name, ino, mtime_ns, size FROM drafts")
+            known = {name: (ino, mtime, size) for name, ino, mtime, size in stamps}
+        now: dict[str, Stamp] = {}
         rows = []
-        for entry in os.scandir(self.folder):
-            name = entry.name
-            if not name.endswith(".md") or name.startswith(".") or not entry.is_file():
-                continue
-            seen.add(name)
-            st = entry.stat()
-            stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
-            if known.get(name) != stamp:
-                row = _parse(Path(entry.path), stamp)
-                if row is not None:
-                    rows.append(row)
-        gone = [(n,) for n in known if n not in seen]
-        if not rows and not gone:
-            return
-        with _transaction(db):
-            db.executemany("DELETE FROM drafts WHERE name = ?", gone)
-            db.executemany(INSERT, rows)
+        gone = []
+        # One pass over the folder: a stat per draft file (os.scandir gives names and types
+        # only), compared with its row; what is left in ``known`` afterwards is gone too.
+        with os.scandir(self.folder) as entries:
+            for entry in entries:
+                name = entry.name
+                if not name.endswith(".md") or name.startswith(".") or not entry.is_file():
+                    continue
+                st = entry.stat()
+                stamp = now[name] = (st.st_ino, st.st_mtime_ns, st.st_size)
+                had = known.pop(name, None)
+                if had != stamp:
+                    row = _parse(Path(entry.path), stamp)
+                    if row is not None:
+                        rows.append(row)
+                    else:
+                        del now[name]  # no draft, no row: parsed again next time, with its warning
+                        if had is not None:  # no longer a draft (its fences taken out by hand)
+                            gone.append((name,))
+        gone += [(n,) for n in known]
+        if rows or gone:
+            with _transaction(db):
+                db.executemany("DELETE FROM drafts WHERE name = ?", gone)
+                db.executemany(INSERT, rows)
+        self._seen = (version, now)  # our own commits leave data_version as it was
 
     # -- reading ---------------------------------------------------------------------------
 
     def broken(self) -> list[Row]:
         """The files that are not valid drafts (after :meth:`sync`)."""
-        return self.rows("WHERE error IS NOT NULL", (), "ORDER BY name")
+        return self.rows("WHERE status = ?", (BROKEN,), "ORDER BY name")
 
     def rows(self, where: str = "", args: tuple[Any, ...] = (), tail: str = "") -> list[Row]:
         """The rows matching an SQL condition (after :meth:`sync`), as drafts or broken files."""

@@ -31,7 +31,6 @@ import dataclasses
 import logging
 import re
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +41,6 @@ from mailbot.drafts.index import BROKEN, INDEX_NAME, DraftIndex, Summary, status
 from mailbot.errors import StoreError, UsageError
 from mailbot.fsutil import atomic_write, check_inside, exclusive_lock, fsync_dir
 from mailbot.models import ASSET_NAME, ASSET_NAME_RULE, Draft, Redaction, Status
-from mailbot.safety import redact
 
 __all__ = ["ASSET_NAME", "FENCE", "INDEX_NAME", "DraftStore", "dumps", "loads"]
 
@@ -104,6 +102,8 @@ def redact_fields(
     them), so ``mailbot drafts restore`` can put one back and deleting a draft deletes them too.
     Returns how many values were hidden.
     """
+    from mailbot.safety import redact  # imported when used: `mailbot drafts list` needs none of it
+
     records = list(draft.redactions)
     patterns = tuple(patterns)
     count = 0
@@ -146,6 +146,8 @@ def restore_redaction(draft: Draft, number: int) -> Redaction:
             for r in records[: number - 1]
             if not r.restored and r.field == record.field and r.placeholder == record.placeholder
         )
+    from mailbot.safety import redact
+
     text = get_field(draft, record.field) or ""
     new = redact.restore(text, record.placeholder, occurrence, record.original)
     if new is None:
@@ -243,6 +245,8 @@ class DraftStore:
         """
         if not drafts:
             return
+        from concurrent.futures import ThreadPoolExecutor  # imported when used, as for redact
+
         with ThreadPoolExecutor(max_workers=WRITERS) as pool:
             done = [pool.submit(self.write, d, sync_dir=False) for d in drafts]
         for future in done:
@@ -317,6 +321,15 @@ class DraftStore:
                 broken.append(Broken(row.name[:-3], self.folder / row.name, row.line, row.error or ""))
         return drafts, sorted(broken, key=lambda b: b.id)
 
+    def refresh(self) -> None:
+        """Bring the drafts index in step with the files: a ``stat`` of each, a parse of the changed.
+
+        :meth:`page` and :meth:`counts` do it first unless told ``sync=False``: a caller asking
+        both (the desk's queue) refreshes once, then asks each with ``sync=False``.
+        """
+        if self.folder.is_dir():
+            self.index.sync()
+
     def listing(self, status: Status | None = None) -> tuple[list[Summary], list[Broken]]:
         """What ``mailbot drafts list`` shows, oldest first, without building every draft.
 
@@ -325,7 +338,7 @@ class DraftStore:
         if not self.folder.is_dir():
             return [], []
         self.index.sync()
-        where, args = ("WHERE error IS NULL AND status = ?", (Status(status).value,)) if status else ("", ())
+        where, args = ("WHERE status = ?", (Status(status).value,)) if status else ("", ())
         lines = self.index.summaries(where, args, "ORDER BY created, name")
         broken = [
             Broken(r.name[:-3], self.folder / r.name, r.line, r.error or "") for r in self.index.broken()
@@ -339,15 +352,19 @@ class DraftStore:
         forwarder: str | None = None,
         offset: int = 0,
         limit: int = 50,
+        *,
+        sync: bool = True,
     ) -> tuple[list[Draft], int]:
         """One page of drafts, newest first, and how many match in all (broken files never do).
 
         ``query`` is looked for in the title, intro, author and letter; ``forwarder`` in the
         forwarders' names and addresses and the public labels (both ignoring case).
+        ``sync=False``: the caller has just called :meth:`refresh`.
         """
         if not self.folder.is_dir():
             return [], 0
-        self.index.sync()
+        if sync:
+            self.index.sync()
         where = ["status != ?"]
         args: list[Any] = [BROKEN]
         if status is not None:
@@ -368,12 +385,16 @@ class DraftStore:
         )
         return [r.draft for r in rows if r.draft is not None], total
 
-    def counts(self) -> dict[str, int]:
-        """How many drafts there are in each status, ``broken`` included (every key, 0 too)."""
+    def counts(self, *, sync: bool = True) -> dict[str, int]:
+        """How many drafts there are in each status, ``broken`` included (every key, 0 too).
+
+        ``sync=False``: the caller has just called :meth:`refresh`.
+        """
         found = dict.fromkeys(statuses(), 0)
         if not self.folder.is_dir():
             return found
-        self.index.sync()
+        if sync:
+            self.index.sync()
         for status, count in self.index.grouped("SELECT status, count(*) FROM drafts GROUP BY status"):
             found[str(status)] = int(count)
         return found
