@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -48,6 +48,14 @@ class Entry:
     outcome: str
     error: str | None
     handled_at: str
+
+
+# The columns of an Entry, in its order.
+_COLUMNS = "source, key, message_id, sha256, draft_id, outcome, error, handled_at"
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ", ".join("?" * len(values))
 
 
 def _now() -> str:
@@ -96,11 +104,7 @@ class Ledger:
             return self._db.execute(sql, args).fetchall()
 
     def _one(self, where: str, *args: object) -> Entry | None:
-        rows = self._query(
-            "SELECT source, key, message_id, sha256, draft_id, outcome, error, handled_at "
-            f"FROM messages WHERE {where} ORDER BY id LIMIT 1",
-            *args,
-        )
+        rows = self._query(f"SELECT {_COLUMNS} FROM messages WHERE {where} ORDER BY id LIMIT 1", *args)
         return Entry(*rows[0]) if rows else None
 
     def by_key(self, source: str, key: str) -> Entry | None:
@@ -116,6 +120,57 @@ class Ledger:
         if entry is None and message_id:
             entry = self.by_message_id(message_id)
         return entry
+
+    def find_many(
+        self, source: str, messages: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], Entry | None]:
+        """:meth:`find` (without a Message-ID) for many ``(key, sha256)`` pairs of one source, in one query.
+
+        The answer for each pair is the row :meth:`find` would return, keyed by the pair.
+        """
+        if not messages:
+            return {}
+        keys = sorted({key for key, _ in messages})
+        shas = sorted({sha for _, sha in messages})
+        rows = self._query(
+            f"SELECT {_COLUMNS} FROM messages WHERE (source = ? AND key IN ({_marks(keys)}))"
+            f" OR (sha256 IN ({_marks(shas)}) AND outcome = ?) ORDER BY id",
+            source,
+            *keys,
+            *shas,
+            DRAFTED,
+        )
+        by_key: dict[str, Entry] = {}
+        by_sha: dict[str, Entry] = {}
+        for row in rows:
+            entry = Entry(*row)
+            if entry.source == source and entry.key in keys:
+                by_key.setdefault(entry.key, entry)
+            if entry.outcome == DRAFTED:
+                by_sha.setdefault(entry.sha256, entry)
+        found: dict[tuple[str, str], Entry | None] = {}
+        for key, sha in messages:
+            own = by_key.get(key)
+            if own is not None and own.sha256 and own.sha256 != sha:
+                own = None  # as in find(): another message now has this key
+            found[key, sha] = own if own is not None else by_sha.get(sha)
+        return found
+
+    def twins(self, message_id: str | None, letter_key: str | None) -> tuple[Entry | None, Entry | None]:
+        """:meth:`by_message_id` and :meth:`by_letter` of one new letter, in one query."""
+        if not message_id and not letter_key:
+            return None, None
+        first = f"SELECT {_COLUMNS} FROM messages WHERE {{}} = ? AND outcome = ? ORDER BY id LIMIT 1"
+        by_mid, by_letter = first.format("message_id"), first.format("letter_key")
+        rows = self._query(
+            f"SELECT 1, * FROM ({by_mid}) UNION ALL SELECT 2, * FROM ({by_letter})",
+            message_id or None,
+            DRAFTED,
+            letter_key or None,
+            DRAFTED,
+        )
+        found: dict[int, Entry] = {row[0]: Entry(*row[1:]) for row in rows}
+        return found.get(1), found.get(2)
 
     def by_letter(self, letter_key: str) -> Entry | None:
         """The first drafted row whose letter has this fingerprint (see the pipeline)."""
