@@ -1,11 +1,6 @@
-"""The orchestrator of ingestion: the one place where its stages are composed.
+"""The orchestrator of ingestion: every message of a source to a draft or a quarantine, exactly once.
 
-``Pipeline.run(source)`` takes each message from a source through
-parse → forwards → attribution → drafts, with the ledger making it
-exactly-once (see :mod:`mailbot.ingest.ledger`). One message's checks and draft
-are in :mod:`mailbot.ingest.drafting`, the group commit of new drafts in
-:mod:`mailbot.ingest.groupcommit`, their pure helpers in :mod:`mailbot.drafts.parts`.
-Publishing is another flow, with its own orchestrator (:mod:`mailbot.site.publishing`).
+It composes drafting (one message), groupcommit (new drafts, recorded in groups) and the ledger.
 """
 
 from __future__ import annotations
