@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -51,25 +52,72 @@ def folder_of(tmp_path: Path, messages: list[bytes], name: str = "eml") -> Path:
     return folder
 
 
-def test_seventy_letters_take_three_batched_look_ups_and_one_twin_query_each(
+def queries(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The SQL of every read the ledger makes from now on."""
+    sql: list[str] = []
+    original = ledger._query
+
+    def spy(statement: str, *args: object) -> Any:
+        sql.append(statement)
+        return original(statement, *args)
+
+    monkeypatch.setattr(ledger, "_query", spy)
+    return sql
+
+
+def test_seventy_letters_take_three_batched_look_ups_and_few_twin_queries(
     config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = folder_of(tmp_path, [letter(i) for i in range(70)])
     with Ledger(config.ledger_path) as ledger:
         calls = counting(ledger, monkeypatch)
+        sql = queries(ledger, monkeypatch)
         [source] = import_sources([folder])
         report = Pipeline(config, ledger).run(source)
         assert len(report.drafted) == 70 and not report.failed
-        # 70 messages in batches of 32: 32 + 32 + 6, one "seen already?" query each; then
-        # one query per new letter for a twin by Message-ID or by the letter's fingerprint.
+        # 70 messages in batches of 32: 32 + 32 + 6, one "seen already?" query each; each
+        # new letter is checked for a twin by Message-ID or by the letter's fingerprint.
         assert calls == {"find_many": 3, "twins": 70}
+        # The first batch asks SQLite for each letter's twins; from the second on, the run
+        # keeps the drafted rows' keys (one query) and asks only about a match: none here.
+        assert sum("UNION ALL" in q for q in sql) == 32
+        assert sum(q.startswith("SELECT message_id, letter_key") for q in sql) == 1
+        assert len(sql) <= 3 + 32 + 1 + 1  # and one for the draft ids already handed out
         calls.clear()
+        sql.clear()
         [source] = import_sources([folder])
         again = Pipeline(config, ledger).run(source)
         assert (len(again.drafted), again.duplicates) == (0, 70)
         assert calls == {"find_many": 3}  # every one known from its batch's answer alone
         assert ledger.counts() == {DRAFTED: 70}
     assert len(DraftStore(config.paths.drafts).all()) == 70
+
+
+def test_a_long_run_still_finds_twins_of_drafts_it_made_and_of_older_ones(
+    config: Config, tmp_path: Path
+) -> None:
+    # In the second batch (where the run keeps the drafted rows' keys in memory): letter 35,
+    # then a message with its Message-ID, the letter of 36 forwarded by Marco after 36 itself,
+    # and letter 99 (drafted by an earlier run) forwarded by Marco; all with other bytes.
+    with Ledger(config.ledger_path) as ledger:
+        [old] = import_sources([folder_of(tmp_path, [letter(99)], "old")])
+        Pipeline(config, ledger).run(old)
+
+    def marco(n: int) -> bytes:
+        return letter(n, sender="marco.verdi@milano.example.org").replace(b"Anna Bianchi", b"Marco Verdi")
+
+    messages = [letter(i) for i in range(35)] + [
+        letter(35, message_id="<trentacinque@napoli.example.org>"),
+        letter(36),
+        letter(60, message_id="<trentacinque@napoli.example.org>"),
+        marco(36),
+        marco(99),
+    ]
+    with Ledger(config.ledger_path) as ledger:
+        [source] = import_sources([folder_of(tmp_path, messages)])
+        report = Pipeline(config, ledger).run(source)
+    assert (len(report.drafted), report.duplicates, report.credited) == (37, 1, 2)
+    assert len(DraftStore(config.paths.drafts).all()) == 38
 
 
 def test_twins_inside_one_batch_are_recognised(config: Config, tmp_path: Path) -> None:
@@ -175,3 +223,26 @@ def test_a_batch_is_cut_short_by_its_size_in_bytes(config: Config, monkeypatch: 
         report = Pipeline(config, ledger).run(MaildirInbox(config.local.maildir))
     assert len(report.drafted) == 5
     assert calls["find_many"] == 3
+
+
+def test_the_comment_hook_is_looked_for_once_not_per_message(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A module that is not installed is searched for again on every import attempt.
+    from mailbot.ingest import route
+
+    asked: list[str] = []
+    real = importlib.import_module
+
+    def spy(name: str, package: str | None = None) -> Any:
+        asked.append(name)
+        return real(name, package)
+
+    monkeypatch.setattr(route.importlib, "import_module", spy)
+    route._comment_hook.cache_clear()
+    try:
+        kinds = {route.classify(None, letter(i), config).kind for i in range(3)}
+    finally:
+        route._comment_hook.cache_clear()
+    assert kinds == {route.LETTER}
+    assert asked == ["mailbot.comments.route"]

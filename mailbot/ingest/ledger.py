@@ -77,6 +77,8 @@ class Ledger:
             raise StoreError(f"the ledger {path} cannot be opened ({exc}).") from exc
         self.path = path
         self._lock = threading.RLock()
+        # Every drafted row's Message-ID and letter key, while a long run keeps them (remember_twins).
+        self._twin_keys: set[str] | None = None
 
     def close(self) -> None:
         self._db.close()
@@ -156,10 +158,36 @@ class Ledger:
             found[key, sha] = own if own is not None else by_sha.get(sha)
         return found
 
+    def remember_twins(self) -> None:
+        """Keep every drafted row's Message-ID and letter key in memory until :meth:`forget_twins`.
+
+        :meth:`twins` then queries only for a letter that one of them matches: one query for
+        a long run instead of one per new letter. The rows this ledger records are added as
+        they are written; rows written by another process meanwhile are not, so the pipeline
+        calls this only within a run, which holds the drafts lock (no other run can draft).
+        """
+        rows = self._query("SELECT message_id, letter_key FROM messages WHERE outcome = ?", DRAFTED)
+        keys = {value for row in rows for value in row if value}
+        with self._lock:
+            self._twin_keys = keys
+
+    def forget_twins(self) -> None:
+        with self._lock:
+            self._twin_keys = None
+
+    def _drafted(self, message_id: str | None, letter_key: str | None) -> None:
+        """Note a drafted row's keys where :meth:`remember_twins` keeps them."""
+        if self._twin_keys is not None:
+            self._twin_keys.update(k for k in (message_id, letter_key) if k)
+
     def twins(self, message_id: str | None, letter_key: str | None) -> tuple[Entry | None, Entry | None]:
-        """:meth:`by_message_id` and :meth:`by_letter` of one new letter, in one query."""
+        """:meth:`by_message_id` and :meth:`by_letter` of one new letter, in one query (or none)."""
         if not message_id and not letter_key:
             return None, None
+        with self._lock:
+            keys = self._twin_keys
+            if keys is not None and message_id not in keys and letter_key not in keys:
+                return None, None  # no drafted row has either: nothing to ask
         first = f"SELECT {_COLUMNS} FROM messages WHERE {{}} = ? AND outcome = ? ORDER BY id LIMIT 1"
         by_mid, by_letter = first.format("message_id"), first.format("letter_key")
         rows = self._query(
@@ -208,6 +236,8 @@ class Ledger:
                 " error = excluded.error, handled_at = excluded.handled_at, letter_key = excluded.letter_key",
                 (source, key, message_id, sha256, draft_id, outcome, error, _now(), letter_key),
             )
+            if outcome == DRAFTED:
+                self._drafted(message_id, letter_key)
 
     def record_drafted(
         self,
@@ -230,6 +260,8 @@ class Ledger:
                 " error = NULL, handled_at = excluded.handled_at, letter_key = excluded.letter_key",
                 [(src, key, mid, sha, did, DRAFTED, _now(), lk) for src, key, sha, mid, did, lk in rows],
             )
+            for _src, _key, _sha, mid, _did, lk in rows:
+                self._drafted(mid, lk)
 
     def draft_ids(self) -> set[str]:
         """Every draft id the ledger has handed out (also for drafts not yet on disk)."""

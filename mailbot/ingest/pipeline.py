@@ -137,9 +137,11 @@ class Pipeline(Drafting):
         error: str | None = None
         self._group.start()
         try:
-            for chunk in _chunks(source.messages(), GROUP_SIZE, LOOKUP_BYTES):
+            for n, chunk in enumerate(_chunks(source.messages(), GROUP_SIZE, LOOKUP_BYTES)):
                 # The ledger holds every earlier message's row before the chunk is looked up.
                 self._group.commit(source, report)
+                if n == 1:  # a long run: one query for every twin look-up of the run to come
+                    self.ledger.remember_twins()
                 for message, sha, known in self._look_up(source, chunk):
                     outcome = self._handle(source, message, report, sha, known)
                     if on_message is not None:
@@ -159,6 +161,7 @@ class Pipeline(Drafting):
             raise
         finally:
             self._group.stop()
+            self.ledger.forget_twins()
             self.ledger.finish_run(run_id, report.summary(), error)
         return report
 
