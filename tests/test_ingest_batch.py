@@ -238,7 +238,7 @@ def test_the_comment_hook_is_looked_for_once_not_per_message(
         asked.append(name)
         return real(name, package)
 
-    monkeypatch.setattr(route.importlib, "import_module", spy)
+    monkeypatch.setattr(importlib, "import_module", spy)
     route._comment_hook.cache_clear()
     try:
         kinds = {route.classify(None, letter(i), config).kind for i in range(3)}
