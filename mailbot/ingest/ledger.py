@@ -8,11 +8,13 @@ It is what makes ingestion exactly-once. For each message the pipeline
 3. asks the source to move the message out of the inbox.
 
 After a crash at any step the next run converges: a draft written but not
-recorded is found again under the same id and rewritten (the pipeline's
-``_free_id``); a ``drafted`` row whose message is still in the inbox is only
+recorded is found again under the same id and rewritten (``_free_id`` in
+:mod:`mailbot.ingest.drafting`); a ``drafted`` row whose message is still in the inbox is only
 moved. Lookup is by (source, key) first, then by the hash of the raw bytes,
 then by Message-ID, so a changed IMAP UIDVALIDITY or the same file imported
-twice never yields a second draft.
+twice never yields a second draft. The pipeline asks about a batch of messages in
+one query (:meth:`Ledger.find_many`), and a long run keeps the drafted rows' keys in memory
+(:meth:`Ledger.remember_twins`).
 
 Its tables and their history are in :mod:`mailbot.database`.
 """
