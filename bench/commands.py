@@ -223,6 +223,11 @@ def main() -> int:
     home2 = WORK / "import-home"
     home2.mkdir()
     (home2 / "mailbot.toml").write_text(CONFIG, encoding="utf-8")
+    # Each ingest step starts with nothing left to write back (the site steps above wrote
+    # thousands of files, and the .eml files were just written): an fsync then waits for its
+    # own files only, as it does in the IMAP run.
+    figures["load_before_import"] = round(os.getloadavg()[0], 2)
+    os.sync()
     seconds = runner.mailbot(home2, "import", str(emls))
     drafted = len(list((home2 / "drafts").glob("*.md")))
     show(
@@ -236,12 +241,14 @@ def main() -> int:
     home3 = WORK / "import-files-home"
     home3.mkdir()
     (home3 / "mailbot.toml").write_text(CONFIG, encoding="utf-8")
+    os.sync()
     seconds = runner.mailbot(home3, "import", *sorted(str(p) for p in emls.glob("*.eml")))
     drafted = len(list((home3 / "drafts").glob("*.md")))
     note = f"{drafted / seconds:.0f} letters/s ({drafted} drafts)"
     show("import_files_seconds", "(4) mailbot import eml/*.eml", seconds, note)
     figures["import_files_rate"] = round(drafted / seconds, 1)
     if not args.skip_imap:
+        os.sync()
         started = time.perf_counter()
         done = subprocess.run(
             [sys.executable, str(ROOT / "bench" / "ingest.py"), "--letters", str(args.letters), "--json"],
@@ -284,6 +291,7 @@ def main() -> int:
     if "imap_rate" in figures:
         share = figures["import_rate"] / figures["imap_rate"]
         print(f"import rate / IMAP ingest rate:       {share:5.0%}  (goal >= 80%)")
+        print(f"  load average (1 min) before import: {figures['load_before_import']:5.2f}")
         share = figures["import_files_rate"] / figures["imap_rate"]
         print(f"  the same, files one by one:         {share:5.0%}")
     if "pelican_one" in figures:

@@ -99,6 +99,8 @@ class Crash(Exception):
     [
         "store.write#1",
         "store.write#2",
+        "ledger.find_many#2",
+        "ledger.twins#3",
         "ledger.record_drafted#1",
         "source.done#1",
         "source.done#2",

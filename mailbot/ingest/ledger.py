@@ -8,11 +8,13 @@ It is what makes ingestion exactly-once. For each message the pipeline
 3. asks the source to move the message out of the inbox.
 
 After a crash at any step the next run converges: a draft written but not
-recorded is found again under the same id and rewritten (the pipeline's
-``_free_id``); a ``drafted`` row whose message is still in the inbox is only
+recorded is found again under the same id and rewritten (``_free_id`` in
+:mod:`mailbot.ingest.drafting`); a ``drafted`` row whose message is still in the inbox is only
 moved. Lookup is by (source, key) first, then by the hash of the raw bytes,
 then by Message-ID, so a changed IMAP UIDVALIDITY or the same file imported
-twice never yields a second draft.
+twice never yields a second draft. The pipeline asks about a batch of messages in
+one query (:meth:`Ledger.find_many`), and a long run keeps the drafted rows' keys in memory
+(:meth:`Ledger.remember_twins`).
 
 Its tables and their history are in :mod:`mailbot.database`.
 """
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -50,6 +52,14 @@ class Entry:
     handled_at: str
 
 
+# The columns of an Entry, in its order.
+_COLUMNS = "source, key, message_id, sha256, draft_id, outcome, error, handled_at"
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ", ".join("?" * len(values))
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -69,6 +79,8 @@ class Ledger:
             raise StoreError(f"the ledger {path} cannot be opened ({exc}).") from exc
         self.path = path
         self._lock = threading.RLock()
+        # Every drafted row's Message-ID and letter key, while a long run keeps them (remember_twins).
+        self._twin_keys: set[str] | None = None
 
     def close(self) -> None:
         self._db.close()
@@ -96,11 +108,7 @@ class Ledger:
             return self._db.execute(sql, args).fetchall()
 
     def _one(self, where: str, *args: object) -> Entry | None:
-        rows = self._query(
-            "SELECT source, key, message_id, sha256, draft_id, outcome, error, handled_at "
-            f"FROM messages WHERE {where} ORDER BY id LIMIT 1",
-            *args,
-        )
+        rows = self._query(f"SELECT {_COLUMNS} FROM messages WHERE {where} ORDER BY id LIMIT 1", *args)
         return Entry(*rows[0]) if rows else None
 
     def by_key(self, source: str, key: str) -> Entry | None:
@@ -116,6 +124,83 @@ class Ledger:
         if entry is None and message_id:
             entry = self.by_message_id(message_id)
         return entry
+
+    def find_many(
+        self, source: str, messages: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], Entry | None]:
+        """:meth:`find` (without a Message-ID) for many ``(key, sha256)`` pairs of one source, in one query.
+
+        The answer for each pair is the row :meth:`find` would return, keyed by the pair.
+        """
+        if not messages:
+            return {}
+        keys = sorted({key for key, _ in messages})
+        shas = sorted({sha for _, sha in messages})
+        rows = self._query(
+            f"SELECT {_COLUMNS} FROM messages WHERE (source = ? AND key IN ({_marks(keys)}))"
+            f" OR (sha256 IN ({_marks(shas)}) AND outcome = ?) ORDER BY id",
+            source,
+            *keys,
+            *shas,
+            DRAFTED,
+        )
+        by_key: dict[str, Entry] = {}
+        by_sha: dict[str, Entry] = {}
+        for row in rows:
+            entry = Entry(*row)
+            if entry.source == source and entry.key in keys:
+                by_key.setdefault(entry.key, entry)
+            if entry.outcome == DRAFTED:
+                by_sha.setdefault(entry.sha256, entry)
+        found: dict[tuple[str, str], Entry | None] = {}
+        for key, sha in messages:
+            own = by_key.get(key)
+            if own is not None and own.sha256 and own.sha256 != sha:
+                own = None  # as in find(): another message now has this key
+            found[key, sha] = own if own is not None else by_sha.get(sha)
+        return found
+
+    def remember_twins(self) -> None:
+        """Keep every drafted row's Message-ID and letter key in memory until :meth:`forget_twins`.
+
+        :meth:`twins` then queries only for a letter that one of them matches: one query for
+        a long run instead of one per new letter. The rows this ledger records are added as
+        they are written; rows written by another process meanwhile are not, so the pipeline
+        calls this only within a run, which holds the drafts lock (no other run can draft).
+        """
+        rows = self._query("SELECT message_id, letter_key FROM messages WHERE outcome = ?", DRAFTED)
+        keys = {value for row in rows for value in row if value}
+        with self._lock:
+            self._twin_keys = keys
+
+    def forget_twins(self) -> None:
+        with self._lock:
+            self._twin_keys = None
+
+    def _drafted(self, message_id: str | None, letter_key: str | None) -> None:
+        """Note a drafted row's keys where :meth:`remember_twins` keeps them."""
+        if self._twin_keys is not None:
+            self._twin_keys.update(k for k in (message_id, letter_key) if k)
+
+    def twins(self, message_id: str | None, letter_key: str | None) -> tuple[Entry | None, Entry | None]:
+        """:meth:`by_message_id` and :meth:`by_letter` of one new letter, in one query (or none)."""
+        if not message_id and not letter_key:
+            return None, None
+        with self._lock:
+            keys = self._twin_keys
+            if keys is not None and message_id not in keys and letter_key not in keys:
+                return None, None  # no drafted row has either: nothing to ask
+        first = f"SELECT {_COLUMNS} FROM messages WHERE {{}} = ? AND outcome = ? ORDER BY id LIMIT 1"
+        by_mid, by_letter = first.format("message_id"), first.format("letter_key")
+        rows = self._query(
+            f"SELECT 1, * FROM ({by_mid}) UNION ALL SELECT 2, * FROM ({by_letter})",
+            message_id or None,
+            DRAFTED,
+            letter_key or None,
+            DRAFTED,
+        )
+        found: dict[int, Entry] = {row[0]: Entry(*row[1:]) for row in rows}
+        return found.get(1), found.get(2)
 
     def by_letter(self, letter_key: str) -> Entry | None:
         """The first drafted row whose letter has this fingerprint (see the pipeline)."""
@@ -153,6 +238,8 @@ class Ledger:
                 " error = excluded.error, handled_at = excluded.handled_at, letter_key = excluded.letter_key",
                 (source, key, message_id, sha256, draft_id, outcome, error, _now(), letter_key),
             )
+            if outcome == DRAFTED:
+                self._drafted(message_id, letter_key)
 
     def record_drafted(
         self,
@@ -175,6 +262,8 @@ class Ledger:
                 " error = NULL, handled_at = excluded.handled_at, letter_key = excluded.letter_key",
                 [(src, key, mid, sha, did, DRAFTED, _now(), lk) for src, key, sha, mid, did, lk in rows],
             )
+            for _src, _key, _sha, mid, _did, lk in rows:
+                self._drafted(mid, lk)
 
     def draft_ids(self) -> set[str]:
         """Every draft id the ledger has handed out (also for drafts not yet on disk)."""

@@ -11,6 +11,7 @@ exists (the comments feature provides it). Everything else is a **letter**.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from dataclasses import dataclass
 from email.utils import parseaddr
@@ -32,12 +33,22 @@ class Route:
     tokens: tuple[str, ...] = ()
 
 
-def _is_comment(parsed: ParsedMessage | None, raw: bytes, config: Config) -> bool:
+@functools.cache
+def _comment_hook() -> Any:
+    """``mailbot.comments.route.is_comment``, or None; looked for once per process.
+
+    A module that is not there is searched for on every import attempt (a stat per folder
+    of ``sys.path``): asked for each message, that was a large share of a big import.
+    """
     try:
         module: Any = importlib.import_module("mailbot.comments.route")
     except ImportError:
-        return False
-    hook = getattr(module, "is_comment", None)
+        return None
+    return getattr(module, "is_comment", None)
+
+
+def _is_comment(parsed: ParsedMessage | None, raw: bytes, config: Config) -> bool:
+    hook = _comment_hook()
     return bool(hook(parsed, raw, config)) if hook is not None else False
 
 

@@ -156,6 +156,18 @@ def _looks_like_mbox(path: Path) -> bool:
         return fh.read(5) == b"From "
 
 
+def _emls_in(folder: Path) -> list[Path]:
+    """The ``*.eml`` files of a folder, by name (the file type comes with the listing: no stat each)."""
+    try:
+        with os.scandir(folder) as entries:
+            names = [e.name for e in entries if e.name.endswith(".eml") and e.is_file()]
+    except OSError as exc:
+        raise SourceError(
+            f"the folder {folder} cannot be listed ({exc.strerror}); check its permissions."
+        ) from exc
+    return [folder / name for name in sorted(names)]
+
+
 def import_sources(paths: list[Path]) -> list[ReadOnlySource]:
     """Read-only sources for ``mailbot import``: files, folders of .eml files, Maildirs, mbox files."""
     sources: list[ReadOnlySource] = []
@@ -170,7 +182,7 @@ def import_sources(paths: list[Path]) -> list[ReadOnlySource]:
             sources.append(ReadOnlySource(f"maildir:{path}", [(p.name, partial(_read, p)) for p in files]))
         elif path.is_dir():
             # A folder of .eml files: every *.eml in it, sorted by name (named as when given one by one).
-            emls = sorted((p for p in path.glob("*.eml") if p.is_file()), key=lambda p: p.name)
+            emls = _emls_in(path)
             if not emls:
                 raise UsageError(
                     f"{path} is a folder with no .eml files and not a Maildir (no new/ and cur/); "
