@@ -26,31 +26,13 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
+from mailbot import database
 from mailbot.errors import StoreError
 from mailbot.featureconfig import SmtpConfig
 from mailbot.outbox.compose import Notice
 from mailbot.outbox.smtp import Sender, SmtpError
 
 log = logging.getLogger(__name__)
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS outbox (
-    id          INTEGER PRIMARY KEY,
-    event       TEXT NOT NULL UNIQUE,
-    kind        TEXT NOT NULL,
-    recipient   TEXT NOT NULL,
-    message_id  TEXT NOT NULL,
-    message     BLOB NOT NULL,
-    state       TEXT NOT NULL,
-    attempts    INTEGER NOT NULL DEFAULT 0,
-    next_try    TEXT NOT NULL,
-    last_error  TEXT,
-    created_at  TEXT NOT NULL,
-    sent_at     TEXT
-);
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, next_try);
-CREATE INDEX IF NOT EXISTS outbox_sent ON outbox(recipient, sent_at);
-"""
 
 QUEUED = "queued"
 SENT = "sent"
@@ -68,19 +50,14 @@ def _stamp(when: datetime) -> str:
     return when.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def create(db: sqlite3.Connection) -> None:
-    """Create the outbox table on ``db`` if it is missing."""
-    db.executescript(SCHEMA)
-
-
 def enqueue(db: sqlite3.Connection, notices: Iterable[Notice], now: datetime | None = None) -> None:
-    """Insert ``notices`` on ``db`` within the caller's open transaction (an event already queued is kept)."""
+    """Insert ``notices`` on ``db`` within the caller's open transaction (an event already queued is kept).
+
+    ``db`` is the ledger database opened by :func:`mailbot.database.connect`: its table is there.
+    """
     notices = list(notices)
     if not notices:
         return
-    for statement in SCHEMA.split(";"):  # inside the transaction: execute, never executescript
-        if statement.strip():
-            db.execute(statement)
     at = _stamp(now or _now())
     db.executemany(
         "INSERT OR IGNORE INTO outbox (event, kind, recipient, message_id, message, state, next_try,"
@@ -112,19 +89,14 @@ class Outbox:
     """The outbox table in the ledger database at ``path``."""
 
     def __init__(self, path: Path, *, hourly_cap: int = 20, clock: Clock = _now) -> None:
-        if not path.exists():
-            from mailbot.ingest.ledger import Ledger
-
-            Ledger(path).close()  # the ledger makes the database, with its folder and modes
+        self._db = database.connect(path)  # made or migrated: the outbox table is one of the migrations
         try:
-            self._db = sqlite3.connect(path, isolation_level=None)
-            self._db.execute("PRAGMA busy_timeout=10000")
             # The ledger is in WAL mode: a commit then survives a killed process without an
             # fsync, which keeps the moment between the server's 250 and the "sent" mark to
             # microseconds. Only a power cut there can bring a resend (same Message-ID).
             self._db.execute("PRAGMA synchronous=NORMAL")
-            create(self._db)
         except sqlite3.Error as exc:
+            self._db.close()
             raise StoreError(f"the outbox in {path} cannot be opened ({exc}).") from exc
         self.path = path
         self.hourly_cap = hourly_cap
