@@ -1,14 +1,17 @@
 """The state database (``<state>/ledger.sqlite3``): opened one way, its schema in numbered steps.
 
-Every table mailbot keeps in it (the ledger's ``messages`` and ``runs``, the drafts' ``audit``)
-is created or changed by one of :data:`MIGRATIONS`, applied in order; the number of the last one
+Every table mailbot keeps in it (the ledger's ``messages`` and ``runs``, the drafts' ``audit``,
+the desk's ``reviewers``, the ``outbox``, ``used_tokens``, ``comments`` and ``comment_rate``) is
+created or changed by one of :data:`MIGRATIONS`, applied in order; the number of the last one
 applied is the database's ``PRAGMA user_version``. A newer mailbot adds a migration at the end of
-the list, never edits one. Opening applies whatever is missing, in one transaction, so two
-processes opening an old database at once migrate it once.
+the list, never edits one. Opening (:func:`connect`, the one way every module opens it) applies
+whatever is missing, in one transaction, so two processes opening an old database at once migrate
+it once, and every module may rely on all tables being there.
 
 Databases from before the numbering (version 0) may already have any of the first three steps
-applied (the ``letter_key`` column was added by looking for it): those three are written to be
-harmless when their work is already done. Steps from the fourth on run exactly once.
+applied (the ``letter_key`` column was added by looking for it); databases at version 3 may
+already hold the tables of steps 4 to 8, which their modules created on first use with the same
+columns. So every step is written to be harmless when its work is already done.
 """
 
 from __future__ import annotations
@@ -79,8 +82,85 @@ def _audit(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS audit_draft_id ON audit(draft_id)")
 
 
+def _reviewers(db: sqlite3.Connection) -> None:
+    """4: the review desk's accounts (mailbot.desk.auth)."""
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS reviewers (
+            email     TEXT PRIMARY KEY,
+            name      TEXT NOT NULL,
+            hash      TEXT NOT NULL,
+            created   TEXT NOT NULL
+        )"""
+    )
+
+
+def _outbox(db: sqlite3.Connection) -> None:
+    """5: mail to send, recorded with the event that causes it (mailbot.outbox.outbox)."""
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS outbox (
+            id          INTEGER PRIMARY KEY,
+            event       TEXT NOT NULL UNIQUE,
+            kind        TEXT NOT NULL,
+            recipient   TEXT NOT NULL,
+            message_id  TEXT NOT NULL,
+            message     BLOB NOT NULL,
+            state       TEXT NOT NULL,
+            attempts    INTEGER NOT NULL DEFAULT 0,
+            next_try    TEXT NOT NULL,
+            last_error  TEXT,
+            created_at  TEXT NOT NULL,
+            sent_at     TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, next_try)")
+    db.execute("CREATE INDEX IF NOT EXISTS outbox_sent ON outbox(recipient, sent_at)")
+
+
+def _used_tokens(db: sqlite3.Connection) -> None:
+    """6: reply tokens already used, never accepted again (mailbot.commands.tokens)."""
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS used_tokens (
+            token   TEXT PRIMARY KEY,
+            used_at TEXT NOT NULL,
+            used_by TEXT NOT NULL
+        )"""
+    )
+
+
+def _comments(db: sqlite3.Connection) -> None:
+    """7: each comment's number and the messages taken as comments (mailbot.comments.store)."""
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS comments (
+            id          INTEGER PRIMARY KEY,
+            post        TEXT NOT NULL,
+            received    TEXT NOT NULL,
+            via         TEXT NOT NULL,
+            sha256      TEXT,
+            message_id  TEXT,
+            state       TEXT NOT NULL DEFAULT 'stored',
+            reason      TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS comments_sha256 ON comments(sha256)")
+    db.execute("CREATE INDEX IF NOT EXISTS comments_message_id ON comments(message_id)")
+
+
+def _comment_rate(db: sqlite3.Connection) -> None:
+    """8: form comments taken per network address, for the hourly limit (mailbot.comments.guard)."""
+    db.execute("CREATE TABLE IF NOT EXISTS comment_rate (addr TEXT NOT NULL, at INTEGER NOT NULL)")
+
+
 # The schema, step by step: MIGRATIONS[n - 1] takes a database from version n - 1 to n.
-MIGRATIONS: tuple[Migration, ...] = (_messages_and_runs, _letter_key, _audit)
+MIGRATIONS: tuple[Migration, ...] = (
+    _messages_and_runs,
+    _letter_key,
+    _audit,
+    _reviewers,
+    _outbox,
+    _used_tokens,
+    _comments,
+    _comment_rate,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

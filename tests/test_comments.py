@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import stat
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from click.testing import Result
 from mailfactory import letter
 from test_review import mailbot, make_config, poll
@@ -20,16 +17,6 @@ from mailbot.comments.store import CommentStore
 from mailbot.config import Config
 
 WHEN = datetime(2007, 1, 24, 8, 30, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def restore_log_levels() -> Iterator[None]:
-    """The CLI run in-process quiets library loggers for the whole process: put them back."""
-    names = ("imapclient", "apscheduler")
-    before = {name: logging.getLogger(name).level for name in names}
-    yield
-    for name, level in before.items():
-        logging.getLogger(name).setLevel(level)
 
 
 def setup(tmp_path: Path) -> tuple[Config, str, CommentStore]:

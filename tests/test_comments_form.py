@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from mailfactory import letter
-from test_comments import restore_log_levels  # noqa: F401 - an autouse fixture
 from test_review import mailbot, make_config, poll
 
 from mailbot.comments.model import CommentStatus

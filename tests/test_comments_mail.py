@@ -17,7 +17,6 @@ from pathlib import Path
 
 from imapserver import DovecotServer
 from mailfactory import letter
-from test_comments import restore_log_levels  # noqa: F401 - an autouse fixture
 from test_imap_pipeline import Mailbot
 from test_review import mailbot, make_config, poll
 

@@ -6,7 +6,6 @@ import json
 import logging
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,17 +21,6 @@ from mailbot.ingest.pipeline import Pipeline
 from mailbot.models import Status
 from mailbot.service import Service
 from mailbot.sources.local import MaildirInbox
-
-
-@pytest.fixture(autouse=True)
-def _keep_logger_levels() -> Iterator[None]:
-    """The CLI, run in this process, quietens imapclient and apscheduler: put them back after."""
-    names = ("imapclient", "apscheduler")
-    levels = {n: logging.getLogger(n).level for n in names}
-    yield
-    for name, level in levels.items():
-        logging.getLogger(name).setLevel(level)
-
 
 # A deploy command that records its arguments and what it found in the folder it was given.
 RECORDER = """#!{python}

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from mailfactory import letter
 
@@ -14,16 +11,6 @@ from mailbot.cli import cli
 from mailbot.drafts.store import DraftStore
 from mailbot.ingest.ledger import Ledger
 from mailbot.sources.local import import_sources
-
-
-@pytest.fixture(autouse=True)
-def _keep_logger_levels() -> Iterator[None]:
-    """The CLI, run in this process, quietens imapclient and apscheduler: put them back after."""
-    names = ("imapclient", "apscheduler")
-    levels = {n: logging.getLogger(n).level for n in names}
-    yield
-    for name, level in levels.items():
-        logging.getLogger(name).setLevel(level)
 
 
 def test_files_of_one_folder_given_one_by_one_are_one_source(tmp_path: Path) -> None:

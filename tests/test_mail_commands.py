@@ -222,8 +222,7 @@ def test_the_desk_reviewers_table_counts_as_reviewers(tmp_path: Path, smtpd: Smt
     config = write_config(tmp_path, smtpd)
     with Ledger(config.ledger_path):
         pass
-    db = sqlite3.connect(config.ledger_path)
-    db.execute("CREATE TABLE reviewers (email TEXT PRIMARY KEY, name TEXT NOT NULL, hash TEXT, created TEXT)")
+    db = sqlite3.connect(config.ledger_path)  # the ledger has the desk's table (mailbot.database)
     db.execute("INSERT INTO reviewers VALUES ('Desk@Example.org', 'Desk', 'x', '2026-01-01')")
     db.commit()
     db.close()

@@ -171,7 +171,7 @@ def run_cmd(state: State) -> None:
     service may run on a state folder. A stop finishes the message in hand.
     """
     from mailbot.service.runlock import service_lock
-    from mailbot.service.scheduler import Service, describe_mailbox
+    from mailbot.service.scheduler import Service
 
     config = state.mailbox_config  # the password is read now: a missing secret stops us at start
     if logging.getLogger().level == logging.WARNING:  # the default: the service says what it does
@@ -179,15 +179,7 @@ def run_cmd(state: State) -> None:
     with service_lock(config.paths.state), state.pipeline() as pipeline:
         if not config.senders.allow:
             log.warning("[senders] allow is empty: anyone who writes to the mailbox can submit letters")
-        service = Service(
-            pipeline,
-            lambda: _source(state),
-            interval=config.service.interval,
-            idle=config.imap is not None and config.imap.idle,
-            publish=config.service.publish,
-            mailbox=describe_mailbox(config),
-        )
-        code = service.run()
+        code = Service.for_config(pipeline, lambda: _source(state)).run()
     if code:
         raise MailbotError(
             "the service stopped because the IMAP server refused the login; see the log above."

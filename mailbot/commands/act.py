@@ -11,11 +11,11 @@ address as actor) and yields a confirmation mail for the reviewer.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from mailbot import database
 from mailbot.commands import tokens
 from mailbot.commands.reply import command, own_text
 from mailbot.config import Config
@@ -95,9 +95,8 @@ def act(
 
 
 def _use(ledger: Path, token: str, who: str, now: datetime | None) -> bool:
-    db = sqlite3.connect(ledger, isolation_level=None)
+    db = database.connect(ledger)
     try:
-        db.execute("PRAGMA busy_timeout=10000")
         db.execute("BEGIN IMMEDIATE")
         fresh = tokens.use(db, token, who, now or datetime.now(UTC))
         db.execute("COMMIT")

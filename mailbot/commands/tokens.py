@@ -25,14 +25,6 @@ SCOPE = "review"
 TOKEN_RE = re.compile(r"\[mb:([A-Za-z0-9_.-]+)\]")
 _PLUS_RE = re.compile(r"\+([A-Za-z0-9_.-]+)@")
 
-USED_SCHEMA = """
-CREATE TABLE IF NOT EXISTS used_tokens (
-    token   TEXT PRIMARY KEY,
-    used_at TEXT NOT NULL,
-    used_by TEXT NOT NULL
-)
-"""
-
 
 def _b36(n: int) -> str:
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -97,8 +89,10 @@ def find(headers: list[tuple[str, str]]) -> list[str]:
 
 
 def use(db: sqlite3.Connection, token: str, who: str, now: datetime | None = None) -> bool:
-    """Mark ``token`` used on ``db`` (inside the caller's transaction); False if it was used before."""
-    db.execute(USED_SCHEMA)
+    """Mark ``token`` used on ``db`` (inside the caller's transaction); False if it was used before.
+
+    ``db`` is the ledger database opened by :func:`mailbot.database.connect`: its table is there.
+    """
     cur = db.execute(
         "INSERT OR IGNORE INTO used_tokens (token, used_at, used_by) VALUES (?, ?, ?)",
         (token, (now or datetime.now(UTC)).isoformat(timespec="seconds"), who),

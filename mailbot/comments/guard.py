@@ -13,6 +13,7 @@ import re
 import sqlite3
 from pathlib import Path
 
+from mailbot import database
 from mailbot.errors import StoreError
 from mailbot.fsutil import secret_key
 
@@ -55,20 +56,13 @@ def plausible_email(text: str) -> bool:
 class RateLimit:
     """Comments taken per network address in the last hour (rows older than a day are dropped)."""
 
-    SCHEMA = "CREATE TABLE IF NOT EXISTS comment_rate (addr TEXT NOT NULL, at INTEGER NOT NULL)"
-
     def __init__(self, ledger: Path) -> None:
         self.ledger = ledger
 
     def allow(self, addr: str, now: int, per_hour: int) -> bool:
         """True (and the attempt counted) when ``addr`` sent fewer than ``per_hour`` in the last hour."""
+        db = database.connect(self.ledger)  # made or migrated: comment_rate is one of the migrations
         try:
-            db = sqlite3.connect(self.ledger, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise StoreError(f"the ledger {self.ledger} cannot be opened ({exc}).") from exc
-        try:
-            db.execute("PRAGMA busy_timeout=10000")
-            db.execute(self.SCHEMA)
             db.execute("BEGIN IMMEDIATE")
             db.execute("DELETE FROM comment_rate WHERE at < ?", (now - 86400,))
             (count,) = db.execute(

@@ -36,6 +36,7 @@ from typing import Any
 
 import tomli_w
 
+from mailbot import database
 from mailbot.comments.model import Comment, CommentStatus
 from mailbot.errors import StoreError, UsageError
 from mailbot.fsutil import atomic_write, remove
@@ -45,21 +46,6 @@ log = logging.getLogger(__name__)
 
 FENCE = "+++"
 SUFFIX = ".comments"
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS comments (
-    id          INTEGER PRIMARY KEY,
-    post        TEXT NOT NULL,
-    received    TEXT NOT NULL,
-    via         TEXT NOT NULL,
-    sha256      TEXT,
-    message_id  TEXT,
-    state       TEXT NOT NULL DEFAULT 'stored',
-    reason      TEXT
-);
-CREATE INDEX IF NOT EXISTS comments_sha256 ON comments(sha256);
-CREATE INDEX IF NOT EXISTS comments_message_id ON comments(message_id);
-"""
 
 _KNOWN = frozenset(
     ("id", "post", "status", "name", "email", "received", "via", "message_id", "sha256", "redactions")
@@ -130,17 +116,8 @@ class CommentStore:
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
-        if not self.ledger.exists():
-            from mailbot.ingest.ledger import Ledger
-
-            Ledger(self.ledger).close()  # the ledger makes the database, with its folder and modes
+        db = database.connect(self.ledger)  # made or migrated: the comments table is one of the migrations
         try:
-            db = sqlite3.connect(self.ledger, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise StoreError(f"the ledger {self.ledger} cannot be opened ({exc}).") from exc
-        try:
-            db.execute("PRAGMA busy_timeout=10000")
-            db.executescript(SCHEMA)
             yield db
         except sqlite3.Error as exc:
             raise StoreError(f"the comments table in {self.ledger} cannot be used ({exc}).") from exc

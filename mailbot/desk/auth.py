@@ -21,17 +21,9 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from mailbot.errors import StoreError, UsageError
+from mailbot import database
+from mailbot.errors import UsageError
 from mailbot.fsutil import secret_key
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS reviewers (
-    email     TEXT PRIMARY KEY,
-    name      TEXT NOT NULL,
-    hash      TEXT NOT NULL,
-    created   TEXT NOT NULL
-);
-"""
 
 KEY_NAME = "desk-session.key"
 MAX_FAILURES = 5
@@ -60,16 +52,8 @@ class Reviewers:
     """The reviewers table in the ledger database at ``path``."""
 
     def __init__(self, path: Path) -> None:
-        if not path.exists():
-            from mailbot.ingest.ledger import Ledger
-
-            Ledger(path).close()  # the ledger makes the database, with its folder and modes
-        try:
-            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA busy_timeout=10000")
-            self._db.executescript(SCHEMA)
-        except sqlite3.Error as exc:
-            raise StoreError(f"the reviewers table in {path} cannot be opened ({exc}).") from exc
+        # Made or migrated by mailbot.database (its table is one of the migrations).
+        self._db = database.connect(path, check_same_thread=False)
         self._mutex = threading.Lock()
 
     def close(self) -> None:

@@ -26,31 +26,13 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
+from mailbot import database
 from mailbot.errors import StoreError
 from mailbot.featureconfig import SmtpConfig
 from mailbot.outbox.compose import Notice
 from mailbot.outbox.smtp import Sender, SmtpError
 
 log = logging.getLogger(__name__)
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS outbox (
-    id          INTEGER PRIMARY KEY,
-    event       TEXT NOT NULL UNIQUE,
-    kind        TEXT NOT NULL,
-    recipient   TEXT NOT NULL,
-    message_id  TEXT NOT NULL,
-    message     BLOB NOT NULL,
-    state       TEXT NOT NULL,
-    attempts    INTEGER NOT NULL DEFAULT 0,
-    next_try    TEXT NOT NULL,
-    last_error  TEXT,
-    created_at  TEXT NOT NULL,
-    sent_at     TEXT
-);
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, next_try);
-CREATE INDEX IF NOT EXISTS outbox_sent ON outbox(recipient, sent_at);
-"""
 
 QUEUED = "queued"
 SENT = "sent"
@@ -69,18 +51,6 @@ def _stamp(when: datetime) -> str:
     return when.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def create(db: sqlite3.Connection) -> None:
-    """Create the outbox table on ``db`` if it is missing."""
-    db.executescript(SCHEMA)
-
-
-def ensure(db: sqlite3.Connection) -> None:
-    """Create the outbox table on ``db`` inside the caller's open transaction (never executescript)."""
-    for statement in SCHEMA.split(";"):
-        if statement.strip():
-            db.execute(statement)
-
-
 def _row(n: Notice, state: str, at: str) -> tuple[object, ...]:
     return (n.event, n.kind, n.recipient, str(n.message["Message-ID"]), n.message.as_bytes(), state, at, at)
 
@@ -92,11 +62,13 @@ _INSERT = (
 
 
 def enqueue(db: sqlite3.Connection, notices: Iterable[Notice], now: datetime | None = None) -> None:
-    """Insert ``notices`` on ``db`` within the caller's open transaction (an event already queued is kept)."""
+    """Insert ``notices`` on ``db`` within the caller's open transaction (an event already queued is kept).
+
+    ``db`` is the ledger database opened by :func:`mailbot.database.connect`: its table is there.
+    """
     notices = list(notices)
     if not notices:
         return
-    ensure(db)
     at = _stamp(now or _now())
     db.executemany(_INSERT, [_row(n, QUEUED, at) for n in notices])
 
@@ -111,7 +83,6 @@ def enqueue(db: sqlite3.Connection, notices: Iterable[Notice], now: datetime | N
 
 def last_queued(db: sqlite3.Connection, kind: str, recipient: str) -> tuple[int, str] | None:
     """(id, event) of the newest queued ``kind`` mail to ``recipient`` not yet sent, if any."""
-    ensure(db)
     row = db.execute(
         "SELECT id, event FROM outbox WHERE kind = ? AND recipient = ? AND state = ?"
         " ORDER BY id DESC LIMIT 1",
@@ -134,14 +105,12 @@ def hold(db: sqlite3.Connection, notices: Iterable[Notice], now: datetime | None
     """Record ``notices`` as held: kept with their event, sent only once :func:`rewrite` releases them."""
     notices = list(notices)
     if notices:
-        ensure(db)
-        at = _stamp(now or _now())
+            at = _stamp(now or _now())
         db.executemany(_INSERT, [_row(n, HELD, at) for n in notices])
 
 
 def held(db: sqlite3.Connection, kind: str, state: str = HELD) -> list[tuple[int, str, str]]:
     """(id, event, recipient) of every held (or ``state``) ``kind`` row."""
-    ensure(db)
     rows = db.execute(
         "SELECT id, event, recipient FROM outbox WHERE kind = ? AND state = ? ORDER BY id", (kind, state)
     )
@@ -155,7 +124,6 @@ def unsent(db: sqlite3.Connection, kind: str) -> list[tuple[int, str, str]]:
 
 def drop_unsent(db: sqlite3.Connection, events: Iterable[str]) -> None:
     """Forget the held or queued rows of ``events`` (a comment rejected or deleted before its mail went)."""
-    ensure(db)
     rows = [(e, HELD, QUEUED) for e in events]
     db.executemany("DELETE FROM outbox WHERE event = ? AND state IN (?, ?)", rows)
 
@@ -180,19 +148,14 @@ class Outbox:
     """The outbox table in the ledger database at ``path``."""
 
     def __init__(self, path: Path, *, hourly_cap: int = 20, clock: Clock = _now) -> None:
-        if not path.exists():
-            from mailbot.ingest.ledger import Ledger
-
-            Ledger(path).close()  # the ledger makes the database, with its folder and modes
+        self._db = database.connect(path)  # made or migrated: the outbox table is one of the migrations
         try:
-            self._db = sqlite3.connect(path, isolation_level=None)
-            self._db.execute("PRAGMA busy_timeout=10000")
             # The ledger is in WAL mode: a commit then survives a killed process without an
             # fsync, which keeps the moment between the server's 250 and the "sent" mark to
             # microseconds. Only a power cut there can bring a resend (same Message-ID).
             self._db.execute("PRAGMA synchronous=NORMAL")
-            create(self._db)
         except sqlite3.Error as exc:
+            self._db.close()
             raise StoreError(f"the outbox in {path} cannot be opened ({exc}).") from exc
         self.path = path
         self.hourly_cap = hourly_cap

@@ -32,7 +32,7 @@ import signal
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -83,12 +83,36 @@ def describe_mailbox(config: Config) -> str:
     return f"Maildir {config.local.maildir}, handled mail to cur/, quarantined mail to .Failed"
 
 
+class Scheduler(Protocol):
+    """What the service asks of APScheduler's ``BackgroundScheduler`` (a test gives a fake)."""
+
+    def add_job(
+        self, func: Callable[[], None], trigger: str, *, seconds: float, id: str, next_run_time: datetime
+    ) -> object: ...
+
+    def modify_job(self, job_id: str, *, next_run_time: datetime) -> object: ...
+
+    def start(self) -> None: ...
+
+    def shutdown(self, wait: bool = True) -> None: ...
+
+
+def _background_scheduler() -> Scheduler:
+    scheduler: Scheduler = BackgroundScheduler(job_defaults={"max_instances": 1, "coalesce": True})
+    return scheduler
+
+
+def _local_now() -> datetime:
+    return datetime.now().astimezone()
+
+
 class Service:
     """Polls ``make_source()`` through ``pipeline`` until ``stop`` is set.
 
     ``publish`` is ``[service] publish``; ``publish_every`` overrides its period in
     seconds (for tests and embedding). ``mailbox`` describes the source in the
-    start-up log line.
+    start-up log line. ``scheduler`` and ``clock`` (when the jobs run next) are the
+    seams a test replaces: :meth:`start` registers the jobs, :meth:`shutdown` ends them.
     """
 
     def __init__(
@@ -102,6 +126,8 @@ class Service:
         publish: str = "manual",
         publish_every: float | None = None,
         mailbox: str = "",
+        scheduler: Scheduler | None = None,
+        clock: Callable[[], datetime] = _local_now,
     ) -> None:
         self.pipeline = pipeline
         self.publisher = Publisher(pipeline.config, pipeline.store, pipeline.ledger.path, pipeline.clock)
@@ -122,7 +148,30 @@ class Service:
         # Polling and publishing take turns: both change drafts, through one Pipeline.
         self._work = threading.Lock()
         self._watcher: threading.Thread | None = None
-        self._scheduler = BackgroundScheduler(job_defaults={"max_instances": 1, "coalesce": True})
+        self._scheduler = scheduler or _background_scheduler()
+        self.clock = clock
+
+    @classmethod
+    def for_config(
+        cls,
+        pipeline: Pipeline,
+        make_source: Callable[[], Source],
+        *,
+        scheduler: Scheduler | None = None,
+        clock: Callable[[], datetime] = _local_now,
+    ) -> Service:
+        """The service ``mailbot run`` starts: interval, IDLE and publishing from ``pipeline.config``."""
+        config = pipeline.config
+        return cls(
+            pipeline,
+            make_source,
+            interval=config.service.interval,
+            idle=config.imap is not None and config.imap.idle,
+            publish=config.service.publish,
+            mailbox=describe_mailbox(config),
+            scheduler=scheduler,
+            clock=clock,
+        )
 
     # The job: one or more cycles, until no wake-up arrived meanwhile.
     def poll(self) -> None:
@@ -181,7 +230,7 @@ class Service:
         # APScheduler's shutdown() holds its job-store lock while it waits for the running
         # job; a job calling modify_job() then would deadlock. Our own lock and flag make
         # sure no reschedule starts once closing has begun.
-        when = datetime.now().astimezone() + timedelta(seconds=delay)
+        when = self.clock() + timedelta(seconds=delay)
         with self._closing_lock:
             if self._closing:
                 return
@@ -272,7 +321,16 @@ class Service:
                 signal.signal(sig, self._on_signal)
             # `kill -USR1 PID` prints every thread's stack: how to see where a stuck service is.
             faulthandler.register(signal.SIGUSR1, all_threads=True)
-        now = datetime.now().astimezone()
+        self.start()
+        while not self.stop.wait(1.0):
+            pass
+        log.info("stopping: finishing the message in hand")
+        self.shutdown()
+        return self.exit_code
+
+    def start(self) -> None:
+        """Register the jobs (poll now; publish and send mail when configured) and start them."""
+        now = self.clock()
         self._scheduler.add_job(self.poll, "interval", seconds=self.interval, id=JOB_ID, next_run_time=now)
         if self.publish_every:
             self._scheduler.add_job(
@@ -297,16 +355,15 @@ class Service:
             __version__, self.mailbox or "mailbox", schedule, publishing,
         )  # fmt: skip
         self._scheduler.start()
-        while not self.stop.wait(1.0):
-            pass
-        log.info("stopping: finishing the message in hand")
+
+    def shutdown(self) -> None:
+        """Wait for the running job, then stop the scheduler and the IDLE watcher; nothing runs after."""
         with self._closing_lock:
             self._closing = True
         self._scheduler.shutdown(wait=True)
         if self._watcher is not None:
             self._watcher.join(timeout=2.0)
         log.info("service stopped")
-        return self.exit_code
 
     def _on_signal(self, signum: int, frame: Any) -> None:
         log.info("received %s", signal.Signals(signum).name)
