@@ -14,7 +14,6 @@ import pytest
 from imapserver import DovecotServer
 from mailfactory import letter, maildir
 from smtpserver import SmtpServer
-from test_comments import restore_log_levels  # noqa: F401 - an autouse fixture
 from test_comments_form import Clock, app_for
 from test_comments_mail import reply
 from test_outbox import flush, poll, write_config

@@ -10,7 +10,6 @@ import pytest
 from deskkit import EMAIL, PAYLOAD, add_reviewer, make_config, poll
 from flask import Flask
 from mailfactory import letter
-from test_comments import restore_log_levels  # noqa: F401 - an autouse fixture
 from test_comments_mail import reply
 from test_desk_http import sign_in, token
 from test_review import mailbot

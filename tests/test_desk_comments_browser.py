@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 from deskkit import PAYLOAD, add_reviewer, make_config, poll
 from mailfactory import letter
-from test_comments import restore_log_levels  # noqa: F401 - an autouse fixture
 from test_desk_browser import _free_port, _shoot, _sign_in, browser  # noqa: F401 - browser is a fixture
 from test_desk_comments import comment
 from test_review import mailbot

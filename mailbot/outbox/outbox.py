@@ -105,7 +105,7 @@ def hold(db: sqlite3.Connection, notices: Iterable[Notice], now: datetime | None
     """Record ``notices`` as held: kept with their event, sent only once :func:`rewrite` releases them."""
     notices = list(notices)
     if notices:
-            at = _stamp(now or _now())
+        at = _stamp(now or _now())
         db.executemany(_INSERT, [_row(n, HELD, at) for n in notices])
 
 
