@@ -2,14 +2,17 @@
 
 The drafts stay the source of truth: the slug, publication date and status published are
 written into a draft, in one write, before its page is. Only public fields reach a
-:class:`~mailbot.models.Post`; the rendering is :mod:`mailbot.site.render`'s.
+:class:`~mailbot.models.Post`; the rendering is :mod:`mailbot.site.render`'s. The posts of
+published drafts that did not change since the last run come from :mod:`mailbot.site.postcache`.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,11 +24,11 @@ from mailbot.drafts.store import DraftStore
 from mailbot.errors import UsageError
 from mailbot.langdetect import language_tag
 from mailbot.models import Draft, Post, PostComment, Status
-from mailbot.outbox import notices
-from mailbot.outbox.outbox import enqueue
 from mailbot.site import render as publish
 from mailbot.site.paths import post_path
+from mailbot.site.postcache import CACHE_NAME, Cached, PostCache, Stamp
 from mailbot.site.render import PublishReport
+from mailbot.site.theme import digest
 from mailbot.textutil import slugify
 
 log = logging.getLogger(__name__)
@@ -90,29 +93,104 @@ class Publisher:
 
     def _assets(self, draft: Draft) -> tuple[tuple[str, Path], ...]:
         """The draft's prepared images that are on disk: (public name, path)."""
+        return self._assets_named(draft.id, [item.name for item in draft.assets])
+
+    def _assets_named(self, draft_id: str, names: Iterable[str]) -> tuple[tuple[str, Path], ...]:
         found = []
-        for item in draft.assets:
-            path = self.store.asset_path(draft.id, item.name)
+        for name in names:
+            path = self.store.asset_path(draft_id, name)
             if path.is_file():
-                found.append((item.name, path))
+                found.append((name, path))
             else:
-                log.warning("draft %s: image %s is missing from %s", draft.id, item.name, path.parent)
+                log.warning("draft %s: image %s is missing from %s", draft_id, name, path.parent)
         return tuple(found)
 
-    def publish(self, *, rebuild: bool = False) -> tuple[list[str], PublishReport]:
+    def _cache(self) -> PostCache:
+        """The post cache, keyed by every setting a post depends on besides its draft."""
+        c = self.config
+        key = digest(
+            str(self.store.folder.resolve()),
+            repr(c.attribution.publish_notes),
+            repr((c.comments.address, c.comments.form, c.review.base_url if c.comments.form else None)),
+        )
+        return PostCache(c.paths.state / CACHE_NAME, key)
+
+    def publish(
+        self, *, rebuild: bool = False, only: Collection[str] | None = None
+    ) -> tuple[list[str], PublishReport]:
         """Render every approved and published draft; approved ones become published.
 
-        ``rebuild`` renders every page again whatever the site's manifest says (after an
-        upgrade of Jinja, Babel or the theme); pages whose bytes did not change stay untouched.
+        ``only`` (draft ids) publishes just those approved drafts ("publish now" of the
+        review desk): every other approved draft stays approved and off the site; the pages
+        the new posts change (their own, the lists, archives, feeds, sitemap) are written as
+        a full publish would write them. ``rebuild`` renders every page again whatever the
+        site's manifest says (after an upgrade of Jinja, Babel or the theme); pages whose
+        bytes did not change stay untouched.
         """
         with self.store.lock():
-            return self._publish(promote=True, rebuild=rebuild)
+            return self._publish(promote=True, rebuild=rebuild, only=only)
 
-    def _publish(self, *, promote: bool, rebuild: bool = False) -> tuple[list[str], PublishReport]:
-        drafts = self.store.all()
-        wanted = (Status.APPROVED, Status.PUBLISHED) if promote else (Status.PUBLISHED,)
-        live = [d for d in drafts if d.status in wanted]
-        taken = {d.slug for d in live if d.slug}
+    def _live(
+        self, promote: bool, only: Collection[str] | None
+    ) -> tuple[list[Draft], dict[str, Cached], dict[str, Cached], dict[str, Stamp]]:
+        """What goes on the site: drafts to build posts from (oldest first) and cached posts.
+
+        Returns the drafts, the cache entries used (by file name), the whole cache as
+        loaded and the stamp of every live file (by name). A published draft whose file has
+        the stamp its cached post was made from is not read at all.
+        """
+        index = self.store.index
+        if not self.store.folder.is_dir():
+            return [], {}, {}, {}
+        index.sync()
+        for row in index.broken():
+            log.warning("skipping the broken draft %s: %s", self.store.folder / row.name, row.error)
+        statuses = "'approved', 'published'" if promote else "'published'"
+        # The stamps before the drafts: a row changed in between (another process's sync) then
+        # leaves a stamp older than the post, which the next run finds stale; never the reverse.
+        rows = index.grouped(
+            "SELECT name, ino, mtime_ns, size, status FROM drafts"
+            f" WHERE error IS NULL AND status IN ({statuses}) ORDER BY created, name"
+        )
+        wanted = None if only is None else {f"{i}.md" for i in only}
+        loaded = self._cache().load()
+        used: dict[str, Cached] = {}
+        stamps: dict[str, Stamp] = {}
+        names = []
+        for name, ino, mtime, size, status in rows:
+            if status == Status.APPROVED.value and wanted is not None and name not in wanted:
+                continue
+            stamps[name] = (ino, mtime, size)
+            found = loaded.get(name)
+            if status == Status.PUBLISHED.value and found is not None and found.stamp == (ino, mtime, size):
+                used[name] = found
+            else:
+                names.append(name)
+        drafts = []
+        for start in range(0, len(names), 500):
+            chunk = names[start : start + 500]
+            where = f"WHERE name IN ({','.join('?' * len(chunk))})"
+            for row in index.rows(where, tuple(chunk), "ORDER BY created, name"):
+                if row.draft is not None:
+                    drafts.append(row.draft)
+                else:
+                    log.warning("skipping the broken draft %s: %s", self.store.folder / row.name, row.error)
+        drafts.sort(key=lambda d: (d.created.isoformat() if d.created else "", d.id))
+        return drafts, used, loaded, stamps
+
+    def _cached_post(self, c: Cached, comments: tuple[PostComment, ...]) -> Post:
+        assets = self._assets_named(c.post.id, c.assets) if c.assets else ()
+        return replace(c.post, assets=assets, comments=comments) if assets or comments else c.post
+
+    def _publish(
+        self, *, promote: bool, rebuild: bool = False, only: Collection[str] | None = None
+    ) -> tuple[list[str], PublishReport]:
+        live, used, loaded, stamps = self._live(promote, only)
+        if only is not None:
+            for draft_id in only:
+                if not any(d.id == draft_id for d in live) and f"{draft_id}.md" not in used:
+                    raise UsageError(f"draft {draft_id} is not approved; approve it before publishing it.")
+        taken = {d.slug for d in live if d.slug} | {c.post.slug for c in used.values()}
         newly = []
         changed = []
         # Each draft that goes live is written ONCE, with its slug, its publication date and
@@ -136,16 +214,33 @@ class Publisher:
                     d.status = Status.PUBLISHED
                     newly.append(d.id)
                 changed.append(d)
-        self.store.write_many(changed)  # all durable before the first page is written
         comments = self._comments()
-        posts = [self.post(d, comments=comments.get(d.id, ())) for d in live]
+        built = {d.id: self.post(d, comments=comments.get(d.id, ())) for d in live}
+        posts = [*built.values(), *(self._cached_post(c, comments.get(c.post.id, ())) for c in used.values())]
+        # The drafts are written by a thread while the pages are rendered in memory; the
+        # renderer waits for them (before_write) before it writes the first file of the site.
+        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish-drafts")
+        written: Future[None] | None = writer.submit(self.store.write_many, changed) if changed else None
+
+        def durable() -> None:
+            if written is not None:
+                written.result()  # all durable before the first page is written
+
         try:
-            report = publish.render_site(posts, self.config.site, self.config.paths.site, force=rebuild)
+            report = publish.render_site(
+                posts, self.config.site, self.config.paths.site, force=rebuild, before_write=durable
+            )
         except Exception:
+            if written is not None and written.exception() is not None:
+                raise  # the drafts could not be written: no page was, the next publish goes on
             # A failure (not a crash): the new posts go back to approved, so whoever waits
             # for approved drafts (the service's auto-publish) tries again. Slug and date stay.
             self._unpublish([d for d in changed if d.id in set(newly)])
             raise
+        finally:
+            writer.shutdown()
+        durable()
+        self._remember(live, {d.id for d in changed}, built, used, loaded, stamps)
         # Recorded once the pages are written, with the "published" mail in the same transaction
         # (mailbot.outbox): nobody is sent a link to a page that is not there. A crash between the
         # pages and this record loses that mail and this entry, never a post.
@@ -155,6 +250,37 @@ class Publisher:
             also=self._published_mail([d for d in changed if d.id in set(newly)]),
         )
         return newly, report
+
+    def _remember(
+        self,
+        live: list[Draft],
+        written: set[str],
+        built: dict[str, Post],
+        used: dict[str, Cached],
+        loaded: dict[str, Cached],
+        stamps: dict[str, Stamp],
+    ) -> None:
+        """Keep the posts of this run's published drafts for the next run (when anything changed).
+
+        A draft read this run has the stamp read before it; one written this run, the stamp
+        the drafts index recorded for that write.
+        """
+        if not live and used.keys() == loaded.keys():
+            return
+        if written:
+            stamps = dict(stamps)
+            for name, ino, mtime, size in self.store.index.grouped(
+                "SELECT name, ino, mtime_ns, size FROM drafts WHERE status = 'published'"
+            ):
+                if name[:-3] in written:
+                    stamps[name] = (ino, mtime, size)
+        entries = dict(used)
+        for d in live:
+            stamp = stamps.get(f"{d.id}.md")
+            if d.status is Status.PUBLISHED and stamp is not None:
+                post = replace(built[d.id], assets=(), comments=())
+                entries[f"{d.id}.md"] = Cached(stamp, post, tuple(item.name for item in d.assets))
+        self._cache().save(entries)
 
     def _unpublish(self, drafts: list[Draft]) -> None:
         for d in drafts:
@@ -170,6 +296,11 @@ class Publisher:
 
     def _published_mail(self, drafts: list[Draft]) -> Callable[[sqlite3.Connection], None] | None:
         """Queue the "published" mail to the forwarders with the audit entry (:mod:`mailbot.outbox`)."""
+        if not drafts:
+            return None
+        from mailbot.outbox import notices  # only when something was published: a slow import
+        from mailbot.outbox.outbox import enqueue
+
         links = {d.id: self.config.site.base_url + self.path_of(d) for d in drafts}
         mail = notices.published(self.config, drafts, links)
         return (lambda db: enqueue(db, mail)) if mail else None
