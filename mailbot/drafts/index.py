@@ -308,8 +308,8 @@ class DraftIndex:
     def scalar(self, sql: str, args: tuple[Any, ...] = ()) -> Any:
         return self._run(lambda db: db.execute(sql, args).fetchone()[0])
 
-    def grouped(self, sql: str) -> list[tuple[Any, ...]]:
-        result: list[tuple[Any, ...]] = self._run(lambda db: db.execute(sql).fetchall())
+    def grouped(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        result: list[tuple[Any, ...]] = self._run(lambda db: db.execute(sql, args).fetchall())
         return result
 
     def _row(self, name: str, meta: str | None, body: str | None, line: int | None, error: str | None) -> Row:

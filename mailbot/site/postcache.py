@@ -127,6 +127,17 @@ class PostCache:
         _MEMORY[self.path] = (stamp, self.key, entries)
         return dict(entries)
 
+    def keep(self, entries: dict[str, Cached]) -> None:
+        """Remember ``entries`` in this process only, the file staying as it is.
+
+        For a few new posts: rewriting the whole file would cost more than the next process
+        reading those few drafts again. Entries the file has and ``entries`` lacks are harmless:
+        an entry is used only for a published draft with its stamp.
+        """
+        remembered = _MEMORY.get(self.path)
+        if remembered is not None and remembered[0] == _file_stamp(self.path) and remembered[1] == self.key:
+            _MEMORY[self.path] = (remembered[0], self.key, dict(entries))
+
     def save(self, entries: dict[str, Cached]) -> None:
         """Replace the cache with ``entries`` (a failure is logged: the cache is never needed)."""
         text = json.dumps(

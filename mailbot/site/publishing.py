@@ -56,6 +56,10 @@ class Publisher:
 
     def post(self, draft: Draft, slug: str | None = None, comments: tuple[PostComment, ...] = ()) -> Post:
         """The post a draft becomes: its public fields only (and its approved comments)."""
+        return self._finish(self._bare_post(draft, slug), [item.name for item in draft.assets], comments)
+
+    def _bare_post(self, draft: Draft, slug: str | None = None) -> Post:
+        """:meth:`post` without pictures and comments: what the post cache keeps."""
         c = self.config.comments
         form = self.config.review.base_url if c.form else None
         return Post(
@@ -70,10 +74,13 @@ class Publisher:
             body=draft.body,
             letter_date=draft.letter_date,
             date=draft.published or draft.created or self.clock(),
-            assets=self._assets(draft),
-            comments=comments,
             comment_links=comment_links.links_for(draft.id, draft.title, c.address, form),
         )
+
+    def _finish(self, post: Post, assets: Iterable[str], comments: tuple[PostComment, ...]) -> Post:
+        """``post`` with its pictures found on disk and its comments (the same object if none)."""
+        found = self._assets_named(post.id, assets)
+        return replace(post, assets=found, comments=comments) if found or comments else post
 
     def _comments(self) -> dict[str, tuple[PostComment, ...]]:
         """The approved comments of every post, as the site shows them (no address, ever)."""
@@ -90,10 +97,6 @@ class Publisher:
         if not self.config.attribution.publish_notes:
             return ()
         return tuple(f.note for f in draft.forwarders if f.note)
-
-    def _assets(self, draft: Draft) -> tuple[tuple[str, Path], ...]:
-        """The draft's prepared images that are on disk: (public name, path)."""
-        return self._assets_named(draft.id, [item.name for item in draft.assets])
 
     def _assets_named(self, draft_id: str, names: Iterable[str]) -> tuple[tuple[str, Path], ...]:
         found = []
@@ -178,10 +181,6 @@ class Publisher:
         drafts.sort(key=lambda d: (d.created.isoformat() if d.created else "", d.id))
         return drafts, used, loaded, stamps
 
-    def _cached_post(self, c: Cached, comments: tuple[PostComment, ...]) -> Post:
-        assets = self._assets_named(c.post.id, c.assets) if c.assets else ()
-        return replace(c.post, assets=assets, comments=comments) if assets or comments else c.post
-
     def _publish(
         self, *, promote: bool, rebuild: bool = False, only: Collection[str] | None = None
     ) -> tuple[list[str], PublishReport]:
@@ -215,8 +214,12 @@ class Publisher:
                     newly.append(d.id)
                 changed.append(d)
         comments = self._comments()
-        built = {d.id: self.post(d, comments=comments.get(d.id, ())) for d in live}
-        posts = [*built.values(), *(self._cached_post(c, comments.get(c.post.id, ())) for c in used.values())]
+        # Rendered as they are cached (the same objects when without pictures and comments).
+        built = {d.id: Cached((0, 0, 0), self._bare_post(d), tuple(a.name for a in d.assets)) for d in live}
+        posts = [
+            self._finish(c.post, c.assets, comments.get(c.post.id, ()))
+            for c in (*built.values(), *used.values())
+        ]
         # The drafts are written by a thread while the pages are rendered in memory; the
         # renderer waits for them (before_write) before it writes the first file of the site.
         writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish-drafts")
@@ -255,7 +258,7 @@ class Publisher:
         self,
         live: list[Draft],
         written: set[str],
-        built: dict[str, Post],
+        built: dict[str, Cached],
         used: dict[str, Cached],
         loaded: dict[str, Cached],
         stamps: dict[str, Stamp],
@@ -269,18 +272,25 @@ class Publisher:
             return
         if written:
             stamps = dict(stamps)
-            for name, ino, mtime, size in self.store.index.grouped(
-                "SELECT name, ino, mtime_ns, size FROM drafts WHERE status = 'published'"
-            ):
-                if name[:-3] in written:
+            names = sorted(f"{i}.md" for i in written)
+            for start in range(0, len(names), 500):
+                chunk = tuple(names[start : start + 500])
+                for name, ino, mtime, size in self.store.index.grouped(
+                    "SELECT name, ino, mtime_ns, size FROM drafts WHERE status = 'published'"
+                    f" AND name IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                ):
                     stamps[name] = (ino, mtime, size)
         entries = dict(used)
         for d in live:
             stamp = stamps.get(f"{d.id}.md")
             if d.status is Status.PUBLISHED and stamp is not None:
-                post = replace(built[d.id], assets=(), comments=())
-                entries[f"{d.id}.md"] = Cached(stamp, post, tuple(item.name for item in d.assets))
-        self._cache().save(entries)
+                entries[f"{d.id}.md"] = replace(built[d.id], stamp=stamp)
+        added = sum(1 for name, c in entries.items() if loaded.get(name) is not c)
+        if loaded and added <= max(50, len(entries) // 100) and loaded.keys() <= entries.keys():
+            self._cache().keep(entries)  # a few new posts: not worth rewriting the whole file
+        else:
+            self._cache().save(entries)
 
     def _unpublish(self, drafts: list[Draft]) -> None:
         for d in drafts:

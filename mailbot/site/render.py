@@ -42,6 +42,9 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import Any, cast
 
+import jinja2
+import jinja2.bccache
+
 from mailbot.config import SiteConfig
 from mailbot.errors import PublishError
 from mailbot.fsutil import PRIVATE, PUBLIC, Modes, atomic_write, make_root, read_inside, remove
@@ -70,6 +73,25 @@ __all__ = [
 ]
 
 MANIFEST_NAME = ".mailbot-manifest.json"
+
+
+class _Compiled(jinja2.BytecodeCache):
+    """The theme's compiled templates in memory, by template; Jinja checks each one's source
+    checksum before using it, so a changed template file is compiled again."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _Compiled()
 
 _MANIFEST_VERSION = 2
 
@@ -279,6 +301,9 @@ def render_site(
     writable.
     """
     theme = _Theme(site, preview)
+    # Compiled templates are kept for the life of the process (keyed by each template's source):
+    # a long-lived process (the review desk) does not compile the theme at every publish.
+    theme.env.bytecode_cache = _COMPILED
     report = PublishReport()
     entries = _entries(posts, site, theme.tz, report.skipped)
     # The public site is world-readable; a preview shows unreviewed drafts: private.
