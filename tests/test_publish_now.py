@@ -127,7 +127,7 @@ def test_the_cache_of_another_configuration_or_a_damaged_one_is_not_used(tmp_pat
     publisher(noted).publish()
     assert "Nota di Anna 0." in page.read_text(encoding="utf-8")
     # A damaged cache is made again; the site stays right.
-    (config.paths.state / CACHE_NAME).write_text('{"version": 1, "key": "x", "posts": {"a": [1]}}')
+    (config.paths.state / CACHE_NAME).write_bytes(b"\xdamaged")
     path = config.paths.drafts / "20260302-lettera-0.md"
     path.write_text(path.read_text(encoding="utf-8").replace("Lettera numero 0", "Lettera corretta"))
     publisher(noted).publish()
@@ -141,7 +141,7 @@ def test_a_retracted_post_leaves_the_cache_and_the_site(tmp_path: Path) -> None:
     publisher(config).publish()
     publisher(config).retract(["20260303-lettera-1"], "withdrawn")
     assert not (config.paths.site / "2026/11/lettera-numero-1/index.html").exists()
-    cache = (config.paths.state / CACHE_NAME).read_text(encoding="utf-8")
-    assert "20260303-lettera-1" not in cache and "20260302-lettera-0" in cache
+    cache = (config.paths.state / CACHE_NAME).read_bytes()
+    assert b"20260303-lettera-1" not in cache and b"20260302-lettera-0" in cache
     publisher(config).publish()
     assert not (config.paths.site / "2026/11/lettera-numero-1/index.html").exists()

@@ -47,6 +47,11 @@ def post_fingerprint(post: Post) -> str:
     return fingerprint
 
 
+def remember_fingerprint(post: Post, fingerprint: str) -> None:
+    """Take ``fingerprint`` as :func:`post_fingerprint` of this very object (a cache's, kept with it)."""
+    _FINGERPRINTS[id(post)] = (weakref.ref(post), fingerprint)
+
+
 def _post_fingerprint(post: Post) -> str:
     return _digest(
         post.id,

@@ -3,15 +3,17 @@
 Building every post of a large site from its draft (front matter → :class:`~mailbot.models.Draft`
 → :class:`~mailbot.models.Post`) costs more than rendering one new post. A published draft whose
 file has the same inode, modification time and size as when its post was made (the test the
-drafts index itself uses) gives the same post, so its post is read back from here. Kept as JSON
-in the state folder (private), and in memory for a long-lived process (the review desk). It is
-only a cache: deleting it is always safe, and any other configuration of the posts starts afresh.
+drafts index itself uses) gives the same post, so its post is read back from here, with its
+fingerprint (:func:`mailbot.site.plan.post_fingerprint`). Kept in the state folder (private,
+in :mod:`marshal` format: plain values only, nothing a load could run), and in memory for a
+long-lived process (the review desk). It is only a cache: deleting it is always safe, and any
+other configuration of the posts starts afresh.
 """
 
 from __future__ import annotations
 
-import json
 import logging
+import marshal
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,11 +23,12 @@ from typing import Any
 from mailbot.errors import MailbotError
 from mailbot.fsutil import atomic_write
 from mailbot.models import CommentLinks, Post
+from mailbot.site.plan import post_fingerprint, remember_fingerprint
 
 log = logging.getLogger(__name__)
 
-CACHE_NAME = "site-posts.json"
-VERSION = 1  # of the entries' contents: another number starts afresh
+CACHE_NAME = "site-posts.cache"
+VERSION = 2  # of the entries' contents: another number starts afresh
 
 # (inode, mtime_ns, size) of a draft file, as in the drafts index.
 Stamp = tuple[int, int, int]
@@ -66,11 +69,12 @@ def _encode(c: Cached) -> list[Any]:
         list(p.notes),
         p.lang,
         None if links is None else [links.address, links.subject, links.form_action],
+        post_fingerprint(p),
     ]
 
 
 def _decode(item: list[Any]) -> Cached:
-    stamp, assets, pid, slug, title, author, labels, intro, body, letter, when, notes, lang, links = item
+    stamp, assets, pid, slug, title, author, labels, intro, body, letter, when, notes, lang, links, fp = item
     post = Post(
         id=pid,
         slug=slug,
@@ -85,6 +89,7 @@ def _decode(item: list[Any]) -> Cached:
         lang=lang,
         comment_links=CommentLinks(*links) if links is not None else None,
     )
+    remember_fingerprint(post, str(fp))
     ino, mtime, size = stamp
     return Cached((int(ino), int(mtime), int(size)), post, tuple(assets))
 
@@ -117,11 +122,11 @@ class PostCache:
         if remembered is not None and remembered[0] == stamp and remembered[1] == self.key:
             return dict(remembered[2])
         try:
-            data = json.loads(self.path.read_bytes())
+            data = marshal.loads(self.path.read_bytes())
             if not isinstance(data, dict) or data.get("version") != VERSION or data.get("key") != self.key:
                 return {}
             entries = {str(name): _decode(item) for name, item in data["posts"].items()}
-        except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, EOFError) as exc:
             log.warning("the post cache %s is unusable (%s); the posts are made again", self.path, exc)
             return {}
         _MEMORY[self.path] = (stamp, self.key, entries)
@@ -140,14 +145,12 @@ class PostCache:
 
     def save(self, entries: dict[str, Cached]) -> None:
         """Replace the cache with ``entries`` (a failure is logged: the cache is never needed)."""
-        text = json.dumps(
-            {"version": VERSION, "key": self.key, "posts": {n: _encode(c) for n, c in entries.items()}},
-            ensure_ascii=False,
-            separators=(",", ":"),
+        data = marshal.dumps(
+            {"version": VERSION, "key": self.key, "posts": {n: _encode(c) for n, c in entries.items()}}
         )
         try:
             # Not fsynced: a cache lost in a crash is made again; a torn one cannot be read.
-            atomic_write(self.path, text, durable=False)
+            atomic_write(self.path, data, durable=False)
         except (OSError, MailbotError) as exc:
             log.warning("the post cache %s cannot be written (%s)", self.path, exc)
             _MEMORY.pop(self.path, None)

@@ -59,7 +59,10 @@ class Publisher:
         return self._finish(self._bare_post(draft, slug), [item.name for item in draft.assets], comments)
 
     def _bare_post(self, draft: Draft, slug: str | None = None) -> Post:
-        """:meth:`post` without pictures and comments: what the post cache keeps."""
+        """:meth:`post` without pictures and comments: what the post cache keeps.
+
+        A change to what this puts in a post must bump :data:`mailbot.site.postcache.VERSION`.
+        """
         c = self.config.comments
         form = self.config.review.base_url if c.form else None
         return Post(
@@ -146,8 +149,8 @@ class Publisher:
         if not self.store.folder.is_dir():
             return [], {}, {}, {}
         index.sync()
-        for row in index.broken():
-            log.warning("skipping the broken draft %s: %s", self.store.folder / row.name, row.error)
+        for name, error in index.grouped("SELECT name, error FROM drafts WHERE status = 'broken'"):
+            log.warning("skipping the broken draft %s: %s", self.store.folder / name, error)
         statuses = "'approved', 'published'" if promote else "'published'"
         # The stamps before the drafts: a row changed in between (another process's sync) then
         # leaves a stamp older than the post, which the next run finds stale; never the reverse.
@@ -178,7 +181,7 @@ class Publisher:
                     drafts.append(row.draft)
                 else:
                     log.warning("skipping the broken draft %s: %s", self.store.folder / row.name, row.error)
-        drafts.sort(key=lambda d: (d.created.isoformat() if d.created else "", d.id))
+        drafts.sort(key=lambda d: (d.created.isoformat() if d.created else "", f"{d.id}.md"))  # as the index
         return drafts, used, loaded, stamps
 
     def _publish(
@@ -193,7 +196,9 @@ class Publisher:
         newly = []
         changed = []
         # Each draft that goes live is written ONCE, with its slug, its publication date and
-        # the status published, BEFORE any page is written (and after the file is durable):
+        # the status published, BEFORE any page is written (and after the file is durable; the
+        # writes overlap the rendering in memory, and render_site waits for them before it
+        # writes its first file):
         # - a crash before the write leaves the draft approved and the site without it: the
         #   next publish does it all again;
         # - a crash after the write but before or during the render leaves a published draft
