@@ -11,7 +11,7 @@ import pytest
 from mailbot.config import Config, load_config
 from mailbot.drafts.fileformat import dumps
 from mailbot.drafts.store import DraftStore
-from mailbot.errors import UsageError
+from mailbot.errors import PublishError, UsageError
 from mailbot.models import Draft, Forwarder, Person, Status
 from mailbot.site.postcache import CACHE_NAME
 from mailbot.site.publishing import Publisher
@@ -145,3 +145,26 @@ def test_a_retracted_post_leaves_the_cache_and_the_site(tmp_path: Path) -> None:
     assert b"20260303-lettera-1" not in cache and b"20260302-lettera-0" in cache
     publisher(config).publish()
     assert not (config.paths.site / "2026/11/lettera-numero-1/index.html").exists()
+
+
+def test_a_site_that_cannot_be_rendered_puts_the_new_posts_back_to_approved_with_their_slugs(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "a"
+    config = home(root, f'templates = "{root}/theme"\n')
+    (root / "theme").mkdir()
+    (root / "theme" / "post.html").write_text("{% if %}broken\n")
+    write(config, draft(0, Status.APPROVED), draft(1, Status.APPROVED))
+    with pytest.raises(PublishError, match=r"post\.html"):
+        publisher(config).publish()
+    assert not (config.paths.site / "index.html").exists()
+    store = DraftStore(config.paths.drafts)
+    back = {d.id: (d.status, d.slug, d.published) for d in store.all()}
+    assert back == {
+        "20260302-lettera-0": (Status.APPROVED, "lettera-numero-0", NOW),
+        "20260303-lettera-1": (Status.APPROVED, "lettera-numero-1", NOW),
+    }
+    # The theme mended, the next publish uses the slugs and dates stored then.
+    (root / "theme" / "post.html").unlink()
+    assert sorted(publisher(config).publish()[0]) == ["20260302-lettera-0", "20260303-lettera-1"]
+    assert (config.paths.site / "2026/11/lettera-numero-1/index.html").is_file()

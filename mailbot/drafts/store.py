@@ -160,6 +160,8 @@ def restore_redaction(draft: Draft, number: int) -> Redaction:
 
 
 LOCK_NAME = ".lock"
+# A draft just written, as the index records it: the draft, its front matter, its text, its file.
+Written = tuple[Draft, dict[str, Any], str, Path]
 WRITERS = 8  # threads of write_many: enough to overlap fsyncs, few enough for small machines
 
 
@@ -221,7 +223,7 @@ class DraftStore:
         *,
         text: str | None = None,
         sync_dir: bool = True,
-        batch: list[tuple[Draft, dict[str, Any], str, Path]] | None = None,
+        batch: list[Written] | None = None,
     ) -> Path:
         """Write a draft atomically and durably (``text``: its :func:`dumps`, if already made).
 
@@ -245,20 +247,22 @@ class DraftStore:
             batch.append((draft, meta, text, path))
         return path
 
-    def write_many(self, drafts: Sequence[Draft]) -> None:
+    def write_many(self, drafts: Sequence[Draft], *, batch: list[Written] | None = None) -> None:
         """Write many drafts durably, as :meth:`write` does, a few at a time; one folder fsync.
 
         The fsyncs of several files overlap (the file system commits them together), which
         makes 10,000 durable writes several times faster than one after the other; the index
-        records them all in one transaction. Every file is durable when this returns; on an
-        error the first one is raised once all have ended.
+        records them all in one transaction (with ``batch``: the caller does, later, with
+        ``index.put_many(batch)``; until then the index finds those files changed). Every file
+        is durable when this returns; on an error the first one is raised once all have ended.
         """
         if not drafts:
             return
-        batch: list[tuple[Draft, dict[str, Any], str, Path]] = []  # list.append is thread-safe
+        rows: list[Written] = [] if batch is None else batch  # list.append is thread-safe
         with ThreadPoolExecutor(max_workers=WRITERS) as pool:
-            done = [pool.submit(self.write, d, sync_dir=False, batch=batch) for d in drafts]
-        self.index.put_many(batch)
+            done = [pool.submit(self.write, d, sync_dir=False, batch=rows) for d in drafts]
+        if batch is None:
+            self.index.put_many(rows)
         for future in done:
             future.result()
         try:

@@ -20,7 +20,7 @@ from mailbot.comments import links as comment_links
 from mailbot.comments.store import CommentStore
 from mailbot.config import Config
 from mailbot.drafts import audit
-from mailbot.drafts.store import DraftStore
+from mailbot.drafts.store import DraftStore, Written
 from mailbot.errors import UsageError
 from mailbot.langdetect import language_tag
 from mailbot.models import Draft, Post, PostComment, Status
@@ -227,12 +227,19 @@ class Publisher:
         ]
         # The drafts are written by a thread while the pages are rendered in memory; the
         # renderer waits for them (before_write) before it writes the first file of the site.
+        # Their index rows are recorded by the same thread while the pages are written.
         writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish-drafts")
-        written: Future[None] | None = writer.submit(self.store.write_many, changed) if changed else None
+        rows: list[Written] = []
+        written: Future[None] | None = None
+        if changed:
+            written = writer.submit(self.store.write_many, changed, batch=rows)
+        recorded: list[Future[None]] = []
 
         def durable() -> None:
             if written is not None:
                 written.result()  # all durable before the first page is written
+                if not recorded:
+                    recorded.append(writer.submit(self.store.index.put_many, rows))
 
         try:
             report = publish.render_site(
@@ -243,11 +250,15 @@ class Publisher:
                 raise  # the drafts could not be written: no page was, the next publish goes on
             # A failure (not a crash): the new posts go back to approved, so whoever waits
             # for approved drafts (the service's auto-publish) tries again. Slug and date stay.
+            for job in recorded:
+                job.result()  # the rows of the first write before those of the second
             self._unpublish([d for d in changed if d.id in set(newly)])
             raise
         finally:
-            writer.shutdown()
-        durable()
+            writer.shutdown()  # the index rows recorded, whatever happened
+        if written is not None and not recorded:  # (render_site always calls before_write)
+            written.result()
+            self.store.index.put_many(rows)
         self._remember(live, {d.id for d in changed}, built, used, loaded, stamps)
         # Recorded once the pages are written, with the "published" mail in the same transaction
         # (mailbot.outbox): nobody is sent a link to a page that is not there. A crash between the
