@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from mailbot.config import Config, load_config
+from mailbot.config import Config, SiteConfig, load_config
 from mailbot.drafts.fileformat import dumps
 from mailbot.drafts.store import DraftStore
 from mailbot.errors import PublishError, UsageError
-from mailbot.models import Draft, Forwarder, Person, Status
+from mailbot.models import Draft, Forwarder, Person, Post, Status
+from mailbot.site.plan import post_fingerprint
 from mailbot.site.postcache import CACHE_NAME
 from mailbot.site.publishing import Publisher
+from mailbot.site.render import render_site
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -168,3 +171,32 @@ def test_a_site_that_cannot_be_rendered_puts_the_new_posts_back_to_approved_with
     (root / "theme" / "post.html").unlink()
     assert sorted(publisher(config).publish()[0]) == ["20260302-lettera-0", "20260303-lettera-1"]
     assert (config.paths.site / "2026/11/lettera-numero-1/index.html").is_file()
+
+
+def test_a_template_changed_between_two_runs_of_one_process_is_compiled_again(tmp_path: Path) -> None:
+    theme = tmp_path / "theme"
+    theme.mkdir()
+    (theme / "post.html").write_text(
+        '{% extends "base.html" %}{% block content %}<h1>Prima: {{ post.title }}</h1>{% endblock %}\n'
+    )
+    site = SiteConfig(language="it", timezone="Europe/Rome", templates=theme)
+    post = Post(id="p", slug="p", title="Titolo", author="Anna", forwarded_by=(), intro=None,
+                body="Testo.", letter_date=None, date=START)  # fmt: skip
+    render_site([post], site, tmp_path / "site")
+    page = tmp_path / "site/2026/03/p/index.html"
+    assert "<h1>Prima: Titolo</h1>" in page.read_text(encoding="utf-8")
+    (theme / "post.html").write_text(
+        '{% extends "base.html" %}{% block content %}<h1>Dopo: {{ post.title }}</h1>{% endblock %}\n'
+    )
+    render_site([post], site, tmp_path / "site")
+    assert "<h1>Dopo: Titolo</h1>" in page.read_text(encoding="utf-8")
+
+
+def test_post_fingerprints_are_remembered_by_object_not_by_value() -> None:
+    ten = datetime(2026, 1, 1, 10, 0, tzinfo=timezone(timedelta(hours=1)))
+    a = Post(id="p", slug="p", title="T", author="A", forwarded_by=(), intro=None, body="b",
+             letter_date=None, date=ten)  # fmt: skip
+    b = dataclasses.replace(a, date=datetime(2026, 1, 1, 9, 0, tzinfo=UTC))
+    assert a == b  # the same instant: equal posts, but a site without a time zone shows 10:00 and 9:00
+    assert post_fingerprint(a) != post_fingerprint(b)
+    assert post_fingerprint(a) == post_fingerprint(a)

@@ -40,8 +40,9 @@ def post_fingerprint(post: Post) -> str:
     if found is not None and found[0]() is post:
         return found[1]
     if len(_FINGERPRINTS) > 50_000:  # forget the posts that are gone
-        for key in [k for k, (ref, _) in _FINGERPRINTS.items() if ref() is None]:
-            del _FINGERPRINTS[key]
+        for key, (ref, _) in list(_FINGERPRINTS.items()):  # (threads: a copy, then pop)
+            if ref() is None:
+                _FINGERPRINTS.pop(key, None)
     fingerprint = _post_fingerprint(post)
     _FINGERPRINTS[id(post)] = (weakref.ref(post), fingerprint)
     return fingerprint
