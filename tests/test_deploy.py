@@ -97,7 +97,9 @@ from mailbot.site.publishing import Publisher
 from mailbot.drafts.store import DraftStore
 from pathlib import Path
 config = load_config(Path(sys.argv[1]))
-render.render_site = lambda *a, **k: os._exit(9)
+# The crash comes when the first file of the site is written: the drafts are written while the
+# pages render in memory, and must all be durable by then.
+setattr(render, sys.argv[2], lambda *a, **k: os._exit(9))
 clock = lambda: datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 Publisher(config, DraftStore(config.paths.drafts), None, clock).publish()
 """
@@ -105,7 +107,9 @@ Publisher(config, DraftStore(config.paths.drafts), None, clock).publish()
 
 def test_a_crash_during_the_render_loses_no_post_and_changes_no_permalink(tmp_path: Path) -> None:
     config = setup(tmp_path)
-    done = subprocess.run([sys.executable, "-c", CRASH_IN_RENDER, str(config.path)], check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", CRASH_IN_RENDER, str(config.path), "_write_if_changed"], check=False
+    )
     assert done.returncode == 9
     store = DraftStore(config.paths.drafts)
     crashed = {d.id: d for d in store.all(Status.PUBLISHED)}
@@ -118,6 +122,24 @@ def test_a_crash_during_the_render_loses_no_post_and_changes_no_permalink(tmp_pa
         assert (after.slug, after.published) == (draft.slug, draft.published)
         assert after.published is not None
         page = config.paths.site / f"{after.published:%Y/%m}/{draft.slug}/index.html"
+        assert draft.title in page.read_text(encoding="utf-8")
+
+
+def test_a_crash_before_the_site_is_written_loses_no_post(tmp_path: Path) -> None:
+    config = setup(tmp_path)
+    # While the pages render in memory (the drafts may be half written): nothing is public yet.
+    done = subprocess.run(
+        [sys.executable, "-c", CRASH_IN_RENDER, str(config.path), "_prerender_posts"], check=False
+    )
+    assert done.returncode == 9
+    assert not (config.paths.site / "index.html").exists()
+    assert mailbot(config, "publish").exit_code == 0
+    store = DraftStore(config.paths.drafts)
+    published = store.all(Status.PUBLISHED)
+    assert sorted(d.slug or "" for d in published) == ["lettera-numero-0", "lettera-numero-1"]
+    for draft in published:
+        assert draft.published is not None
+        page = config.paths.site / f"{draft.published:%Y/%m}/{draft.slug}/index.html"
         assert draft.title in page.read_text(encoding="utf-8")
 
 

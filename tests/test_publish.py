@@ -235,7 +235,7 @@ def test_render_letter_paragraphs_breaks_and_escaping() -> None:
     assert "\x0c" not in render_letter("page\x0cbreak")
 
 
-def _render(tmp_path: Path, posts: list[Post], site: SiteConfig = SITE_IT, **kw: bool) -> Path:
+def _render(tmp_path: Path, posts: list[Post], site: SiteConfig = SITE_IT, **kw: Any) -> Path:
     out = tmp_path / "site"
     render_site(posts, site, out, **kw)
     return out

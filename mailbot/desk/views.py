@@ -273,7 +273,7 @@ def act(draft_id: str, action: str) -> ResponseReturnValue:
             if store.read(draft_id).status is not Status.APPROVED:
                 raise MailbotError("only an approved draft can be published; approve it first.")
             audit.record(config.ledger_path, [(draft_id, g.who, "publish-now", None)])
-            Publisher.of(config).publish()
+            Publisher.of(config).publish(only=[draft_id])
         elif action == "retract":
             Publisher.of(config).retract([draft_id], reason, who=g.who)
         elif action == "discard":

@@ -17,7 +17,7 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -225,17 +225,28 @@ class DraftIndex:
 
     def put(self, draft: Draft, meta: dict[str, Any], text: str, path: Path) -> None:
         """Record the draft mailbot has just written to ``path`` (its front matter and text)."""
-        try:
-            st = path.stat()
-        except OSError:
-            return  # the next sync finds out
-        body = text.partition(f"\n{FENCE}\n")[2]
-        encoded = json.dumps(meta, ensure_ascii=False, default=_encode) if indexable(text) else None
-        row = (path.name, st.st_ino, st.st_mtime_ns, st.st_size, *_columns(draft), encoded, body, None, None)
+        self.put_many([(draft, meta, text, path)])
+
+    def put_many(self, written: Iterable[tuple[Draft, dict[str, Any], str, Path]]) -> None:
+        """:meth:`put` for many drafts, in one transaction (one commit instead of one per row)."""
+        rows = []
+        for draft, meta, text, path in written:
+            try:
+                st = path.stat()
+            except OSError:
+                continue  # the next sync finds out
+            body = text.partition(f"\n{FENCE}\n")[2]
+            encoded = json.dumps(meta, ensure_ascii=False, default=_encode) if indexable(text) else None
+            stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+            rows.append(_order((path.name, *stamp, *_columns(draft), encoded, body, None, None)))
 
         def work(db: sqlite3.Connection) -> None:
             self._seen = None
-            db.execute(INSERT, _order(row))
+            if len(rows) == 1:
+                db.execute(INSERT, rows[0])
+            elif rows:
+                with _transaction(db):
+                    db.executemany(INSERT, rows)
 
         self._quiet(work)
 
@@ -323,8 +334,8 @@ class DraftIndex:
     def scalar(self, sql: str, args: tuple[Any, ...] = ()) -> Any:
         return self._run(lambda db: db.execute(sql, args).fetchone()[0])
 
-    def grouped(self, sql: str) -> list[tuple[Any, ...]]:
-        result: list[tuple[Any, ...]] = self._run(lambda db: db.execute(sql).fetchall())
+    def grouped(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        result: list[tuple[Any, ...]] = self._run(lambda db: db.execute(sql, args).fetchall())
         return result
 
     def _row(self, name: str, meta: str | None, body: str | None, line: int | None, error: str | None) -> Row:

@@ -162,6 +162,8 @@ def restore_redaction(draft: Draft, number: int) -> Redaction:
 
 
 LOCK_NAME = ".lock"
+# A draft just written, as the index records it: the draft, its front matter, its text, its file.
+Written = tuple[Draft, dict[str, Any], str, Path]
 WRITERS = 8  # threads of write_many: enough to overlap fsyncs, few enough for small machines
 
 
@@ -217,11 +219,19 @@ class DraftStore:
             return set()
         return {p.stem for p in self.folder.glob("*.md") if not p.name.startswith(".")}
 
-    def write(self, draft: Draft, *, text: str | None = None, sync_dir: bool = True) -> Path:
+    def write(
+        self,
+        draft: Draft,
+        *,
+        text: str | None = None,
+        sync_dir: bool = True,
+        batch: list[Written] | None = None,
+    ) -> Path:
         """Write a draft atomically and durably (``text``: its :func:`dumps`, if already made).
 
         ``sync_dir=False`` leaves the fsync of the drafts folder to the caller
-        (the pipeline makes a whole group of new drafts durable at once).
+        (the pipeline makes a whole group of new drafts durable at once). With ``batch``
+        the index row is not written but added to it (:meth:`write_many` records them together).
         """
         path = self.path(draft.id)
         meta = to_meta(draft)
@@ -233,22 +243,30 @@ class DraftStore:
                 f"draft {path} cannot be written ({exc.strerror}); check [paths] drafts and free space."
             ) from exc
         # After the file: a crash in between leaves a row whose stamp is not the file's (parsed again).
-        self.index.put(draft, meta, text, path)
+        if batch is None:
+            self.index.put(draft, meta, text, path)
+        else:
+            batch.append((draft, meta, text, path))
         return path
 
-    def write_many(self, drafts: Sequence[Draft]) -> None:
+    def write_many(self, drafts: Sequence[Draft], *, batch: list[Written] | None = None) -> None:
         """Write many drafts durably, as :meth:`write` does, a few at a time; one folder fsync.
 
         The fsyncs of several files overlap (the file system commits them together), which
-        makes 10,000 durable writes several times faster than one after the other. Every file
+        makes 10,000 durable writes several times faster than one after the other; the index
+        records them all in one transaction (with ``batch``: the caller does, later, with
+        ``index.put_many(batch)``; until then the index finds those files changed). Every file
         is durable when this returns; on an error the first one is raised once all have ended.
         """
         if not drafts:
             return
         from concurrent.futures import ThreadPoolExecutor  # imported when used, as for redact
 
+        rows: list[Written] = [] if batch is None else batch  # list.append is thread-safe
         with ThreadPoolExecutor(max_workers=WRITERS) as pool:
-            done = [pool.submit(self.write, d, sync_dir=False) for d in drafts]
+            done = [pool.submit(self.write, d, sync_dir=False, batch=rows) for d in drafts]
+        if batch is None:
+            self.index.put_many(rows)
         for future in done:
             future.result()
         try:

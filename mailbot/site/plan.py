@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import os
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,8 +28,32 @@ from mailbot.site.theme import read_file as _read_file
 FEED_ENTRIES = 20
 
 
+# Fingerprints of the post objects still in memory, by identity (equal posts may differ in
+# what they show: dates with other offsets): a long-lived process (the review desk) hands in
+# the same cached post objects at every publish.
+_FINGERPRINTS: dict[int, tuple[weakref.ref[Post], str]] = {}
+
+
 def post_fingerprint(post: Post) -> str:
     """Everything of ``post`` its pages show; the site-wide inputs are in the theme's fingerprint."""
+    found = _FINGERPRINTS.get(id(post))
+    if found is not None and found[0]() is post:
+        return found[1]
+    if len(_FINGERPRINTS) > 50_000:  # forget the posts that are gone
+        for key, (ref, _) in list(_FINGERPRINTS.items()):  # (threads: a copy, then pop)
+            if ref() is None:
+                _FINGERPRINTS.pop(key, None)
+    fingerprint = _post_fingerprint(post)
+    _FINGERPRINTS[id(post)] = (weakref.ref(post), fingerprint)
+    return fingerprint
+
+
+def remember_fingerprint(post: Post, fingerprint: str) -> None:
+    """Take ``fingerprint`` as :func:`post_fingerprint` of this very object (a cache's, kept with it)."""
+    _FINGERPRINTS[id(post)] = (weakref.ref(post), fingerprint)
+
+
+def _post_fingerprint(post: Post) -> str:
     return _digest(
         post.id,
         post.slug,

@@ -2,14 +2,17 @@
 
 The drafts stay the source of truth: the slug, publication date and status published are
 written into a draft, in one write, before its page is. Only public fields reach a
-:class:`~mailbot.models.Post`; the rendering is :mod:`mailbot.site.render`'s.
+:class:`~mailbot.models.Post`; the rendering is :mod:`mailbot.site.render`'s. The posts of
+published drafts that did not change since the last run come from :mod:`mailbot.site.postcache`.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,15 +21,15 @@ from mailbot.comments import notify as comment_notify
 from mailbot.comments.store import CommentStore
 from mailbot.config import Config
 from mailbot.drafts import audit
-from mailbot.drafts.store import DraftStore
+from mailbot.drafts.store import DraftStore, Written
 from mailbot.errors import UsageError
 from mailbot.langdetect import language_tag
 from mailbot.models import Draft, Post, PostComment, Status
-from mailbot.outbox import notices
-from mailbot.outbox.outbox import enqueue
 from mailbot.site import render as publish
 from mailbot.site.paths import post_path
+from mailbot.site.postcache import CACHE_NAME, Cached, PostCache, Stamp
 from mailbot.site.render import PublishReport
+from mailbot.site.theme import digest
 from mailbot.textutil import slugify
 
 log = logging.getLogger(__name__)
@@ -54,6 +57,13 @@ class Publisher:
 
     def post(self, draft: Draft, slug: str | None = None, comments: tuple[PostComment, ...] = ()) -> Post:
         """The post a draft becomes: its public fields only (and its approved comments)."""
+        return self._finish(self._bare_post(draft, slug), [item.name for item in draft.assets], comments)
+
+    def _bare_post(self, draft: Draft, slug: str | None = None) -> Post:
+        """:meth:`post` without pictures and comments: what the post cache keeps.
+
+        A change to what this puts in a post must bump :data:`mailbot.site.postcache.VERSION`.
+        """
         c = self.config.comments
         form = self.config.review.base_url if c.form else None
         return Post(
@@ -68,10 +78,13 @@ class Publisher:
             body=draft.body,
             letter_date=draft.letter_date,
             date=draft.published or draft.created or self.clock(),
-            assets=self._assets(draft),
-            comments=comments,
             comment_links=comment_links.links_for(draft.id, draft.title, c.address, form),
         )
+
+    def _finish(self, post: Post, assets: Iterable[str], comments: tuple[PostComment, ...]) -> Post:
+        """``post`` with its pictures found on disk and its comments (the same object if none)."""
+        found = self._assets_named(post.id, assets)
+        return replace(post, assets=found, comments=comments) if found or comments else post
 
     def _comments(self) -> dict[str, tuple[PostComment, ...]]:
         """The approved comments of every post, as the site shows them (no address, ever)."""
@@ -89,35 +102,104 @@ class Publisher:
             return ()
         return tuple(f.note for f in draft.forwarders if f.note)
 
-    def _assets(self, draft: Draft) -> tuple[tuple[str, Path], ...]:
-        """The draft's prepared images that are on disk: (public name, path)."""
+    def _assets_named(self, draft_id: str, names: Iterable[str]) -> tuple[tuple[str, Path], ...]:
         found = []
-        for item in draft.assets:
-            path = self.store.asset_path(draft.id, item.name)
+        for name in names:
+            path = self.store.asset_path(draft_id, name)
             if path.is_file():
-                found.append((item.name, path))
+                found.append((name, path))
             else:
-                log.warning("draft %s: image %s is missing from %s", draft.id, item.name, path.parent)
+                log.warning("draft %s: image %s is missing from %s", draft_id, name, path.parent)
         return tuple(found)
 
-    def publish(self, *, rebuild: bool = False) -> tuple[list[str], PublishReport]:
+    def _cache(self) -> PostCache:
+        """The post cache, keyed by every setting a post depends on besides its draft."""
+        c = self.config
+        key = digest(
+            str(self.store.folder.resolve()),
+            repr(c.attribution.publish_notes),
+            repr((c.comments.address, c.comments.form, c.review.base_url if c.comments.form else None)),
+        )
+        return PostCache(c.paths.state / CACHE_NAME, key)
+
+    def publish(
+        self, *, rebuild: bool = False, only: Collection[str] | None = None
+    ) -> tuple[list[str], PublishReport]:
         """Render every approved and published draft; approved ones become published.
 
-        ``rebuild`` renders every page again whatever the site's manifest says (after an
-        upgrade of Jinja, Babel or the theme); pages whose bytes did not change stay untouched.
+        ``only`` (draft ids) publishes just those approved drafts ("publish now" of the
+        review desk): every other approved draft stays approved and off the site; the pages
+        the new posts change (their own, the lists, archives, feeds, sitemap) are written as
+        a full publish would write them. ``rebuild`` renders every page again whatever the
+        site's manifest says (after an upgrade of Jinja, Babel or the theme); pages whose
+        bytes did not change stay untouched.
         """
         with self.store.lock():
-            return self._publish(promote=True, rebuild=rebuild)
+            return self._publish(promote=True, rebuild=rebuild, only=only)
 
-    def _publish(self, *, promote: bool, rebuild: bool = False) -> tuple[list[str], PublishReport]:
-        drafts = self.store.all()
-        wanted = (Status.APPROVED, Status.PUBLISHED) if promote else (Status.PUBLISHED,)
-        live = [d for d in drafts if d.status in wanted]
-        taken = {d.slug for d in live if d.slug}
+    def _live(
+        self, promote: bool, only: Collection[str] | None
+    ) -> tuple[list[Draft], dict[str, Cached], dict[str, Cached], dict[str, Stamp]]:
+        """What goes on the site: drafts to build posts from (oldest first) and cached posts.
+
+        Returns the drafts, the cache entries used (by file name), the whole cache as
+        loaded and the stamp of every live file (by name). A published draft whose file has
+        the stamp its cached post was made from is not read at all.
+        """
+        index = self.store.index
+        if not self.store.folder.is_dir():
+            return [], {}, {}, {}
+        index.sync()
+        for name, error in index.grouped("SELECT name, error FROM drafts WHERE status = 'broken'"):
+            log.warning("skipping the broken draft %s: %s", self.store.folder / name, error)
+        statuses = "'approved', 'published'" if promote else "'published'"
+        # The stamps before the drafts: a row changed in between (another process's sync) then
+        # leaves a stamp older than the post, which the next run finds stale; never the reverse.
+        rows = index.grouped(
+            "SELECT name, ino, mtime_ns, size, status FROM drafts"
+            f" WHERE error IS NULL AND status IN ({statuses}) ORDER BY created, name"
+        )
+        wanted = None if only is None else {f"{i}.md" for i in only}
+        loaded = self._cache().load()
+        used: dict[str, Cached] = {}
+        stamps: dict[str, Stamp] = {}
+        names = []
+        for name, ino, mtime, size, status in rows:
+            if status == Status.APPROVED.value and wanted is not None and name not in wanted:
+                continue
+            stamps[name] = (ino, mtime, size)
+            found = loaded.get(name)
+            if status == Status.PUBLISHED.value and found is not None and found.stamp == (ino, mtime, size):
+                used[name] = found
+            else:
+                names.append(name)
+        drafts = []
+        for start in range(0, len(names), 500):
+            chunk = names[start : start + 500]
+            where = f"WHERE name IN ({','.join('?' * len(chunk))})"
+            for row in index.rows(where, tuple(chunk), "ORDER BY created, name"):
+                if row.draft is not None:
+                    drafts.append(row.draft)
+                else:
+                    log.warning("skipping the broken draft %s: %s", self.store.folder / row.name, row.error)
+        drafts.sort(key=lambda d: (d.created.isoformat() if d.created else "", f"{d.id}.md"))  # as the index
+        return drafts, used, loaded, stamps
+
+    def _publish(
+        self, *, promote: bool, rebuild: bool = False, only: Collection[str] | None = None
+    ) -> tuple[list[str], PublishReport]:
+        live, used, loaded, stamps = self._live(promote, only)
+        if only is not None:
+            for draft_id in only:
+                if not any(d.id == draft_id for d in live) and f"{draft_id}.md" not in used:
+                    raise UsageError(f"draft {draft_id} is not approved; approve it before publishing it.")
+        taken = {d.slug for d in live if d.slug} | {c.post.slug for c in used.values()}
         newly = []
         changed = []
         # Each draft that goes live is written ONCE, with its slug, its publication date and
-        # the status published, BEFORE any page is written (and after the file is durable):
+        # the status published, BEFORE any page is written (and after the file is durable; the
+        # writes overlap the rendering in memory, and render_site waits for them before it
+        # writes its first file):
         # - a crash before the write leaves the draft approved and the site without it: the
         #   next publish does it all again;
         # - a crash after the write but before or during the render leaves a published draft
@@ -137,16 +219,48 @@ class Publisher:
                     d.status = Status.PUBLISHED
                     newly.append(d.id)
                 changed.append(d)
-        self.store.write_many(changed)  # all durable before the first page is written
         comments = self._comments()
-        posts = [self.post(d, comments=comments.get(d.id, ())) for d in live]
+        # Rendered as they are cached (the same objects when without pictures and comments).
+        built = {d.id: Cached((0, 0, 0), self._bare_post(d), tuple(a.name for a in d.assets)) for d in live}
+        posts = [
+            self._finish(c.post, c.assets, comments.get(c.post.id, ()))
+            for c in (*built.values(), *used.values())
+        ]
+        # The drafts are written by a thread while the pages are rendered in memory; the
+        # renderer waits for them (before_write) before it writes the first file of the site.
+        # Their index rows are recorded by the same thread while the pages are written.
+        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish-drafts")
+        rows: list[Written] = []
+        written: Future[None] | None = None
+        if changed:
+            written = writer.submit(self.store.write_many, changed, batch=rows)
+        recorded: list[Future[None]] = []
+
+        def durable() -> None:
+            if written is not None:
+                written.result()  # all durable before the first page is written
+                if not recorded:
+                    recorded.append(writer.submit(self.store.index.put_many, rows))
+
         try:
-            report = publish.render_site(posts, self.config.site, self.config.paths.site, force=rebuild)
+            report = publish.render_site(
+                posts, self.config.site, self.config.paths.site, force=rebuild, before_write=durable
+            )
         except Exception:
+            if written is not None and written.exception() is not None:
+                raise  # the drafts could not be written: no page was, the next publish goes on
             # A failure (not a crash): the new posts go back to approved, so whoever waits
             # for approved drafts (the service's auto-publish) tries again. Slug and date stay.
+            for job in recorded:
+                job.result()  # the rows of the first write before those of the second
             self._unpublish([d for d in changed if d.id in set(newly)])
             raise
+        finally:
+            writer.shutdown()  # the index rows recorded, whatever happened
+        if written is not None and not recorded:  # (render_site always calls before_write)
+            written.result()
+            self.store.index.put_many(rows)
+        self._remember(live, {d.id for d in changed}, built, used, loaded, stamps)
         # Recorded once the pages are written, with the "published" mail in the same transaction
         # (mailbot.outbox): nobody is sent a link to a page that is not there. A crash between the
         # pages and this record loses that mail and this entry, never a post.
@@ -164,6 +278,44 @@ class Publisher:
         )
         return newly, report
 
+    def _remember(
+        self,
+        live: list[Draft],
+        written: set[str],
+        built: dict[str, Cached],
+        used: dict[str, Cached],
+        loaded: dict[str, Cached],
+        stamps: dict[str, Stamp],
+    ) -> None:
+        """Keep the posts of this run's published drafts for the next run (when anything changed).
+
+        A draft read this run has the stamp read before it; one written this run, the stamp
+        the drafts index recorded for that write.
+        """
+        if not live and used.keys() == loaded.keys():
+            return
+        if written:
+            stamps = dict(stamps)
+            names = sorted(f"{i}.md" for i in written)
+            for start in range(0, len(names), 500):
+                chunk = tuple(names[start : start + 500])
+                for name, ino, mtime, size in self.store.index.grouped(
+                    "SELECT name, ino, mtime_ns, size FROM drafts WHERE status = 'published'"
+                    f" AND name IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                ):
+                    stamps[name] = (ino, mtime, size)
+        entries = dict(used)
+        for d in live:
+            stamp = stamps.get(f"{d.id}.md")
+            if d.status is Status.PUBLISHED and stamp is not None:
+                entries[f"{d.id}.md"] = replace(built[d.id], stamp=stamp)
+        added = sum(1 for name, c in entries.items() if loaded.get(name) is not c)
+        if loaded and added <= max(50, len(entries) // 100) and loaded.keys() <= entries.keys():
+            self._cache().keep(entries)  # a few new posts: not worth rewriting the whole file
+        else:
+            self._cache().save(entries)
+
     def _unpublish(self, drafts: list[Draft]) -> None:
         for d in drafts:
             d.status = Status.APPROVED
@@ -178,6 +330,11 @@ class Publisher:
 
     def _published_mail(self, drafts: list[Draft]) -> Callable[[sqlite3.Connection], None] | None:
         """Queue the "published" mail to the forwarders with the audit entry (:mod:`mailbot.outbox`)."""
+        if not drafts:
+            return None
+        from mailbot.outbox import notices  # only when something was published: a slow import
+        from mailbot.outbox.outbox import enqueue
+
         links = {d.id: self.config.site.base_url + self.path_of(d) for d in drafts}
         mail = notices.published(self.config, drafts, links)
         return (lambda db: enqueue(db, mail)) if mail else None

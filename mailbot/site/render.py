@@ -36,11 +36,14 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any, cast
+
+import jinja2
+import jinja2.bccache
 
 from mailbot.config import SiteConfig
 from mailbot.errors import PublishError
@@ -70,6 +73,25 @@ __all__ = [
 ]
 
 MANIFEST_NAME = ".mailbot-manifest.json"
+
+
+class _Compiled(jinja2.BytecodeCache):
+    """The theme's compiled templates in memory, by template; Jinja checks each one's source
+    checksum before using it, so a changed template file is compiled again."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _Compiled()
 
 _MANIFEST_VERSION = 2
 
@@ -240,7 +262,13 @@ def _entries(
 
 
 def render_site(
-    posts: Sequence[Post], site: SiteConfig, out: Path, *, preview: bool = False, force: bool = False
+    posts: Sequence[Post],
+    site: SiteConfig,
+    out: Path,
+    *,
+    preview: bool = False,
+    force: bool = False,
+    before_write: Callable[[], None] | None = None,
 ) -> PublishReport:
     """Render ``posts`` into the static site folder ``out`` and return what changed.
 
@@ -258,7 +286,10 @@ def render_site(
     rewritten. ``preview`` adds a visible draft banner and ``noindex`` to
     every page. ``force`` renders every file again whatever the manifest says
     (after upgrading Babel, say); files whose bytes are the same are still
-    left alone.
+    left alone. ``before_write``, when given, is called once after the post pages
+    are rendered (in memory) and before the first file of the site is written or
+    removed: the publisher waits there for its drafts to be durable, so that work
+    overlaps the rendering; an exception from it stops the run with nothing written.
 
     One bad post never stops the site: a post that cannot be placed (bad slug
     or picture, clashing permalink, a date that cannot be shown) or whose page
@@ -270,6 +301,9 @@ def render_site(
     writable.
     """
     theme = _Theme(site, preview)
+    # Compiled templates are kept for the life of the process (keyed by each template's source):
+    # a long-lived process (the review desk) does not compile the theme at every publish.
+    theme.env.bytecode_cache = _COMPILED
     report = PublishReport()
     entries = _entries(posts, site, theme.tz, report.skipped)
     # The public site is world-readable; a preview shows unreviewed drafts: private.
@@ -303,6 +337,8 @@ def render_site(
         gone = {post_id for post_id, _ in failed}
         entries = [e for e in entries if e.post.id not in gone]
         jobs = site_plan(entries, theme, made)
+    if before_write is not None:
+        before_write()
     planned = {j.rel for j in jobs}
     manifest_path = root / MANIFEST_NAME
     # Record new files before creating them: a crash mid-run must not leave files no manifest knows.
