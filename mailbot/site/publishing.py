@@ -270,11 +270,17 @@ class Publisher:
             also=self._published_mail([d for d in changed if d.id in set(newly)]),
         )
         # The commenters whose comments are now on a page are told, once (mailbot.comments.notify).
-        by_id = {d.id: d for d in live}
+        # (Every post on the site, the cached ones too; a post left out of this run is not.)
+        site = self.config.site
+        left_out = {name for name, _reason in report.skipped}
+        on_site = {p.id: p for p in posts if p.id not in left_out}
         comment_notify.release(
             self.config,
-            {post: [c.number for c in found] for post, found in comments.items() if post in by_id},
-            lambda post: (by_id[post].title, self.config.site.base_url + self.path_of(by_id[post])),
+            {post: [c.number for c in found] for post, found in comments.items() if post in on_site},
+            lambda post: (
+                on_site[post].title,
+                site.base_url + post_path(on_site[post], site.tz, site.post_date),
+            ),
         )
         return newly, report
 
