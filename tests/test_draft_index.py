@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mailbot.drafts.index import INDEX_NAME, Summary
-from mailbot.drafts.store import DraftStore, loads
+from mailbot.drafts.store import DraftStore, Written, loads
 from mailbot.models import Draft, Forwarder, Person, Status
 
 
@@ -315,3 +315,22 @@ def test_what_this_store_writes_and_deletes_is_seen_by_its_next_sync(tmp_path: P
         "broken": 0,
     }
     assert DraftStore(store.folder).counts() == store.counts()
+
+
+def test_a_hand_edit_between_a_batched_write_and_its_row_is_noticed(tmp_path: Path) -> None:
+    # write_many(batch=...) leaves the rows to the caller (publish records them once its pages
+    # are rendered); a reviewer who saves the file meanwhile must not have the index keep
+    # mailbot's text under the stamp of the reviewer's file.
+    store = folder_of_five(tmp_path)
+    rows: list[Written] = []
+    store.write_many([dataclasses.replace(store.read("d3"), title="Scritto da mailbot")], batch=rows)
+    path = store.path("d3")
+    text = path.read_text(encoding="utf-8")
+    assert 'title = "Scritto da mailbot"' in text
+    (tmp_path / "edited.md").write_text(
+        text.replace("Scritto da mailbot", "Corretto a mano, più lungo"), encoding="utf-8"
+    )
+    os.replace(tmp_path / "edited.md", path)  # as an editor saves it
+    store.index.put_many(rows)
+    assert store.read("d3").title == "Corretto a mano, più lungo"
+    assert [s.title for s in store.listing()[0] if s.id == "d3"] == ["Corretto a mano, più lungo"]
