@@ -6,7 +6,10 @@ reply to the "Published" mail is a comment, and nobody is mailed twice.
 from __future__ import annotations
 
 import base64
+import email
+import email.policy
 import json
+import sqlite3
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -399,4 +402,42 @@ def test_a_comment_deleted_before_the_moderators_mail_went_leaves_in_no_mail(
     by_mail(config, post_id, "Solo.", 4)
     (only,) = (c.id for c in store.all() if c.text == "Solo.")
     moderation.delete(store, [only], config=config)  # nothing left to tell: no mail at all
+    assert flush(config) == (0, 0)
+
+
+def test_a_comment_deleted_after_its_mails_went_leaves_no_copy_in_the_outbox(
+    tmp_path: Path, smtpd: SmtpServer
+) -> None:
+    # "delete really deletes the text" (and the address): the ledger's copies of the mails
+    # already sent about the comment (the moderators', the commenter's) must not keep them.
+    config, post_id = setup(tmp_path, smtpd, f'notify = ["{MODERATOR}"]\nnotify_commenter = true\n')
+    by_mail(config, post_id, "Ritiro questo commento, scusate.")
+    store = CommentStore(config.paths.drafts, config.ledger_path)
+    (number,) = [c.id for c in store.all()]
+    assert flush(config) == (1, 0)  # the moderators'
+    moderation.approve(store, [number], config=config)
+    Publisher.of(config).publish()
+    assert flush(config) == (1, 0)  # the commenter's, with the link
+    sent = b"".join(m.as_bytes() for m in smtpd.received)
+    assert READER.encode() in sent and b"Ritiro questo" in sent  # what the outbox kept a copy of
+
+    assert mailbot(config, "comments", "delete", str(number)).exit_code == 0
+
+    db = sqlite3.connect(config.ledger_path)
+    try:
+        rows = db.execute("SELECT recipient, message FROM outbox").fetchall()
+    finally:
+        db.close()
+    assert rows  # the mails about the post itself are still there
+    for recipient, message in rows:
+        assert READER not in recipient
+        kept = bytes(message)
+        assert READER.encode() not in kept
+        parsed = email.message_from_bytes(kept, policy=email.policy.default)
+        text = "".join(
+            str(part.get_content()) for part in parsed.walk() if part.get_content_maintype() == "text"
+        )
+        assert "Ritiro" not in text
+    # Nothing is sent again for it.
+    Publisher.of(config).publish()
     assert flush(config) == (0, 0)

@@ -103,9 +103,24 @@ def delete(
     audit.record(
         store.ledger,
         [(c.post, who or audit.local_user(), "comment delete", f"comment {c.id} deleted") for c in gone],
-        also=notify.withdrawn(gone, config),
+        also=_both(notify.withdrawn(gone, config), notify.deleted(gone)),
     )
     return gone
+
+
+def _both(
+    first: Callable[[sqlite3.Connection], None] | None, second: Callable[[sqlite3.Connection], None] | None
+) -> Callable[[sqlite3.Connection], None] | None:
+    """Both steps in one transaction (either may be None)."""
+    steps = [step for step in (first, second) if step is not None]
+    if not steps:
+        return None
+
+    def also(db: sqlite3.Connection) -> None:
+        for step in steps:
+            step(db)
+
+    return also
 
 
 def parse_ids(values: Iterable[str]) -> list[int]:

@@ -209,6 +209,28 @@ def withdrawn(
     return also
 
 
+def deleted(comments: Sequence[Comment]) -> Callable[[sqlite3.Connection], None] | None:
+    """Empty the ledger's copies of mails already sent about comments deleted for good.
+
+    The commenter's mail (its address) and the moderators' mails that quoted the text stay
+    as rows (sent once, counted by the hourly cap) without their message, and the commenter's
+    without the address: "delete" leaves the text and the address nowhere mailbot keeps.
+    """
+    gone = {c.id for c in comments}
+    if not gone:
+        return None
+    told = {f"{PUBLISHED}:{n}" for n in gone}
+
+    def also(db: sqlite3.Connection) -> None:
+        outbox.forget_sent(
+            db, [i for i, e, _ in outbox.sent_rows(db, PUBLISHED) if e in told], recipient=True
+        )
+        quoted = [i for i, e, _ in outbox.sent_rows(db, MODERATE) if not gone.isdisjoint(_numbers(e))]
+        outbox.forget_sent(db, quoted)
+
+    return also
+
+
 def release(
     config: Config,
     shown: Mapping[str, Sequence[int]],

@@ -128,6 +128,21 @@ def drop_unsent(db: sqlite3.Connection, events: Iterable[str]) -> None:
     db.executemany("DELETE FROM outbox WHERE event = ? AND state IN (?, ?)", rows)
 
 
+def sent_rows(db: sqlite3.Connection, kind: str) -> list[tuple[int, str, str]]:
+    """(id, event, recipient) of every ``kind`` row already sent."""
+    return held(db, kind, SENT)
+
+
+def forget_sent(db: sqlite3.Connection, row_ids: Iterable[int], *, recipient: bool = False) -> None:
+    """Empty the kept copy of sent rows (their message; with ``recipient``, the address too).
+
+    For mail about something deleted for good (a comment): the row stays, with its event
+    (never sent again) and its time (the hourly cap), but no longer holds the text.
+    """
+    sql = "UPDATE outbox SET message = X'', recipient = CASE WHEN ? THEN '' ELSE recipient END"
+    db.executemany(sql + " WHERE id = ? AND state = ?", [(recipient, i, SENT) for i in row_ids])
+
+
 @dataclass
 class FlushReport:
     sent: int = 0
