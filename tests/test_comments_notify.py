@@ -25,6 +25,7 @@ from test_review import mailbot
 from mailbot.comments import moderation
 from mailbot.comments.store import CommentStore
 from mailbot.config import Config, load_config
+from mailbot.drafts import audit
 from mailbot.drafts.store import DraftStore
 from mailbot.ingest import route
 from mailbot.ingest.ledger import Ledger
@@ -441,3 +442,38 @@ def test_a_comment_deleted_after_its_mails_went_leaves_no_copy_in_the_outbox(
     # Nothing is sent again for it.
     Publisher.of(config).publish()
     assert flush(config) == (0, 0)
+
+
+def test_a_held_mail_dropped_while_the_publish_releases_it_sends_nobody_another_ones_mail(
+    tmp_path: Path, smtpd: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The publish reads the held mails, then releases them in a later transaction. A moderator
+    # who meanwhile rejects that comment and approves another (whose held row takes the freed
+    # row id) must not have the first commenter's mail sent to the second commenter.
+    config, post_id = setup(tmp_path, smtpd, "notify = []\nnotify_commenter = true\n")
+    by_mail(config, post_id, "Il primo, di Marco.", 1)
+    by_form(config, post_id, "Il secondo, di Anna.", email="anna.verdi@mail.example.net")
+    store = CommentStore(config.paths.drafts, config.ledger_path)
+    first, second = (c.id for c in store.all())
+    moderation.approve(store, [first], config=config)
+    real = audit.record
+
+    def meanwhile(
+        path: Path | None, rows: list[tuple[str, str, str, str | None]], also: object = None
+    ) -> None:
+        if any(action == "comment publish" for _post, _who, action, _detail in rows):
+            moderation.reject(store, [first])
+            moderation.approve(store, [second], config=config)
+        real(path, rows, also=also)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(audit, "record", meanwhile)
+    Publisher.of(config).publish()
+    monkeypatch.setattr(audit, "record", real)
+    flush(config)
+    for mail in smtpd.received:
+        assert READER not in mail.as_string()  # Marco's address (rejected) goes to nobody
+    assert smtpd.received == []  # Anna's comment is not on the site yet: her mail waits
+    Publisher.of(config).publish()
+    assert flush(config) == (1, 0)
+    (mail,) = smtpd.received
+    assert mail["To"] == "anna.verdi@mail.example.net" and f"#comment-{second}" in body(mail)

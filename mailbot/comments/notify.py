@@ -274,7 +274,8 @@ def release(
 
     def send(db: sqlite3.Connection) -> None:
         for row_id, notice in ready:
-            outbox.rewrite(db, row_id, notice)
+            # Read before this transaction: released only if it is still that comment's held row.
+            outbox.rewrite(db, row_id, notice, was=notice.event)
 
     audit.record(ledger, rows, also=send)
     return len(ready)

@@ -91,14 +91,24 @@ def last_queued(db: sqlite3.Connection, kind: str, recipient: str) -> tuple[int,
     return (int(row[0]), str(row[1])) if row else None
 
 
-def rewrite(db: sqlite3.Connection, row_id: int, notice: Notice) -> None:
-    """Replace a queued (or held) row's event and message by ``notice``'s, leaving it queued."""
-    db.execute(
+def rewrite(db: sqlite3.Connection, row_id: int, notice: Notice, *, was: str | None = None) -> None:
+    """Replace a queued (or held) row's event and message by ``notice``'s, leaving it queued.
+
+    Only a row to ``notice``'s recipient is changed and, with ``was``, only while its event is
+    still ``was``: a row read in an earlier transaction may be gone since, and its id taken by
+    another mail (SQLite reuses the largest id), which must neither change nor go elsewhere.
+    """
+    sql = (
         "UPDATE outbox SET event = ?, message_id = ?, message = ?, state = ?"
-        " WHERE id = ? AND state IN (?, ?)",
-        (notice.event, str(notice.message["Message-ID"]), notice.message.as_bytes(), QUEUED, row_id,
-         QUEUED, HELD),
+        " WHERE id = ? AND state IN (?, ?) AND recipient = ?"
+    )
+    args: tuple[object, ...] = (
+        notice.event, str(notice.message["Message-ID"]), notice.message.as_bytes(), QUEUED, row_id,
+        QUEUED, HELD, notice.recipient,
     )  # fmt: skip
+    if was is not None:
+        sql, args = sql + " AND event = ?", (*args, was)
+    db.execute(sql, args)
 
 
 def hold(db: sqlite3.Connection, notices: Iterable[Notice], now: datetime | None = None) -> None:
