@@ -19,6 +19,8 @@ from mailbot.comments.store import CommentStore
 from mailbot.config import Config
 from mailbot.desk.app import create_app
 from mailbot.drafts import audit
+from mailbot.drafts.store import DraftStore
+from mailbot.models import Status
 
 
 def comment(post: str, text: str, n: int, sender: str = "Marco Neri <marco.neri@mail.example.net>") -> bytes:
@@ -192,3 +194,20 @@ def test_every_word_of_the_comment_pages_and_mails_is_in_the_italian_catalogs() 
     mail = used(TEMPLATES, "**/comment*.txt")
     assert "%(count)s new comments to moderate" in mail
     assert mail <= italian("mail"), sorted(mail - italian("mail"))
+
+
+def test_publish_from_the_comments_queue_puts_comments_out_and_no_approved_draft(tmp_path: Path) -> None:
+    # A moderator's Publish shows the approved comments; a draft a reviewer approved but did not
+    # publish stays off the site (the draft page's own Publish publishes that one draft).
+    config, app, _post, _numbers = setup(tmp_path)
+    poll(config, [letter(2, subject="Una lettera approvata, non ancora pubblicata")])
+    waiting = next(d for d in DraftStore(config.paths.drafts).all() if d.status is Status.DRAFT)
+    assert mailbot(config, "drafts", "approve", "--yes", waiting.id).exit_code == 0
+    client = app.test_client()
+    sign_in(client)
+    answer = client.post("/comments/publish", data={"csrf_token": token(client, "/comments")})
+    assert answer.status_code == 302
+    site = "".join(p.read_text() for p in config.paths.site.rglob("index.html"))
+    assert "Già approvato." in site
+    assert "Una lettera approvata" not in site
+    assert DraftStore(config.paths.drafts).read(waiting.id).status is Status.APPROVED

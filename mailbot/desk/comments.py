@@ -6,7 +6,8 @@ values are hidden; **Approve**, **Reject** and **Delete** are POSTs (CSRF-checke
 that call :mod:`mailbot.comments.moderation` with the reviewer's address for the audit trail.
 A hidden value is put back only after a confirmation page, as on a draft's page. The draft page
 shows the comments under its post (the Jinja global ``post_comments``, see ``post_comments.html``).
-**Publish** (``POST /comments/publish``) is ``mailbot publish``. Every page needs a session, like
+**Publish** (``POST /comments/publish``) renders the published posts with their approved
+comments; it publishes no approved draft. Every page needs a session, like
 the rest of the desk.
 """
 
@@ -101,11 +102,15 @@ def act(number: int, action: str) -> ResponseReturnValue:
 
 @bp.post("/comments/publish")
 def publish() -> ResponseReturnValue:
-    """Publish now (as ``mailbot publish``): the approved comments, and every approved draft, go out."""
+    """Publish the approved comments: the published posts' pages again, no approved draft.
+
+    An approved draft goes out by ``mailbot publish`` or its own page's **Publish**, never as a
+    side effect of moderating comments.
+    """
     config = _config()
     try:
         audit.record(config.ledger_path, [(DESK, g.who, "publish-now", "from the comments queue")])
-        Publisher.of(config).publish()
+        Publisher.of(config).publish(only=())
     except MailbotError as exc:
         flash(str(exc))
     else:
