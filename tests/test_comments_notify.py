@@ -6,6 +6,7 @@ reply to the "Published" mail is a comment, and nobody is mailed twice.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import email
 import email.policy
 import json
@@ -19,17 +20,21 @@ from mailfactory import letter, maildir
 from smtpserver import SmtpServer
 from test_comments_form import Clock, app_for
 from test_comments_mail import reply
+from test_database import OLD_LEDGER, OLD_LETTER_KEY_AND_AUDIT
 from test_outbox import flush, poll, write_config
+from test_publish_now import draft
 from test_review import mailbot
 
 from mailbot.comments import moderation
 from mailbot.comments.store import CommentStore
 from mailbot.config import Config, load_config
 from mailbot.drafts import audit
+from mailbot.drafts.fileformat import dumps
 from mailbot.drafts.store import DraftStore
 from mailbot.ingest import route
 from mailbot.ingest.ledger import Ledger
 from mailbot.ingest.pipeline import Pipeline
+from mailbot.models import Status
 from mailbot.outbox.outbox import Outbox
 from mailbot.service import Service
 from mailbot.site.publishing import Publisher
@@ -477,3 +482,28 @@ def test_a_held_mail_dropped_while_the_publish_releases_it_sends_nobody_another_
     assert flush(config) == (1, 0)
     (mail,) = smtpd.received
     assert mail["To"] == "anna.verdi@mail.example.net" and f"#comment-{second}" in body(mail)
+
+
+def test_a_publish_of_nothing_new_on_a_ledger_from_an_older_mailbot_migrates_it(
+    tmp_path: Path, smtpd: SmtpServer
+) -> None:
+    # Just upgraded, `mailbot publish` first, with no new post: no other step opens the ledger
+    # before the commenters' mails are looked for, which must find the outbox there.
+    config = write_config(
+        tmp_path, smtpd, '[comments]\naddress = "blog@example.org"\n' + SITE.format(lang="en")
+    )
+    config.paths.state.mkdir(parents=True, exist_ok=True)
+    old = sqlite3.connect(config.ledger_path)
+    old.executescript(OLD_LEDGER + OLD_LETTER_KEY_AND_AUDIT + "PRAGMA user_version = 3;")
+    old.close()
+    config.paths.drafts.mkdir(parents=True, exist_ok=True)
+    published = draft(1, Status.PUBLISHED)
+    published = dataclasses.replace(published, slug="lettera-numero-1", published=published.created)
+    (config.paths.drafts / f"{published.id}.md").write_text(dumps(published), encoding="utf-8")
+
+    newly, _report = Publisher.of(config).publish()
+
+    assert newly == []
+    assert list(config.paths.site.glob("*/*/lettera-numero-1/index.html"))
+    with Outbox(config.ledger_path) as box:
+        assert box.counts().queued == 0

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from email.message import EmailMessage
 from typing import Any
 
+from mailbot import database
 from mailbot.comments.model import Comment, CommentStatus
 from mailbot.comments.store import CommentStore, loads
 from mailbot.config import Config
@@ -247,9 +248,8 @@ def release(
     ledger = config.ledger_path
     if not ledger.exists():
         return 0
-    db = sqlite3.connect(ledger, isolation_level=None)
+    db = database.connect(ledger)  # migrated: a ledger of an older mailbot may have no outbox yet
     try:
-        db.execute("PRAGMA busy_timeout=10000")
         waiting = outbox.held(db, PUBLISHED)
     except sqlite3.Error as exc:
         raise MailbotError(f"the outbox in {ledger} cannot be read ({exc}).") from exc
