@@ -1,25 +1,17 @@
-"""Two posts never share a permalink: a new post's slug avoids every slug a draft already holds.
-
-Found in review (publishing.py builds ``taken`` from the drafts going live and the cached posts
-only). Marked xfail(strict) until the publisher takes the slugs of every draft into account: the
-marker then fails, and comes off.
-"""
+"""Two posts never share a permalink: a new post's slug avoids every slug a draft already holds
+(found in review: a draft left out of a publish, or retracted, kept a slug a new post could take)."""
 
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
 
-import pytest
 from test_publish_now import NOW, draft, home, publisher, write
 
 from mailbot.drafts.store import DraftStore
 from mailbot.models import Status
 
-OPEN = pytest.mark.xfail(strict=True, reason="publishing.py: slugs of drafts left out are not taken")
 
-
-@OPEN
 def test_publish_now_does_not_give_away_the_slug_of_an_approved_draft_left_out(tmp_path: Path) -> None:
     config = home(tmp_path / "a")
     # Approved, with the slug and date a failed publish leaves ("slug and date stay").
@@ -32,7 +24,6 @@ def test_publish_now_does_not_give_away_the_slug_of_an_approved_draft_left_out(t
     assert store.read(new.id).slug != store.read(kept.id).slug  # else one page overwrites the other
 
 
-@OPEN
 def test_a_retracted_posts_slug_is_not_given_to_a_new_post(tmp_path: Path) -> None:
     config = home(tmp_path / "a")
     retracted = dataclasses.replace(draft(5, Status.RETRACTED), slug="lettera-numero-5", published=NOW)

@@ -327,6 +327,19 @@ class DraftIndex:
 
     # -- reading ---------------------------------------------------------------------------
 
+    def slugs(self) -> set[str]:
+        """Every slug a draft holds, whatever its status (after :meth:`sync`): taken for new posts."""
+        found: list[tuple[str | None]] = self._run(
+            lambda db: db.execute(
+                "SELECT json_extract(meta, '$.slug') FROM drafts WHERE meta IS NOT NULL"
+            ).fetchall()
+        )
+        taken = {slug for (slug,) in found if isinstance(slug, str) and slug}
+        for row in self.rows("WHERE meta IS NULL AND error IS NULL"):  # front matter not kept as JSON
+            if row.draft is not None and row.draft.slug:
+                taken.add(row.draft.slug)
+        return taken
+
     def broken(self) -> list[Row]:
         """The files that are not valid drafts (after :meth:`sync`)."""
         return self.rows("WHERE status = ?", (BROKEN,), "ORDER BY name")

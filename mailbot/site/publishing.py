@@ -194,6 +194,10 @@ class Publisher:
                 if not any(d.id == draft_id for d in live) and f"{draft_id}.md" not in used:
                     raise UsageError(f"draft {draft_id} is not approved; approve it before publishing it.")
         taken = {d.slug for d in live if d.slug} | {c.post.slug for c in used.values()}
+        if any(not d.slug for d in live):
+            # A new slug avoids every slug a draft holds: one left out of this run (approved,
+            # publish now of another) or retracted may be published again with it.
+            taken |= self.store.index.slugs()
         newly = []
         changed = []
         # Each draft that goes live is written ONCE, with its slug, its publication date and
