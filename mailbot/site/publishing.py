@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable, Collection, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -201,9 +201,7 @@ class Publisher:
         newly = []
         changed = []
         # Each draft that goes live is written ONCE, with its slug, its publication date and
-        # the status published, BEFORE any page is written (and after the file is durable; the
-        # writes overlap the rendering in memory, and render_site waits for them before it
-        # writes its first file):
+        # the status published, BEFORE any page is rendered or written (and the file is durable):
         # - a crash before the write leaves the draft approved and the site without it: the
         #   next publish does it all again;
         # - a crash after the write but before or during the render leaves a published draft
@@ -223,6 +221,7 @@ class Publisher:
                     d.status = Status.PUBLISHED
                     newly.append(d.id)
                 changed.append(d)
+        fresh = set(newly)  # (a set made once: `in set(newly)` in a loop was O(n²), 2-3 s at 10,000)
         comments = self._comments()
         # Rendered as they are cached (the same objects when without pictures and comments).
         built = {d.id: Cached((0, 0, 0), self._bare_post(d), tuple(a.name for a in d.assets)) for d in live}
@@ -230,40 +229,29 @@ class Publisher:
             self._finish(c.post, c.assets, comments.get(c.post.id, ()))
             for c in (*built.values(), *used.values())
         ]
-        # The drafts are written by a thread while the pages are rendered in memory; the
-        # renderer waits for them (before_write) before it writes the first file of the site.
-        # Their index rows are recorded by the same thread while the pages are written.
-        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish-drafts")
+        # The drafts are written (by write_many's threads, their fsyncs overlapping) and durable
+        # BEFORE the site is rendered. Writing them while the pages rendered in memory was
+        # slower: the writer threads and the render fought over the GIL (a writer waits up to
+        # the switch interval after each of its syscalls) and the process used twice the CPU;
+        # see bench/README.md. Their index rows are recorded by a thread while the site renders
+        # (the index is a cache: until then it finds those files changed and reads them again).
         rows: list[Written] = []
-        written: Future[None] | None = None
-        if changed:
-            written = writer.submit(self.store.write_many, changed, batch=rows)
-        recorded: list[Future[None]] = []
-
-        def durable() -> None:
-            if written is not None:
-                written.result()  # all durable before the first page is written
-                if not recorded:
-                    recorded.append(writer.submit(self.store.index.put_many, rows))
-
+        self.store.write_many(changed, batch=rows)  # an error here: no page was written
+        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish-index")
+        recorded = writer.submit(self.store.index.put_many, rows) if rows else None
         try:
-            report = publish.render_site(
-                posts, self.config.site, self.config.paths.site, force=rebuild, before_write=durable
-            )
+            report = publish.render_site(posts, self.config.site, self.config.paths.site, force=rebuild)
         except Exception:
-            if written is not None and written.exception() is not None:
-                raise  # the drafts could not be written: no page was, the next publish goes on
             # A failure (not a crash): the new posts go back to approved, so whoever waits
             # for approved drafts (the service's auto-publish) tries again. Slug and date stay.
-            for job in recorded:
-                job.result()  # the rows of the first write before those of the second
-            self._unpublish([d for d in changed if d.id in set(newly)])
+            if recorded is not None:
+                recorded.result()  # the rows of the first write before those of the second
+            self._unpublish([d for d in changed if d.id in fresh])
             raise
         finally:
             writer.shutdown()  # the index rows recorded, whatever happened
-        if written is not None and not recorded:  # (render_site always calls before_write)
-            written.result()
-            self.store.index.put_many(rows)
+        if recorded is not None:
+            recorded.result()
         self._remember(live, {d.id for d in changed}, built, used, loaded, stamps)
         # Recorded once the pages are written, with the "published" mail in the same transaction
         # (mailbot.outbox): nobody is sent a link to a page that is not there. A crash between the
@@ -271,7 +259,7 @@ class Publisher:
         audit.record(
             self.ledger,
             [(i, audit.PIPELINE, "publish", "approved → published") for i in newly],
-            also=self._published_mail([d for d in changed if d.id in set(newly)]),
+            also=self._published_mail([d for d in changed if d.id in fresh]),
         )
         # The commenters whose comments are now on a page are told, once (mailbot.comments.notify).
         # (Every post on the site, the cached ones too; a post left out of this run is not.)

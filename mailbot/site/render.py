@@ -36,7 +36,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
@@ -268,7 +268,6 @@ def render_site(
     *,
     preview: bool = False,
     force: bool = False,
-    before_write: Callable[[], None] | None = None,
 ) -> PublishReport:
     """Render ``posts`` into the static site folder ``out`` and return what changed.
 
@@ -286,10 +285,7 @@ def render_site(
     rewritten. ``preview`` adds a visible draft banner and ``noindex`` to
     every page. ``force`` renders every file again whatever the manifest says
     (after upgrading Babel, say); files whose bytes are the same are still
-    left alone. ``before_write``, when given, is called once after the post pages
-    are rendered (in memory) and before the first file of the site is written or
-    removed: the publisher waits there for its drafts to be durable, so that work
-    overlaps the rendering; an exception from it stops the run with nothing written.
+    left alone.
 
     One bad post never stops the site: a post that cannot be placed (bad slug
     or picture, clashing permalink, a date that cannot be shown) or whose page
@@ -337,8 +333,6 @@ def render_site(
         gone = {post_id for post_id, _ in failed}
         entries = [e for e in entries if e.post.id not in gone]
         jobs = site_plan(entries, theme, made)
-    if before_write is not None:
-        before_write()
     planned = {j.rel for j in jobs}
     manifest_path = root / MANIFEST_NAME
     # Record new files before creating them: a crash mid-run must not leave files no manifest knows.
