@@ -97,8 +97,8 @@ from mailbot.site.publishing import Publisher
 from mailbot.drafts.store import DraftStore
 from pathlib import Path
 config = load_config(Path(sys.argv[1]))
-# The crash comes when the first file of the site is written: the drafts are written while the
-# pages render in memory, and must all be durable by then.
+# The crash comes when the first file of the site is written (or, with _prerender_posts, while the
+# pages render in memory): the drafts are written before the pages render, all durable by then.
 setattr(render, sys.argv[2], lambda *a, **k: os._exit(9))
 clock = lambda: datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 Publisher(config, DraftStore(config.paths.drafts), None, clock).publish()
@@ -127,7 +127,7 @@ def test_a_crash_during_the_render_loses_no_post_and_changes_no_permalink(tmp_pa
 
 def test_a_crash_before_the_site_is_written_loses_no_post(tmp_path: Path) -> None:
     config = setup(tmp_path)
-    # While the pages render in memory (the drafts may be half written): nothing is public yet.
+    # While the pages render in memory (the drafts already durable): nothing is public yet.
     done = subprocess.run(
         [sys.executable, "-c", CRASH_IN_RENDER, str(config.path), "_prerender_posts"], check=False
     )

@@ -43,11 +43,16 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path: Path, smt
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     cmd = [sys.executable, "-c", WORKER, str(tmp_path / "mailbot.toml")]
     kills = 0
-    for n in range(20):
+    letters = 0
+    # 20 trials; more (up to 40) while fewer than 5 kills landed mid-run: on a quiet machine a
+    # run may end before its random moment comes.
+    while letters < 20 or (kills < 5 and letters < 40):
+        n = letters
+        letters += 1
         (box / "new" / f"{n:04d}.M1P1.test").write_bytes(letter(n))
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         assert proc.stdout is not None and proc.stdout.readline() == b"ready\n"
-        time.sleep(rng.uniform(0.0, 0.35))
+        time.sleep(rng.uniform(0.0, 0.25))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
@@ -60,13 +65,13 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path: Path, smt
     ids = Counter(str(m["Message-ID"]) for m in smtpd.received)
     forwarder = {str(m["Message-ID"]) for m in smtpd.to("anna.bianchi@napoli.example.org")}
     reviewer = {str(m["Message-ID"]) for m in smtpd.to("lead@example.org")}
-    assert len(forwarder) == 20 and len(reviewer) == 20  # every notification arrived
+    assert len(forwarder) == letters and len(reviewer) == letters  # every notification arrived
     with Outbox(config.ledger_path) as outbox:
         counts = outbox.counts()
-    assert counts.queued == 0 and counts.sent == 40
+    assert counts.queued == 0 and counts.sent == 2 * letters
     # A kill between the server's 250 and the mark resends the same Message-ID: that is the
     # only way a second copy can arrive, and it is recognisable as the same mail.
     doubles = sum(n - 1 for n in ids.values())
-    print(f"kills={kills} doubles={doubles}")
+    print(f"letters={letters} kills={kills} doubles={doubles}")
     assert doubles <= kills
     assert set(ids) == forwarder | reviewer
