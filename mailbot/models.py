@@ -268,7 +268,7 @@ class Post:
     ``author`` and ``forwarded_by`` are display strings chosen by the
     attribution policy (e.g. "Tommaso", "i colleghi di Napoli"); the author's
     address is never part of a post. ``intro`` is the editors' text above the
-    letter (by default :func:`mailbot.site.wording.default_intro`); when it is None
+    letter (by default :func:`mailbot.wording.default_intro`); when it is None
     the site shows an automatic thanks line instead.
     """
 

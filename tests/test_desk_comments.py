@@ -176,7 +176,7 @@ def test_every_word_of_the_comment_pages_and_mails_is_in_the_italian_catalogs() 
 
     from mailbot.desk.app import HERE
     from mailbot.outbox.compose import TEMPLATES
-    from mailbot.site.wording import LOCALE_DIR
+    from mailbot.wording import LOCALE_DIR
 
     def used(folder: Path, pattern: str) -> set[str]:
         found = extract_from_dir(str(folder), method_map=[(pattern, "jinja2.ext:babel_extract")])

@@ -1105,21 +1105,21 @@ def test_a_short_closing_sentence_is_not_a_signoff() -> None:
 def test_default_intro_in_each_language(
     author: str, forwarded_by: list[str], language: str, expected: str
 ) -> None:
-    from mailbot.site.wording import default_intro
+    from mailbot.wording import default_intro
 
     intro = default_intro(author, forwarded_by, language)
     assert intro is not None and intro.startswith(expected), intro
 
 
 def test_default_intro_with_nobody_to_name_is_none() -> None:
-    from mailbot.site.wording import default_intro
+    from mailbot.wording import default_intro
 
     assert default_intro("", [], "it") is None
     assert default_intro(" ", ("",), "en") is None
 
 
 def test_default_intro_keeps_names_as_plain_text() -> None:
-    from mailbot.site.wording import default_intro
+    from mailbot.wording import default_intro
 
     # Plain text, not HTML: the site escapes it; a "%" in a name is not a format directive.
     assert default_intro("<b>100%</b>", ["%(names)s"], "en") == (
@@ -1128,7 +1128,7 @@ def test_default_intro_keeps_names_as_plain_text() -> None:
 
 
 def test_the_intro_replaces_the_automatic_thanks_and_none_keeps_it(tmp_path: Path) -> None:
-    from mailbot.site.wording import default_intro
+    from mailbot.wording import default_intro
 
     when = datetime(2007, 1, 23, 10, 15, tzinfo=ROME)
     intro = default_intro("Tommaso", ["i colleghi di Napoli"], "it")

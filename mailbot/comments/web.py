@@ -44,8 +44,8 @@ from mailbot.drafts.store import DraftStore
 from mailbot.errors import MailbotError
 from mailbot.models import Redaction, Status
 from mailbot.safety import redact
-from mailbot.site.wording import parse_locale, translations
 from mailbot.textutil import clean_text
+from mailbot.wording import parse_locale, translations
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from mailbot.config import Config
 from mailbot.desk.auth import Limiter, Reviewers, session_key
 from mailbot.errors import ConfigError
-from mailbot.site.wording import LOCALE_DIR, parse_locale
+from mailbot.wording import LOCALE_DIR, parse_locale
 
 HERE = Path(__file__).parent
 
@@ -102,7 +102,7 @@ def desk_language(config: Config) -> str:
 def desk_words(language: str) -> gettext.NullTranslations:
     """The desk's words in ``language``: ``locale/<lang>/LC_MESSAGES/desk.po`` beside the theme's catalog.
 
-    Read with Babel at run time like the theme's (:mod:`mailbot.site.wording`); English when none ships.
+    Read with Babel at run time like the theme's (:mod:`mailbot.wording`); English when none ships.
     """
     locale = parse_locale(language)
     codes = [str(locale), locale.language] if locale is not None else []

@@ -35,8 +35,8 @@ from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from mailbot import wording
 from mailbot.errors import ConfigError
-from mailbot.site import wording
 
 TEMPLATES = Path(__file__).parent / "templates"
 DOMAIN = "mail"  # mailbot/site/locale/<lang>/LC_MESSAGES/mail.po, beside the site's catalog

@@ -8,7 +8,7 @@ static files. Pages link to each other with relative links ending in
 and canonical links use absolute URLs made from ``site.base_url``.
 
 The theme's words live in gettext catalogs, ``mailbot/site/locale/<lang>/LC_MESSAGES/mailbot.po``,
-read at run time with Babel (no compile step; see :mod:`mailbot.site.wording`); English is
+read at run time with Babel (no compile step; see :mod:`mailbot.wording`); English is
 the source language and the fallback. :mod:`mailbot.site.theme` is what the templates
 see; :mod:`mailbot.site.letterhtml` turns a letter (with its picture markers) into HTML.
 
@@ -56,8 +56,8 @@ from mailbot.site.theme import Entry as _Entry
 from mailbot.site.theme import PostFailed as _PostFailed
 from mailbot.site.theme import PostView, builtin_templates_dir
 from mailbot.site.theme import Theme as _Theme
-from mailbot.site.wording import LOCALE_DIR
 from mailbot.textutil import slugify
+from mailbot.wording import LOCALE_DIR
 
 log = logging.getLogger(__name__)
 

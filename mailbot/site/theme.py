@@ -38,7 +38,7 @@ from mailbot.site.postview import (
     clean_alt,
     picture,
 )
-from mailbot.site.wording import grammar_for, to_names, translations_and_bytes
+from mailbot.wording import grammar_for, to_names, translations_and_bytes
 
 # What render.py, plan.py and tests import from here, now kept in mailbot.site.postview.
 __all__ = [
@@ -68,7 +68,7 @@ RENDER_VERSION = "mailbot-publish-3"
 
 
 # ---------------------------------------------------------------------------
-# Theme words: the catalogs and grammars of mailbot.site.wording, made fast for Jinja
+# Theme words: the catalogs and grammars of mailbot.wording, made fast for Jinja
 # ---------------------------------------------------------------------------
 
 
