@@ -428,7 +428,7 @@ def test_forwarders_notes_stay_internal_on_the_site(config: Config) -> None:
 
 
 def test_the_authors_surname_follows_author_style_and_can_be_restored(config: Config) -> None:
-    from mailbot.drafts.store import restore_redaction
+    from mailbot.drafts.fields import restore_redaction
 
     raw = (
         letter(5)

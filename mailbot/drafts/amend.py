@@ -14,8 +14,9 @@ from pathlib import Path
 
 from mailbot.config import Config
 from mailbot.drafts import attribution, audit, review
+from mailbot.drafts.fields import get_field, redact_fields, set_field
 from mailbot.drafts.parts import REDACTED, SURNAME, with_item
-from mailbot.drafts.store import DraftStore, get_field, redact_fields, set_field
+from mailbot.drafts.store import DraftStore
 from mailbot.errors import UsageError
 from mailbot.models import Draft, Extraction, Redaction, Status
 

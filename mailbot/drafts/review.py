@@ -21,7 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mailbot.drafts import audit
-from mailbot.drafts.store import DraftStore, restore_redaction
+from mailbot.drafts.fields import restore_redaction
+from mailbot.drafts.store import DraftStore
 from mailbot.errors import UsageError
 from mailbot.models import Draft, Redaction, Status
 

@@ -16,13 +16,14 @@ from mailbot import forwards, langdetect, wording
 from mailbot.budget import Deadline
 from mailbot.config import Config
 from mailbot.drafts import amend, attribution
+from mailbot.drafts.fields import public_fields
 from mailbot.drafts.parts import REDACTED
 from mailbot.drafts.parts import attachments as _attachments
 from mailbot.drafts.parts import id_words as _id_words
 from mailbot.drafts.parts import kind_of as _kind
 from mailbot.drafts.parts import remote_images as _remote_images
 from mailbot.drafts.parts import scrubbed as _scrubbed
-from mailbot.drafts.store import DraftStore, public_fields
+from mailbot.drafts.store import DraftStore
 from mailbot.errors import MailbotError, MessageError, SenderNotAllowed
 from mailbot.ingest.ledger import Ledger
 from mailbot.mail import inline
