@@ -17,7 +17,6 @@ from mailbot.drafts import attribution, audit, review
 from mailbot.drafts.fields import get_field, redact_fields, set_field
 from mailbot.drafts.parts import REDACTED, SURNAME, with_item
 from mailbot.drafts.store import DraftStore
-from mailbot.errors import UsageError
 from mailbot.models import Draft, Extraction, Redaction, Status
 
 log = logging.getLogger(__name__)
@@ -85,16 +84,10 @@ def accept(
     The new forwarders are credited with the configured labels and their notes are
     hidden like any other; a published post goes back to ``approved``.
     """
-    with store.lock():
-        drafts = [store.find(i) for i in ids]
-        for d in drafts:
-            if not d.pending_forwarders:
-                raise UsageError(f"draft {d.id} has no pending amendment to accept.")
-        rows = []
-        for d in drafts:
-            detail = f"{review.pending_summary(d)}; was {d.status.value}"
-            _take_pending(d, config)
-            store.write(d)
-            rows.append((d.id, who, "accept", f"{detail}, now {d.status.value}"))
-        audit.record(ledger, rows)
-    return drafts
+
+    def take(d: Draft) -> str:
+        detail = f"{review.pending_summary(d)}; was {d.status.value}"
+        _take_pending(d, config)
+        return f"{detail}, now {d.status.value}"
+
+    return review.settle_pending(store, ledger, ids, "accept", take, who=who)

@@ -17,7 +17,7 @@ Every function takes the drafts folder's lock and checks every id before any fil
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from mailbot.drafts import audit
@@ -127,21 +127,43 @@ def apply_pending(draft: Draft, labels: Sequence[str]) -> list[str]:
     return fields + [f"forwarded_by[{i}]" for i in range(len(old), len(draft.forwarded_by))]
 
 
-def discard_pending(store: DraftStore, ledger: Path | None, ids: Sequence[str], *, who: str) -> list[Draft]:
-    """Drop drafts' pending amendments: nothing they carried is credited or published."""
+def settle_pending(
+    store: DraftStore,
+    ledger: Path | None,
+    ids: Sequence[str],
+    action: str,
+    settle: Callable[[Draft], str],
+    *,
+    who: str,
+) -> list[Draft]:
+    """Accept or discard drafts' pending amendments, all or none, with one audit entry each.
+
+    Every draft must have one (else nothing changes); ``settle`` changes a draft in place and
+    returns what the audit trail says of it; each draft is then written.
+    """
     with store.lock():
         drafts = [store.find(i) for i in ids]
         for d in drafts:
             if not d.pending_forwarders:
-                raise UsageError(f"draft {d.id} has no pending amendment to discard.")
+                raise UsageError(f"draft {d.id} has no pending amendment to {action}.")
         rows = []
         for d in drafts:
-            rows.append((d.id, who, "discard", _who_pending(d)))
-            d.pending_forwarders = ()
-            d.unknown.pop("pending_forwarders", None)
+            rows.append((d.id, who, action, settle(d)))
             store.write(d)
         audit.record(ledger, rows)
     return drafts
+
+
+def discard_pending(store: DraftStore, ledger: Path | None, ids: Sequence[str], *, who: str) -> list[Draft]:
+    """Drop drafts' pending amendments: nothing they carried is credited or published."""
+
+    def discard(d: Draft) -> str:
+        detail = _who_pending(d)
+        d.pending_forwarders = ()
+        d.unknown.pop("pending_forwarders", None)
+        return detail
+
+    return settle_pending(store, ledger, ids, "discard", discard, who=who)
 
 
 def _who_pending(draft: Draft) -> str:
