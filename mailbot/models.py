@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -184,6 +185,28 @@ class Redaction:
             table["kind"], table["field"], table["placeholder"], table["original"],
             bool(table.get("restored", False)), table.get("occurrence"),
         )  # fmt: skip
+
+
+def hidden_place(records: Sequence[Redaction], index: int) -> int:
+    """Which occurrence (from 0) of ``records[index]``'s placeholder in its field stands for it.
+
+    A record that knows its place is counted among every place its text stands, less what
+    earlier restores in that field took away; otherwise the earlier values still hidden behind
+    the same placeholder in the same field come first.
+    """
+    record = records[index]
+    if record.occurrence is not None:
+        mark = record.placeholder
+        return record.occurrence - sum(
+            r.placeholder.count(mark) - r.original.count(mark)
+            for r in records[:index]
+            if r.restored and r.field == record.field and r.occurrence is not None
+        )
+    return sum(
+        1
+        for r in records[:index]
+        if not r.restored and r.field == record.field and r.placeholder == record.placeholder
+    )
 
 
 # What a draft is, for the reviewer: a colleague's forward of a customer letter, or not.

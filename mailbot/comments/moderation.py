@@ -17,6 +17,7 @@ from mailbot.comments.store import CommentStore
 from mailbot.config import Config
 from mailbot.drafts import audit
 from mailbot.errors import UsageError
+from mailbot.models import hidden_place
 from mailbot.safety import redact
 from mailbot.safety.senders import is_allowed
 
@@ -145,11 +146,7 @@ def restore(store: CommentStore, number: int, which: int, who: str | None = None
     record = records[which - 1]
     if record.restored:
         raise UsageError(f"hidden value {which} of comment {number} is already restored.")
-    # Earlier values still hidden behind the same placeholder stand before this one.
-    occurrence = sum(
-        1 for r in records[: which - 1] if not r.restored and r.placeholder == record.placeholder
-    )
-    text = redact.restore(c.text, record.placeholder, occurrence, record.original)
+    text = redact.restore(c.text, record.placeholder, hidden_place(records, which - 1), record.original)
     if text is None:
         raise UsageError(f"the placeholder of hidden value {which} is no longer in comment {number}'s text.")
     records[which - 1] = dataclasses.replace(record, restored=True)

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 
 from mailbot.errors import UsageError
-from mailbot.models import Draft, Redaction
+from mailbot.models import Draft, Redaction, hidden_place
 
 _FIELD = re.compile(r"(title|body|intro|author_display)|forwarded_by\[(\d+)\]|forwarders\[(\d+)\]\.note")
 
@@ -98,21 +98,7 @@ def restore_redaction(draft: Draft, number: int) -> Redaction:
     record = records[number - 1]
     if record.restored:
         raise UsageError(f"redaction {number} of draft {draft.id} is already restored.")
-    if record.occurrence is not None:
-        # Its place among all the places its text stands, less what earlier restores took away.
-        mark = record.placeholder
-        occurrence = record.occurrence - sum(
-            r.placeholder.count(mark) - r.original.count(mark)
-            for r in records[: number - 1]
-            if r.restored and r.field == record.field and r.occurrence is not None
-        )
-    else:
-        # Earlier, still hidden values with the same placeholder in the same field come first.
-        occurrence = sum(
-            1
-            for r in records[: number - 1]
-            if not r.restored and r.field == record.field and r.placeholder == record.placeholder
-        )
+    occurrence = hidden_place(records, number - 1)
     from mailbot.safety import redact
 
     text = get_field(draft, record.field) or ""
