@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from mailfactory import letter, maildir
+from ports import free_port
 
 from mailbot.config import Config, load_config
 from mailbot.desk.auth import Reviewers
@@ -47,3 +55,35 @@ def poll(config: Config, messages: list[bytes]) -> None:
 def add_reviewer(config: Config, email: str = EMAIL, password: str = PASSWORD) -> None:
     with Reviewers(config.ledger_path) as reviewers:
         reviewers.add("Lead", email, password)
+
+
+@contextmanager
+def serving(config: Config) -> Iterator[str]:
+    """A real `mailbot serve` process on a free port, once it answers ``/healthz``: its base URL.
+
+    Stopped with SIGTERM afterwards, which must end it cleanly (status 0).
+    """
+    port = free_port()
+    command = [sys.executable, "-m", "mailbot", "--config", str(config.path), "serve"]
+    server = subprocess.Popen(
+        [*command, "--listen", f"127.0.0.1:{port}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail(f"mailbot serve did not answer: {server.stderr.read() if server.stderr else ''!r}")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        for stream in (server.stdout, server.stderr):
+            if stream:
+                stream.close()
+    assert server.returncode == 0

@@ -44,6 +44,7 @@ from pathlib import Path
 
 import pytest
 from imapclient import IMAPClient
+from ports import free_port
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 STOP_TIMEOUT = 5.0
@@ -99,13 +100,6 @@ service anvil {{
 """
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 class DovecotServer:
     """One Dovecot instance under ``/tmp/mbXXXX``; see the module docstring.
 
@@ -122,8 +116,8 @@ class DovecotServer:
         self.config_path = self.base / "dovecot.conf"
         self.ca_file = self.base / "cert.pem"
         self.log_file = self.base / "dovecot.log"
-        self.imap_port = _free_port()
-        self.imaps_port = _free_port()
+        self.imap_port = free_port()
+        self.imaps_port = free_port()
         self.uid = pwd.getpwnam("nobody").pw_uid
         self.gid = grp.getgrnam("nogroup").gr_gid
         self.username = ""

@@ -20,7 +20,6 @@ import email
 import email.policy
 import os
 import shutil
-import socket
 import ssl
 import subprocess
 import tempfile
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ports import free_port
 
 from mailbot.featureconfig import SmtpConfig
 
@@ -39,12 +39,6 @@ try:
     from aiosmtpd.smtp import AuthResult, LoginPassword
 except ImportError:  # pragma: no cover - the test deps install it
     Controller = None  # type: ignore[misc,assignment]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class _Handler:
@@ -74,7 +68,7 @@ class SmtpServer:
              "-keyout", str(self.key_file), "-out", str(self.ca_file)],
             check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )  # fmt: skip
-        self.port = _free_port()
+        self.port = free_port()
         self.received: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.lock = threading.Lock()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import waitress
 from flask import Flask
 from mailfactory import letter
 from test_review import mailbot, make_config, poll
@@ -62,7 +63,6 @@ def app_for(config: Config, clock: Clock) -> Flask:
 @pytest.fixture
 def server() -> Iterator[dict[str, Any]]:
     """Starts the app put in ``box["app"]`` with waitress when ``box["start"]()`` is called."""
-    waitress = pytest.importorskip("waitress")
     box: dict[str, Any] = {}
 
     def start(app: Flask) -> int:

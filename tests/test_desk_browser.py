@@ -8,17 +8,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from deskkit import EMAIL, PASSWORD, add_reviewer, hostile, make_config, poll
+from deskkit import EMAIL, PASSWORD, add_reviewer, hostile, make_config, poll, serving
 from mailfactory import letter
 
 from mailbot.drafts.store import DraftStore
@@ -42,13 +37,6 @@ def _missing(what: str) -> None:
     pytest.skip(f"{what} is missing")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """A real `mailbot serve` on a free port with two drafts (one hostile) and a reviewer."""
@@ -56,41 +44,8 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     poll(config, [letter(1), hostile(2)])
     add_reviewer(config)
     add_reviewer(config, "second@example.org", PASSWORD)
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mailbot",
-            "--config",
-            str(config.path),
-            "serve",
-            "--listen",
-            f"127.0.0.1:{port}",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail(f"mailbot serve did not answer: {server.stderr.read() if server.stderr else ''!r}")
+    with serving(config) as base:
         yield base, tmp_path
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        if server.stdout:
-            server.stdout.close()
-        if server.stderr:
-            server.stderr.close()
-    assert server.returncode == 0  # SIGTERM stops it cleanly
 
 
 @pytest.fixture

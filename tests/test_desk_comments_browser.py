@@ -6,18 +6,14 @@ runs nothing in the desk.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from deskkit import PAYLOAD, add_reviewer, make_config, poll
+from deskkit import PAYLOAD, add_reviewer, make_config, poll, serving
 from mailfactory import letter
-from test_desk_browser import _free_port, _shoot, _sign_in, browser  # noqa: F401 - browser is a fixture
+from test_desk_browser import _shoot, _sign_in, browser  # noqa: F401 - browser is a fixture
 from test_desk_comments import comment
 from test_review import mailbot
 
@@ -42,32 +38,8 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path, str]]:
         ],
     )
     add_reviewer(config)
-    port = _free_port()
-    command = [sys.executable, "-m", "mailbot", "--config", str(config.path), "serve"]
-    server = subprocess.Popen(
-        [*command, "--listen", f"127.0.0.1:{port}"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail(f"mailbot serve did not answer: {server.stderr.read() if server.stderr else ''!r}")
+    with serving(config) as base:
         yield base, tmp_path, post
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        for stream in (server.stdout, server.stderr):
-            if stream:
-                stream.close()
-    assert server.returncode == 0
 
 
 def test_approve_a_comment_in_the_desk_and_see_it_on_the_post(

@@ -12,7 +12,8 @@ from typing import Any
 import imapserver
 import pytest
 from imapclient import IMAPClient
-from imapserver import DovecotServer, _free_port
+from imapserver import DovecotServer
+from ports import free_port
 
 from mailbot.config import ImapConfig
 from mailbot.errors import AuthenticationError, SourceError, TransientSourceError
@@ -120,7 +121,7 @@ def test_wrong_password_is_an_authentication_error_without_the_password(dovecot:
 def test_nothing_listening_is_transient_and_quick(dovecot: DovecotServer) -> None:
     started = time.monotonic()
     with pytest.raises(TransientSourceError, match="refused the connection"):
-        check(imap_config(dovecot, port=_free_port()))
+        check(imap_config(dovecot, port=free_port()))
     assert time.monotonic() - started < 2
 
 
