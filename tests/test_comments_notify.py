@@ -21,13 +21,14 @@ from smtpserver import SmtpServer
 from test_comments_form import Clock, app_for
 from test_comments_mail import reply
 from test_database import OLD_LEDGER, OLD_LETTER_KEY_AND_AUDIT
+from test_mail_e2e import servers_config
 from test_outbox import flush, poll, write_config
 from test_publish_now import draft
 from test_review import mailbot
 
 from mailbot.comments import moderation
 from mailbot.comments.store import CommentStore
-from mailbot.config import Config, load_config
+from mailbot.config import Config
 from mailbot.drafts import audit
 from mailbot.drafts.fileformat import dumps
 from mailbot.drafts.store import DraftStore
@@ -301,20 +302,11 @@ def test_the_moderators_mail_never_shows_a_hidden_value(
 def test_end_to_end_with_dovecot_a_reply_to_published_becomes_a_comment_and_mails_flow(
     tmp_path: Path, dovecot: DovecotServer, smtpd: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("MAILBOT_IMAP_PASSWORD", dovecot.password)
-    monkeypatch.setenv("MAILBOT_SMTP_PASSWORD", smtpd.password)
-    imap = {"host": dovecot.host, "port": dovecot.imaps_port, "security": "ssl", "username": dovecot.username,
-            "password_env": "MAILBOT_IMAP_PASSWORD", "ca_file": str(dovecot.ca_file)}  # fmt: skip
-    smtp = {"host": "127.0.0.1", "port": smtpd.port, "security": "starttls", "username": smtpd.username,
-            "password_env": "MAILBOT_SMTP_PASSWORD", "ca_file": str(smtpd.ca_file),
-            "from": "Lettere dai clienti <blog@example.org>"}  # fmt: skip
-    lines = ["[imap]"] + [f"{k} = {json.dumps(v)}" for k, v in imap.items()]
-    lines += ["[smtp]"] + [f"{k} = {json.dumps(v)}" for k, v in smtp.items()]
-    lines += ["[senders]", 'allow = ["example.org"]', "[notify]", 'reviewers = ["lead@example.org"]',
-              "[comments]", 'address = "blog@example.org"', f'notify = ["{MODERATOR}"]',
-              "[site]", 'base_url = "https://blog.example.org/"']  # fmt: skip
-    (tmp_path / "mailbot.toml").write_text("\n".join(lines) + "\n")
-    config = load_config(tmp_path / "mailbot.toml")
+    config = servers_config(
+        tmp_path, dovecot, smtpd, monkeypatch,
+        "[comments]", 'address = "blog@example.org"', f'notify = ["{MODERATOR}"]',
+        "[site]", 'base_url = "https://blog.example.org/"',
+    )  # fmt: skip
     forwarder = "anna.bianchi@napoli.example.org"
 
     def cycle() -> None:

@@ -12,7 +12,7 @@ from mailfactory import letter
 from smtpserver import SmtpServer
 from test_mail_commands import reply
 
-from mailbot.config import load_config
+from mailbot.config import Config, load_config
 from mailbot.drafts.store import DraftStore
 from mailbot.ingest.ledger import Ledger
 from mailbot.ingest.pipeline import Pipeline
@@ -25,9 +25,10 @@ pytestmark = pytest.mark.dovecot
 FORWARDER = "anna.bianchi@napoli.example.org"
 
 
-def test_letter_thanks_reply_approva_published_link(
-    tmp_path: Path, dovecot: DovecotServer, smtpd: SmtpServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def servers_config(
+    tmp_path: Path, dovecot: DovecotServer, smtpd: SmtpServer, monkeypatch: pytest.MonkeyPatch, *more: str
+) -> Config:
+    """A mailbot.toml reading the test Dovecot and sending through the test SMTP server; then ``more``."""
     monkeypatch.setenv("MAILBOT_IMAP_PASSWORD", dovecot.password)
     monkeypatch.setenv("MAILBOT_SMTP_PASSWORD", smtpd.password)
     imap = {"host": dovecot.host, "port": dovecot.imaps_port, "security": "ssl", "username": dovecot.username,
@@ -37,10 +38,15 @@ def test_letter_thanks_reply_approva_published_link(
             "from": "Lettere dai clienti <blog@example.org>"}  # fmt: skip
     lines = ["[imap]"] + [f"{k} = {json.dumps(v)}" for k, v in imap.items()]
     lines += ["[smtp]"] + [f"{k} = {json.dumps(v)}" for k, v in smtp.items()]
-    lines += ["[senders]", 'allow = ["example.org"]', "[notify]", 'reviewers = ["lead@example.org"]',
-              "[service]", 'publish = "on-approve"']  # fmt: skip
+    lines += ["[senders]", 'allow = ["example.org"]', "[notify]", 'reviewers = ["lead@example.org"]', *more]
     (tmp_path / "mailbot.toml").write_text("\n".join(lines) + "\n")
-    config = load_config(tmp_path / "mailbot.toml")
+    return load_config(tmp_path / "mailbot.toml")
+
+
+def test_letter_thanks_reply_approva_published_link(
+    tmp_path: Path, dovecot: DovecotServer, smtpd: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = servers_config(tmp_path, dovecot, smtpd, monkeypatch, "[service]", 'publish = "on-approve"')
     assert config.smtp is not None and config.smtp.password == smtpd.password
 
     def cycle() -> None:
