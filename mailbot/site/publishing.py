@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -174,10 +174,8 @@ class Publisher:
             else:
                 names.append(name)
         drafts = []
-        for start in range(0, len(names), 500):
-            chunk = names[start : start + 500]
-            where = f"WHERE name IN ({','.join('?' * len(chunk))})"
-            for row in index.rows(where, tuple(chunk), "ORDER BY created, name"):
+        for marks, chunk in _name_chunks(names):
+            for row in index.rows(f"WHERE name IN ({marks})", chunk, "ORDER BY created, name"):
                 if row.draft is not None:
                     drafts.append(row.draft)
                 else:
@@ -294,12 +292,10 @@ class Publisher:
             return
         if written:
             stamps = dict(stamps)
-            names = sorted(f"{i}.md" for i in written)
-            for start in range(0, len(names), 500):
-                chunk = tuple(names[start : start + 500])
+            for marks, chunk in _name_chunks(sorted(f"{i}.md" for i in written)):
                 for name, ino, mtime, size in self.store.index.grouped(
-                    "SELECT name, ino, mtime_ns, size FROM drafts WHERE status = 'published'"
-                    f" AND name IN ({','.join('?' * len(chunk))})",
+                    "SELECT name, ino, mtime_ns, size FROM drafts"
+                    f" WHERE status = 'published' AND name IN ({marks})",
                     chunk,
                 ):
                     stamps[name] = (ino, mtime, size)
@@ -340,7 +336,7 @@ class Publisher:
     def path_of(self, draft: Draft) -> str:
         """The permalink folder of a published draft, relative to the site root."""
         site = self.config.site
-        return post_path(self.post(draft), site.tz, site.post_date)
+        return post_path(self._bare_post(draft), site.tz, site.post_date)  # (pictures do not place a post)
 
     def retract(self, ids: list[str], reason: str | None = None, who: str | None = None) -> PublishReport:
         """Take published posts off the site; their drafts stay, marked ``retracted``.
@@ -388,3 +384,10 @@ class Publisher:
             taken.add(slug)
             posts.append(self.post(d, slug))
         return publish.render_site(posts, self.config.site, self.config.paths.preview, preview=True)
+
+
+def _name_chunks(names: Sequence[str], size: int = 500) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """``names`` in chunks small enough for one SQL ``IN (...)``: (its ``?`` marks, the chunk)."""
+    for start in range(0, len(names), size):
+        chunk = tuple(names[start : start + size])
+        yield ",".join("?" * len(chunk)), chunk
