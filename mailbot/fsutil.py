@@ -213,7 +213,7 @@ def atomic_write(
     root: Path | None = None,
     modes: Modes = PRIVATE,
     error: type[MailbotError] = StoreError,
-) -> None:
+) -> tuple[int, int, int]:
     """Write ``data`` to ``path`` so readers see the old file or the new one, never half.
 
     ``path`` must lie under ``root`` (default: its own folder); every component below
@@ -222,7 +222,8 @@ def atomic_write(
     ``modes.file`` whatever the umask. With ``durable`` the file and its folder are
     fsynced: after return the content survives a crash. ``sync_dir=False`` leaves the
     folder's fsync to the caller, who can then make many new names durable with one
-    :func:`fsync_dir`.
+    :func:`fsync_dir`. Returns the written file's inode, modification time (ns) and size, as
+    they were when it was written: a file changed since no longer has them.
     """
     if isinstance(data, str):
         data = data.encode("utf-8")
@@ -242,9 +243,10 @@ def atomic_write(
             with os.fdopen(fd, "wb") as fh:
                 os.fchmod(fh.fileno(), modes.file)
                 fh.write(data)
+                fh.flush()
                 if durable:
-                    fh.flush()
                     os.fsync(fh.fileno())
+                st = os.fstat(fh.fileno())
             os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
@@ -254,6 +256,7 @@ def atomic_write(
             os.fsync(folder)
     finally:
         os.close(folder)
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 def remove(path: Path, *, root: Path, error: type[MailbotError] = StoreError) -> bool:

@@ -141,23 +141,6 @@ class Row:
     error: str | None = None
 
 
-def _stamp_if_holds(path: Path, data: bytes) -> Stamp | None:
-    """The stamp of the file at ``path`` when it holds exactly ``data``, else None.
-
-    A row is recorded some time after its file was written (:meth:`DraftIndex.put_many`, with
-    a publish's pages in between): a file saved by hand meanwhile must not get a row with
-    mailbot's text under its own stamp, which no later sync would look at again.
-    """
-    try:
-        with open(path, "rb") as fh:
-            st = os.fstat(fh.fileno())
-            if st.st_size != len(data) or fh.read(len(data) + 1) != data:
-                return None
-    except OSError:
-        return None
-    return (st.st_ino, st.st_mtime_ns, st.st_size)
-
-
 class DraftIndex:
     """The index of one drafts folder (``<drafts>/.index.sqlite3``, 0600, with its WAL files)."""
 
@@ -240,30 +223,30 @@ class DraftIndex:
 
     # -- keeping it in step with the files -----------------------------------------------
 
-    def put(self, draft: Draft, meta: dict[str, Any], text: str, path: Path) -> None:
-        """Record the draft mailbot has just written to ``path`` (its front matter and text)."""
-        self.put_many([(draft, meta, text, path)])
+    def put(self, draft: Draft, meta: dict[str, Any], text: str, path: Path, stamp: Stamp) -> None:
+        """Record the draft mailbot wrote to ``path`` (its front matter and text) with the stamp
+        the file had when written (:func:`mailbot.fsutil.atomic_write`)."""
+        self.put_many([(draft, meta, text, path, stamp)])
 
-    def put_many(self, written: Iterable[tuple[Draft, dict[str, Any], str, Path]]) -> None:
-        """:meth:`put` for many drafts, in one transaction (one commit instead of one per row)."""
+    def put_many(self, written: Iterable[tuple[Draft, dict[str, Any], str, Path, Stamp]]) -> None:
+        """:meth:`put` for many drafts, in one transaction (one commit instead of one per row).
+
+        A row may be recorded some time after its file was written (a publish records them
+        while its pages render): a file saved by hand meanwhile no longer has the stamp
+        recorded here, so the next sync parses it again.
+        """
         rows = []
-        changed = []
-        for draft, meta, text, path in written:
-            stamp = _stamp_if_holds(path, text.encode("utf-8"))
-            if stamp is None:
-                changed.append((path.name,))  # no longer what mailbot wrote: the next sync parses it
-                continue
+        for draft, meta, text, path, stamp in written:
             body = text.partition(f"\n{FENCE}\n")[2]
             encoded = json.dumps(meta, ensure_ascii=False, default=_encode) if indexable(text) else None
             rows.append(_order((path.name, *stamp, *_columns(draft), encoded, body, None, None)))
 
         def work(db: sqlite3.Connection) -> None:
             self._seen = None
-            if len(rows) == 1 and not changed:
+            if len(rows) == 1:
                 db.execute(INSERT, rows[0])
-            elif rows or changed:
+            elif rows:
                 with _transaction(db):
-                    db.executemany("DELETE FROM drafts WHERE name = ?", changed)
                     db.executemany(INSERT, rows)
 
         self._quiet(work)

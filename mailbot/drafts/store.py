@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 
 LOCK_NAME = ".lock"
 # A draft just written, as the index records it: the draft, its front matter, its text, its file.
-Written = tuple[Draft, dict[str, Any], str, Path]
+Written = tuple[Draft, dict[str, Any], str, Path, tuple[int, int, int]]
 WRITERS = 8  # threads of write_many: enough to overlap fsyncs, few enough for small machines
 
 
@@ -120,16 +120,17 @@ class DraftStore:
         meta = to_meta(draft)
         text = text_of(meta, draft.body) if text is None else text
         try:
-            atomic_write(path, text, sync_dir=sync_dir)
+            stamp = atomic_write(path, text, sync_dir=sync_dir)
         except OSError as exc:
             raise StoreError(
                 f"draft {path} cannot be written ({exc.strerror}); check [paths] drafts and free space."
             ) from exc
-        # After the file: a crash in between leaves a row whose stamp is not the file's (parsed again).
+        # After the file, with the stamp it had when written: a crash in between, or a hand edit
+        # before the row is recorded, leaves a row whose stamp is not the file's (parsed again).
         if batch is None:
-            self.index.put(draft, meta, text, path)
+            self.index.put(draft, meta, text, path, stamp)
         else:
-            batch.append((draft, meta, text, path))
+            batch.append((draft, meta, text, path, stamp))
         return path
 
     def write_many(self, drafts: Sequence[Draft], *, batch: list[Written] | None = None) -> None:
