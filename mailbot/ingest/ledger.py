@@ -64,6 +64,16 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+# A message's row, inserted or replaced whole: (source, key) names it.
+_UPSERT = (
+    "INSERT INTO messages (source, key, message_id, sha256, draft_id, outcome, error, handled_at, letter_key)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT(source, key) DO UPDATE SET message_id = excluded.message_id, sha256 = excluded.sha256,"
+    " draft_id = excluded.draft_id, outcome = excluded.outcome, error = excluded.error,"
+    " handled_at = excluded.handled_at, letter_key = excluded.letter_key"
+)
+
+
 class Ledger:
     """The SQLite ledger under the state folder."""
 
@@ -231,12 +241,7 @@ class Ledger:
             if also is not None:
                 also(db)
             db.execute(
-                "INSERT INTO messages (source, key, message_id, sha256, draft_id, outcome, error, handled_at,"
-                " letter_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT(source, key) DO UPDATE SET message_id = excluded.message_id,"
-                " sha256 = excluded.sha256, draft_id = excluded.draft_id, outcome = excluded.outcome,"
-                " error = excluded.error, handled_at = excluded.handled_at, letter_key = excluded.letter_key",
-                (source, key, message_id, sha256, draft_id, outcome, error, _now(), letter_key),
+                _UPSERT, (source, key, message_id, sha256, draft_id, outcome, error, _now(), letter_key)
             )
             if outcome == DRAFTED:
                 self._drafted(message_id, letter_key)
@@ -255,12 +260,11 @@ class Ledger:
             if also is not None:
                 also(db)
             db.executemany(
-                "INSERT INTO messages (source, key, message_id, sha256, draft_id, outcome, error, handled_at,"
-                " letter_key) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)"
-                " ON CONFLICT(source, key) DO UPDATE SET message_id = excluded.message_id,"
-                " sha256 = excluded.sha256, draft_id = excluded.draft_id, outcome = excluded.outcome,"
-                " error = NULL, handled_at = excluded.handled_at, letter_key = excluded.letter_key",
-                [(src, key, mid, sha, did, DRAFTED, _now(), lk) for src, key, sha, mid, did, lk in rows],
+                _UPSERT,
+                [
+                    (src, key, mid, sha, did, DRAFTED, None, _now(), lk)
+                    for src, key, sha, mid, did, lk in rows
+                ],
             )
             for _src, _key, _sha, mid, _did, lk in rows:
                 self._drafted(mid, lk)
