@@ -11,7 +11,9 @@ Every timed step is a fresh process, start-up included. ``--tree`` names the fol
 before and after a change. The figures, each with its baseline from the same run:
 
 1. the first ``mailbot publish`` of N approved drafts against ``render_site`` building the same
-   posts into an empty folder (the renderer alone, as ``bench/site.py`` runs it);
+   posts into an empty folder (the renderer alone, as ``bench/site.py`` runs it), run once
+   before and once after the publish, the faster of the two taken; every build starts after a
+   ``sync`` and a pause of 5 s, so none pays for the writes or deletions of the step before;
 2. ``mailbot publish`` after one more approval against the renderer adding the same post;
 3. ``mailbot drafts list`` on the N drafts (index warm, as after any earlier command; the median
    of five runs with Python's bytecode cache, as an installed mailbot starts, and one compiling
@@ -140,6 +142,12 @@ render_site(posts, site, Path(sys.argv[2]))
 """
 
 
+def settle(seconds: float = 5.0) -> None:
+    """Before a timed build: what earlier steps wrote or deleted is on disk, then a pause."""
+    os.sync()
+    time.sleep(seconds)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -153,7 +161,11 @@ def main() -> int:
     args = parser.parse_args()
     tree = args.tree.resolve()
     runner = Runner(tree)
-    shutil.rmtree(WORK, ignore_errors=True)
+    if WORK.exists():
+        # The last run's 45,000 files: deleting them slows this file system's writes for a while
+        # (mounted with discard, as this machine's is), so the timed steps start later.
+        shutil.rmtree(WORK)
+        settle(30)
     WORK.mkdir(parents=True)
     print(
         f"mailbot from {tree}; {args.drafts} drafts, {args.letters} letters; {os.cpu_count()} CPUs",
@@ -177,8 +189,9 @@ def main() -> int:
     for post in base:
         (home / "drafts" / f"{post.id}.md").write_text(dumps(draft_of(post)), encoding="utf-8")
     render = ["-c", RENDER]
+    settle()
     show(
-        "renderer_full",
+        "renderer_full_before",
         "(1) renderer: full build",
         runner.run([*render, str(WORK / "posts.pickle"), str(WORK / "r")], WORK),
     )
@@ -186,7 +199,17 @@ def main() -> int:
     # reviewer's own commands would have (untimed; mailbot's writes keep the index up to date).
     figures["cold_list"] = round(runner.mailbot(home, "drafts", "list", cached=True), 3)
     print(f"    (untimed warm-up: first drafts list {figures['cold_list']:.2f} s)", flush=True)
+    settle()
     show("publish_first", "(1) mailbot publish, first", runner.mailbot(home, "publish"))
+    # The renderer again, into another empty folder: the baseline is the faster of its two runs
+    # (the file system's own state moves these times by a factor of two between runs).
+    settle()
+    show(
+        "renderer_full_after",
+        "    renderer: full build, again",
+        runner.run([*render, str(WORK / "posts.pickle"), str(WORK / "r-again")], WORK),
+    )
+    figures["renderer_full"] = min(figures["renderer_full_before"], figures["renderer_full_after"])
     show("publish_again", "    mailbot publish, nothing new", runner.mailbot(home, "publish"))
     show(
         "renderer_one",
@@ -285,7 +308,7 @@ def main() -> int:
     f = figures
     print()
     first, one = f["publish_first"] / f["renderer_full"], f["publish_one"] / f["renderer_one"]
-    print(f"first publish / renderer full build:  {first:5.2f}x  (goal <= 1.3x)")
+    print(f"first publish / renderer full build:  {first:5.2f}x  (goal <= 1.3x; the faster renderer run)")
     print(f"one new post / renderer one post:     {one:5.2f}x  (goal <= 1.5x)")
     print(f"drafts list:                          {figures['drafts_list']:5.2f} s  (goal <= 0.3 s)")
     if "imap_rate" in figures:

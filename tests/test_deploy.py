@@ -69,13 +69,18 @@ def test_the_first_publish_writes_each_new_post_once_with_slug_date_and_status(
 ) -> None:
     config = setup(tmp_path)
     writes: list[tuple[str, Status, str | None, bool]] = []
-    real = DraftStore.write
+    real, real_many = DraftStore.write, DraftStore.write_many
 
     def counting(self: DraftStore, draft, **kw):  # type: ignore[no-untyped-def]
         writes.append((draft.id, draft.status, draft.slug, draft.published is not None))
         return real(self, draft, **kw)
 
+    def counting_many(self: DraftStore, drafts, **kw):  # type: ignore[no-untyped-def]
+        writes.extend((d.id, d.status, d.slug, d.published is not None) for d in drafts)
+        return real_many(self, drafts, **kw)
+
     monkeypatch.setattr(DraftStore, "write", counting)
+    monkeypatch.setattr(DraftStore, "write_many", counting_many)
     result = mailbot(config, "publish")
     assert result.exit_code == 0, result.output
     assert sorted((s, slug, has_date) for _, s, slug, has_date in writes) == [

@@ -1490,26 +1490,68 @@ def test_markers_without_pictures_are_dropped_from_plain_text() -> None:
     )
 
 
-def test_a_post_failing_only_in_the_lists_is_left_out_and_its_page_removed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A post whose page is unchanged (not rendered this run) but which fails when a list shows
-    it: the run starts its plan again without it, and its old page goes, after the lists."""
+def test_a_build_that_waits_before_writing_renders_the_same_files(tmp_path: Path) -> None:
+    """``before_write`` (the publish waiting for its drafts): called once, before any file of
+    the site exists, with every page rendered ahead; the files are those of a plain build."""
+    posts = _many(25)
+    render_site(posts, SITE_IT, tmp_path / "plain")
+    seen: list[list[Path]] = []
+    out = tmp_path / "waiting"
+    render_site(posts, SITE_IT, out, before_write=lambda: seen.append(list(out.rglob("*"))))
+    assert seen == [[]]
+    assert tree(out) == tree(tmp_path / "plain")
+    for rel in tree(out):
+        assert (out / rel).read_bytes() == (tmp_path / "plain" / rel).read_bytes()
+
+
+def _failing_in_views(monkeypatch: pytest.MonkeyPatch, post_id: str) -> None:
+    """From now on, the post ``post_id`` fails wherever it is shown (its page, the lists)."""
     from mailbot.site import theme as sitetheme
 
-    out = tmp_path / "site"
-    posts = _many(6)
-    render_site(posts, SITE_IT, out)
     real_view = sitetheme.Theme._view
 
     def view(self: sitetheme.Theme, e: sitetheme.Entry) -> sitetheme.PostView:
-        if e.post.id == posts[4].id:
+        if e.post.id == post_id:
             raise ValueError("Babel could not format this one")
         return real_view(self, e)
 
     monkeypatch.setattr(sitetheme.Theme, "_view", view)
+
+
+def test_a_build_that_waits_leaves_a_post_failing_in_the_lists_out_of_every_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The oldest post fails in the lists only, met after the front page was rendered ahead
+    (``before_write``): every page is as if it had never been there (one post fewer: the newest
+    page holds one post, so the front shows three)."""
+    site = SiteConfig(language="it", timezone="Europe/Rome", posts_per_page=2)
+    out = tmp_path / "site"
+    posts = _many(6)
+    render_site(posts, site, out)
+    _failing_in_views(monkeypatch, posts[0].id)
     changed = [*posts[:5], dataclasses.replace(posts[5], title="Lettera sei, corretta")]
-    report = render_site(changed, SITE_IT, out)
+    report = render_site(changed, site, out, before_write=lambda: None)
+    assert [post_id for post_id, _ in report.skipped] == [posts[0].id]
+    assert _titles(out / "index.html") == ["Lettera sei, corretta", "Lettera numero 5", "Lettera numero 4"]
+    assert _titles(out / "page/1/index.html") == ["Lettera numero 3", "Lettera numero 2"]
+    assert "lettera-numero-1/" not in _all_text(out)
+
+
+@pytest.mark.parametrize("waiting", [False, True], ids=["plain", "waiting-before-write"])
+def test_a_post_failing_only_in_the_lists_is_left_out_and_its_page_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, waiting: bool
+) -> None:
+    """A post whose page is unchanged (not rendered this run) but which fails when a list shows
+    it: the run starts its plan again without it, and its old page goes, after the lists.
+    (The same with ``before_write``, where the lists are rendered before any file is written.)"""
+    out = tmp_path / "site"
+    posts = _many(6)
+    render_site(posts, SITE_IT, out)
+    _failing_in_views(monkeypatch, posts[4].id)
+    changed = [*posts[:5], dataclasses.replace(posts[5], title="Lettera sei, corretta")]
+    calls: list[int] = []
+    report = render_site(changed, SITE_IT, out, before_write=(lambda: calls.append(1)) if waiting else None)
+    assert calls == ([1] if waiting else [])
     assert report.skipped == [
         (posts[4].id, "its page failed to render (ValueError); check the draft and the templates.")
     ]

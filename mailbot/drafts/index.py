@@ -78,7 +78,8 @@ def _encode(value: Any) -> Any:
 _MARKS = {"$dt": datetime.fromisoformat, "$d": date.fromisoformat, "$t": time.fromisoformat}
 
 
-def _decode(obj: dict[str, Any]) -> Any:
+def decode_json(obj: dict[str, Any]) -> Any:
+    """The ``object_hook`` that reads back what :func:`_encode` wrote."""
     if len(obj) == 1:
         key, value = next(iter(obj.items()))
         if key in _MARKS and isinstance(value, str):
@@ -139,6 +140,7 @@ class Row:
     draft: Draft | None
     line: int | None = None
     error: str | None = None
+    source: tuple[str, str] | None = None  # the JSON front matter and body the draft was built from
 
 
 class DraftIndex:
@@ -357,8 +359,8 @@ class DraftIndex:
             return Row(name, None, line, error)
         if meta is not None and body is not None:
             try:
-                loaded = json.loads(meta, object_hook=_decode)
-                return Row(name, from_meta(loaded, body, str(self.folder / name)))
+                loaded = json.loads(meta, object_hook=decode_json)
+                return Row(name, from_meta(loaded, body, str(self.folder / name)), source=(meta, body))
             except (DraftFileError, ValueError):
                 pass  # read the file itself
         return _draft_row(self.folder / name, name)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,8 +19,8 @@ from mailbot.comments import links as comment_links
 from mailbot.comments import notify as comment_notify
 from mailbot.comments.store import CommentStore
 from mailbot.config import Config
-from mailbot.drafts import audit
-from mailbot.drafts.store import DraftStore, Written
+from mailbot.drafts import audit, writer
+from mailbot.drafts.store import DraftStore
 from mailbot.errors import UsageError
 from mailbot.langdetect import language_tag
 from mailbot.models import Draft, Post, PostComment, Status
@@ -33,6 +32,11 @@ from mailbot.site.theme import digest
 from mailbot.textutil import slugify
 
 log = logging.getLogger(__name__)
+
+# From this many drafts to write on, a child process writes them while the pages render
+# (mailbot.drafts.writer): the first publish of a big site. Fewer are written here, first.
+CHILD_AT = 500
+Source = tuple[str, str]  # the drafts index's JSON front matter and body a draft was read from
 
 
 def _now() -> datetime:
@@ -134,21 +138,22 @@ class Publisher:
         site's manifest says (after an upgrade of Jinja, Babel or the theme); pages whose
         bytes did not change stay untouched.
         """
-        with self.store.lock():
-            return self._publish(promote=True, rebuild=rebuild, only=only)
+        with self.store.lock() as lock:
+            return self._publish(promote=True, rebuild=rebuild, only=only, lock=lock)
 
     def _live(
         self, promote: bool, only: Collection[str] | None
-    ) -> tuple[list[Draft], dict[str, Cached], dict[str, Cached], dict[str, Stamp]]:
+    ) -> tuple[list[Draft], dict[str, Source], dict[str, Cached], dict[str, Cached], dict[str, Stamp]]:
         """What goes on the site: drafts to build posts from (oldest first) and cached posts.
 
-        Returns the drafts, the cache entries used (by file name), the whole cache as
-        loaded and the stamp of every live file (by name). A published draft whose file has
-        the stamp its cached post was made from is not read at all.
+        Returns the drafts, the index's source of each (by id, when it had one), the cache
+        entries used (by file name), the whole cache as loaded and the stamp of every live
+        file (by name). A published draft whose file has the stamp its cached post was made
+        from is not read at all.
         """
         index = self.store.index
         if not self.store.folder.is_dir():
-            return [], {}, {}, {}
+            return [], {}, {}, {}, {}
         index.sync()
         for name, error in index.grouped("SELECT name, error FROM drafts WHERE status = 'broken'"):
             log.warning("skipping the broken draft %s: %s", self.store.folder / name, error)
@@ -174,19 +179,27 @@ class Publisher:
             else:
                 names.append(name)
         drafts = []
+        sources: dict[str, Source] = {}
         for marks, chunk in _name_chunks(names):
             for row in index.rows(f"WHERE name IN ({marks})", chunk, "ORDER BY created, name"):
                 if row.draft is not None:
                     drafts.append(row.draft)
+                    if row.source is not None:
+                        sources[row.draft.id] = row.source
                 else:
                     log.warning("skipping the broken draft %s: %s", self.store.folder / row.name, row.error)
         drafts.sort(key=lambda d: (d.created.isoformat() if d.created else "", f"{d.id}.md"))  # as the index
-        return drafts, used, loaded, stamps
+        return drafts, sources, used, loaded, stamps
 
     def _publish(
-        self, *, promote: bool, rebuild: bool = False, only: Collection[str] | None = None
+        self,
+        *,
+        promote: bool,
+        rebuild: bool = False,
+        only: Collection[str] | None = None,
+        lock: int | None = None,
     ) -> tuple[list[str], PublishReport]:
-        live, used, loaded, stamps = self._live(promote, only)
+        live, sources, used, loaded, stamps = self._live(promote, only)
         if only is not None:
             for draft_id in only:
                 if not any(d.id == draft_id for d in live) and f"{draft_id}.md" not in used:
@@ -198,8 +211,9 @@ class Publisher:
             taken |= self.store.index.slugs()
         newly = []
         changed = []
+        fields: dict[str, tuple[str | None, datetime | None]] = {}  # what each changed draft gets
         # Each draft that goes live is written ONCE, with its slug, its publication date and
-        # the status published, BEFORE any page is rendered or written (and the file is durable):
+        # the status published, BEFORE any page is written (and the file is durable):
         # - a crash before the write leaves the draft approved and the site without it: the
         #   next publish does it all again;
         # - a crash after the write but before or during the render leaves a published draft
@@ -212,45 +226,46 @@ class Publisher:
         # a crash they stay published and the next `mailbot publish` renders them.
         for d in live:
             if d.status is Status.APPROVED or not d.slug or d.published is None:
-                d.slug = d.slug or slugify(d.title, taken)
-                taken.add(d.slug)
-                d.published = d.published or self.clock()
+                slug = None if d.slug else slugify(d.title, taken)
+                when = None if d.published else self.clock()
+                d.slug = d.slug or slug
+                taken.add(d.slug or "")
+                d.published = d.published or when
                 if d.status is Status.APPROVED:
                     d.status = Status.PUBLISHED
                     newly.append(d.id)
                 changed.append(d)
+                fields[d.id] = (slug, when)
         fresh = set(newly)  # (a set made once: `in set(newly)` in a loop was O(n²), 2-3 s at 10,000)
-        comments = self._comments()
-        # Rendered as they are cached (the same objects when without pictures and comments).
-        built = {d.id: Cached((0, 0, 0), self._bare_post(d), tuple(a.name for a in d.assets)) for d in live}
-        posts = [
-            self._finish(c.post, c.assets, comments.get(c.post.id, ()))
-            for c in (*built.values(), *used.values())
-        ]
-        # The drafts are written (by write_many's threads, their fsyncs overlapping) and durable
-        # BEFORE the site is rendered. Writing them while the pages rendered in memory was
-        # slower: the writer threads and the render fought over the GIL (a writer waits up to
-        # the switch interval after each of its syscalls) and the process used twice the CPU;
-        # see bench/README.md. Their index rows are recorded by a thread while the site renders
-        # (the index is a cache: until then it finds those files changed and reads them again).
-        rows: list[Written] = []
-        self.store.write_many(changed, batch=rows)  # an error here: no page was written
-        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish-index")
-        recorded = writer.submit(self.store.index.put_many, rows) if rows else None
+        # The drafts are durable before the first page is written: render_site waits for them
+        # (before_write) once the pages are rendered in memory. Many are written by a child
+        # process meanwhile, started here (on the other core: writer threads in this process
+        # fought the render over the GIL and made it slower, see bench/README.md); a few are
+        # written here, first. Their index rows are recorded while the site is written (the
+        # index is a cache: until then it finds those files changed and reads them again).
+        pending = self._write(changed, sources, fields, lock)  # an error here: no page was written
         try:
-            report = publish.render_site(posts, self.config.site, self.config.paths.site, force=rebuild)
+            comments = self._comments()
+            # Rendered as they are cached (the same objects when without pictures and comments).
+            built = {
+                d.id: Cached((0, 0, 0), self._bare_post(d), tuple(a.name for a in d.assets)) for d in live
+            }
+            posts = [
+                self._finish(c.post, c.assets, comments.get(c.post.id, ()))
+                for c in (*built.values(), *used.values())
+            ]
+            report = publish.render_site(
+                posts, self.config.site, self.config.paths.site, force=rebuild, before_write=pending.durable
+            )
         except Exception:
             # A failure (not a crash): the new posts go back to approved, so whoever waits
             # for approved drafts (the service's auto-publish) tries again. Slug and date stay.
-            if recorded is not None:
-                recorded.result()  # the rows of the first write before those of the second
+            pending.finish()  # every write of the first kind before any of the second
             self._unpublish([d for d in changed if d.id in fresh])
             raise
         finally:
-            writer.shutdown()  # the index rows recorded, whatever happened
-        if recorded is not None:
-            recorded.result()
-        self._remember(live, {d.id for d in changed}, built, used, loaded, stamps)
+            pending.finish()  # the index rows recorded, whatever happened
+        self._remember(live, pending.durable(), built, used, loaded, stamps)
         # Recorded once the pages are written, with the "published" mail in the same transaction
         # (mailbot.outbox): nobody is sent a link to a page that is not there. A crash between the
         # pages and this record loses that mail and this entry, never a post.
@@ -274,10 +289,28 @@ class Publisher:
         )
         return newly, report
 
+    def _write(
+        self,
+        changed: list[Draft],
+        sources: dict[str, Source],
+        fields: dict[str, tuple[str | None, datetime | None]],
+        lock: int | None,
+    ) -> writer.Pending:
+        """Start writing ``changed`` (durable once the result's ``durable()`` returns)."""
+        if lock is not None and len(changed) >= CHILD_AT:
+            child = writer.start(
+                self.store.folder,
+                lock,
+                [writer.change_of(d, sources.get(d.id), fields[d.id]) for d in changed],
+            )
+            if child is not None:
+                return child
+        return writer.InProcess(self.store, changed)
+
     def _remember(
         self,
         live: list[Draft],
-        written: set[str],
+        written: dict[str, Stamp],
         built: dict[str, Cached],
         used: dict[str, Cached],
         loaded: dict[str, Cached],
@@ -285,20 +318,12 @@ class Publisher:
     ) -> None:
         """Keep the posts of this run's published drafts for the next run (when anything changed).
 
-        A draft read this run has the stamp read before it; one written this run, the stamp
-        the drafts index recorded for that write.
+        A draft read this run has the stamp read before it; one written this run (``written``,
+        by file name), the stamp its file had when written.
         """
         if not live and used.keys() == loaded.keys():
             return
-        if written:
-            stamps = dict(stamps)
-            for marks, chunk in _name_chunks(sorted(f"{i}.md" for i in written)):
-                for name, ino, mtime, size in self.store.index.grouped(
-                    "SELECT name, ino, mtime_ns, size FROM drafts"
-                    f" WHERE status = 'published' AND name IN ({marks})",
-                    chunk,
-                ):
-                    stamps[name] = (ino, mtime, size)
+        stamps = {**stamps, **written}
         entries = dict(used)
         for d in live:
             stamp = stamps.get(f"{d.id}.md")

@@ -36,7 +36,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
@@ -268,6 +268,7 @@ def render_site(
     *,
     preview: bool = False,
     force: bool = False,
+    before_write: Callable[[], object] | None = None,
 ) -> PublishReport:
     """Render ``posts`` into the static site folder ``out`` and return what changed.
 
@@ -285,7 +286,8 @@ def render_site(
     rewritten. ``preview`` adds a visible draft banner and ``noindex`` to
     every page. ``force`` renders every file again whatever the manifest says
     (after upgrading Babel, say); files whose bytes are the same are still
-    left alone.
+    left alone. ``before_write`` is called once the pages are rendered in memory, before
+    the first file is written (the publish waits there for its drafts to be durable).
 
     One bad post never stops the site: a post that cannot be placed (bad slug
     or picture, clashing permalink, a date that cannot be shown) or whose page
@@ -333,6 +335,10 @@ def render_site(
         gone = {post_id for post_id, _ in failed}
         entries = [e for e in entries if e.post.id not in gone]
         jobs = site_plan(entries, theme, made)
+    if before_write is not None:
+        # Whoever waits there waits less with the other pages rendered first (the lists, feeds).
+        _render_ahead(jobs, pages, lambda job: fresh(job, previous.get(job.rel)))
+        before_write()
     planned = {j.rel for j in jobs}
     manifest_path = root / MANIFEST_NAME
     # Record new files before creating them: a crash mid-run must not leave files no manifest knows.
@@ -392,6 +398,22 @@ def render_site(
     for post_id, reason in report.skipped:
         log.warning("post %s left out of the site: %s", post_id, reason)
     return report
+
+
+def _render_ahead(jobs: Sequence[Job], pages: dict[str, bytes], fresh: Callable[[Job], bool]) -> None:
+    """Render into ``pages`` the files other than post pages that the write loop would render.
+
+    Stops at the first that fails, leaving it and the rest to the loop, which knows what a
+    failure means. The loop goes through the same plan in the same order: it writes every
+    page rendered here before it meets that one (and plans again), so none is stale.
+    """
+    for job in jobs:
+        if job.post_id is not None or job.rel in pages or fresh(job):
+            continue
+        try:
+            pages[job.rel] = job.produce()
+        except Exception:
+            break
 
 
 def _prerender_posts(jobs: Iterable[Job]) -> tuple[dict[str, bytes], list[tuple[str, str]]]:

@@ -1,0 +1,230 @@
+"""Many drafts written by a child process while the caller goes on: the first publish of a big site.
+
+The caller (:class:`mailbot.site.publishing.Publisher`) holds the drafts folder's lock and
+passes its descriptor to the child: the lock stays held until both have let go, so a caller
+that dies leaves a child that finishes its writes before any other mailbot may touch the folder.
+:class:`InProcess` is the same interface for a few drafts, written before it returns.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import marshal
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Protocol
+
+from mailbot.drafts.fileformat import from_meta, loads
+from mailbot.drafts.index import Stamp, decode_json
+from mailbot.drafts.store import DraftStore, Written
+from mailbot.errors import StoreError
+from mailbot.models import Draft, Status
+
+log = logging.getLogger(__name__)
+
+# One draft to write: its file name, then either the index's JSON front matter and body it was
+# read from (the child builds the same Draft and sets slug, published and status, None: keep)
+# or the whole text to write (for a draft the index holds no JSON of).
+Change = tuple[str, str | None, str | None, str | None, str | None, str | None, str]
+
+_HEADER = 8  # bytes of the length before the child's one report
+
+
+class Pending(Protocol):
+    """Drafts being written: :meth:`durable` before any page is written, :meth:`finish` at the end."""
+
+    def durable(self) -> dict[str, Stamp]:
+        """Wait until every draft is durable; the stamp of each file written, by file name."""
+        ...
+
+    def finish(self) -> None:
+        """Wait until the index rows are recorded (never raises: the index is only a cache)."""
+        ...
+
+
+class InProcess:
+    """Write the drafts now, in this process (:meth:`DraftStore.write_many`); the index rows in a thread."""
+
+    def __init__(self, store: DraftStore, drafts: Sequence[Draft]) -> None:
+        rows: list[Written] = []
+        store.write_many(drafts, batch=rows)  # an error here: nothing was written after it
+        self._stamps = {path.name: stamp for _d, _m, _t, path, stamp in rows}
+        self._thread: threading.Thread | None = None
+        if rows:
+            self._thread = threading.Thread(target=_record, args=(store, rows), name="drafts-index")
+            self._thread.start()
+
+    def durable(self) -> dict[str, Stamp]:
+        return self._stamps
+
+    def finish(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+
+
+def _record(store: DraftStore, rows: list[Written]) -> None:
+    try:
+        store.index.put_many(rows)
+    except Exception as exc:  # the index is a cache: the next sync parses those files again
+        log.warning("the drafts index was not updated (%s); the next command reads those drafts again", exc)
+
+
+def command() -> list[str]:
+    """How the child is started: this Python, this package's module (replaced in tests)."""
+    return [sys.executable, "-m", "mailbot.drafts.writer"]
+
+
+class Child:
+    """The drafts written by a child process (:func:`main`) that shares the caller's lock."""
+
+    def __init__(self, process: subprocess.Popen[bytes], payload: bytes) -> None:
+        self._process = process
+        self._stamps: dict[str, Stamp] | None = None
+        self._feeder = threading.Thread(target=_feed, args=(process.stdin, payload), name="drafts-feed")
+        self._feeder.start()
+
+    def durable(self) -> dict[str, Stamp]:
+        if self._stamps is not None:
+            return self._stamps
+        assert self._process.stdout is not None
+        report = _read_report(self._process.stdout)
+        if report is None:
+            code = self._process.wait()
+            raise StoreError(
+                f"the drafts writer stopped before the drafts were written (exit status {code}); "
+                "see the message above and run `mailbot publish` again."
+            )
+        kind, value = report
+        if kind != "ok" or not isinstance(value, dict):
+            raise StoreError(str(value))
+        self._stamps = {str(n): (int(s[0]), int(s[1]), int(s[2])) for n, s in value.items()}
+        return self._stamps
+
+    def finish(self) -> None:
+        self._feeder.join()
+        if self._stamps is None and self._process.stdout is not None and not self._process.stdout.closed:
+            _read_report(self._process.stdout)  # unread, a big report would keep the child waiting
+        code = self._process.wait()
+        if self._process.stdout is not None:
+            self._process.stdout.close()
+        if code != 0 and self._stamps is not None:
+            log.warning("the drafts index was not updated (writer exit status %s); it is read again", code)
+
+
+def _feed(pipe: IO[bytes] | None, payload: bytes) -> None:
+    assert pipe is not None
+    try:
+        pipe.write(payload)
+    except OSError:
+        pass  # the child died: durable() says so
+    finally:
+        with contextlib.suppress(OSError):
+            pipe.close()
+
+
+def _read_report(pipe: IO[bytes]) -> tuple[str, object] | None:
+    head = pipe.read(_HEADER)
+    if len(head) < _HEADER:
+        return None
+    data = pipe.read(int.from_bytes(head, "big"))
+    try:
+        kind, value = marshal.loads(data)
+    except (EOFError, ValueError, TypeError):
+        return None
+    return str(kind), value
+
+
+def start(folder: Path, lock_fd: int, changes: list[Change]) -> Child | None:
+    """A child writing ``changes`` into ``folder`` under the lock ``lock_fd``; None if none can start."""
+    payload = marshal.dumps(changes)
+    package_root = str(Path(__file__).resolve().parent.parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+    try:
+        process = subprocess.Popen(
+            [*command(), str(folder)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            pass_fds=(lock_fd,),
+            env=env,
+        )
+    except OSError as exc:
+        log.info("drafts written in this process (no writer process: %s)", exc)
+        return None
+    return Child(process, payload)
+
+
+def change_of(
+    draft: Draft, source: tuple[str, str] | None, fields: tuple[str | None, datetime | None]
+) -> Change:
+    """The :data:`Change` that writes ``draft``.
+
+    From the index's ``source`` (the JSON front matter and body ``draft`` was built from) and
+    the new ``fields`` (slug, published; None: unchanged); without a source, its whole text.
+    """
+    name = f"{draft.id}.md"
+    slug, published = fields
+    if source is None:
+        from mailbot.drafts.fileformat import dumps
+
+        return (name, None, None, dumps(draft), None, None, draft.status.value)
+    meta, body = source
+    when = published.isoformat() if published is not None else None
+    return (name, meta, body, None, slug, when, draft.status.value)
+
+
+def _draft(folder: Path, change: Change) -> Draft:
+    name, meta, body, text, slug, published, status = change
+    where = str(folder / name)
+    if text is not None:
+        return loads(text, where)
+    assert meta is not None and body is not None
+    draft = from_meta(json.loads(meta, object_hook=decode_json), body, where)
+    if slug is not None:
+        draft.slug = slug
+    if published is not None:
+        draft.published = datetime.fromisoformat(published)
+    draft.status = Status(status)
+    return draft
+
+
+def _report(kind: str, value: str | dict[str, list[int]]) -> None:
+    data = marshal.dumps((kind, value))
+    try:
+        sys.stdout.buffer.write(len(data).to_bytes(_HEADER, "big") + data)
+        sys.stdout.buffer.flush()
+    except (BrokenPipeError, OSError):
+        pass  # the caller is gone; the lock it passed us is still held: finish the work
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The child: read the changes on stdin, write them durably, report, record the index rows."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the caller's Ctrl-C: finish what was started
+    folder = Path((argv if argv is not None else sys.argv[1:])[0])
+    store = DraftStore(folder)
+    rows: list[Written] = []
+    try:
+        changes: list[Change] = marshal.loads(sys.stdin.buffer.read())
+        store.write_many([_draft(folder, c) for c in changes], batch=rows)
+    except Exception as exc:  # reported to the caller, which fails the publish before any page
+        _report("error", f"the drafts could not be written: {exc}")
+        return 1
+    _report("ok", {path.name: list(stamp) for _d, _m, _t, path, stamp in rows})
+    try:
+        store.index.put_many(rows)
+    except Exception as exc:
+        print(f"mailbot: the drafts index was not updated ({exc}); it is read again", file=sys.stderr)
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,241 @@
+"""The first publish of many drafts: a child process writes them while the pages render.
+
+`mailbot.drafts.writer` (issue 11, point 4). The child must write exactly what this process
+would have written, keep the drafts folder locked until it is done even when the publisher
+dies, and stop the publish before any page when it fails.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mailbot.cli import cli
+from mailbot.config import Config, load_config
+from mailbot.drafts import writer
+from mailbot.drafts.index import INDEX_NAME
+from mailbot.drafts.store import LOCK_NAME, DraftStore
+from mailbot.errors import StoreError
+from mailbot.models import Draft, Forwarder, Person, Status
+from mailbot.site import publishing
+from mailbot.site.publishing import Publisher
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+TITLES = ["Grazie per la pazienza", "Un servizio da ricordare", "$50 rimborsati in un giorno"]
+# By hand, from the titles: lower case, accents and punctuation gone, words joined by "-".
+SLUGS = ["grazie-per-la-pazienza", "un-servizio-da-ricordare", "50-rimborsati-in-un-giorno"]
+
+
+def home(root: Path) -> Config:
+    root.mkdir()
+    (root / "mailbot.toml").write_text(
+        f'[paths]\ndrafts = "{root}/drafts"\nstate = "{root}/state"\nsite = "{root}/site"\n'
+        '[site]\ntitle = "Lettere"\nbase_url = "https://blog.example.org/"\nlanguage = "it"\n'
+        'timezone = "Europe/Rome"\n'
+    )
+    config = load_config(root / "mailbot.toml")
+    store = DraftStore(config.paths.drafts)
+    for i, title in enumerate(TITLES):
+        when = START + timedelta(days=i)
+        store.write(
+            Draft(
+                id=f"{when:%Y%m%d}-lettera-{i}",
+                status=Status.APPROVED,
+                title=title,
+                author=Person(f"Cliente {i}", f"cliente{i}@example.com"),
+                forwarders=(Forwarder("Anna Bianchi", "anna@napoli.example.org", when, "Da Napoli."),),
+                body=f"Buongiorno,\n\nlettera numero {i}.\n\nCliente {i}",
+                created=when,
+                author_display=f"Cliente {i}",
+                forwarded_by=("i colleghi di Napoli",),
+                unknown={"tags": ["grazie", f"n{i}"]},
+            )
+        )
+    return config
+
+
+def publish(config: Config) -> list[str]:
+    return Publisher.of(config, clock=lambda: NOW).publish()[0]
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    """Every file below ``folder`` but the drafts index's, by relative path."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.name.startswith(INDEX_NAME)
+    }
+
+
+@pytest.fixture
+def children(monkeypatch: pytest.MonkeyPatch) -> list[writer.Child | None]:
+    """Every publish writes its drafts through a child; the children started, in order."""
+    monkeypatch.setattr(publishing, "CHILD_AT", 1)
+    started: list[writer.Child | None] = []
+    real = writer.start
+
+    def start(folder: Path, lock: int, changes: list[writer.Change]) -> writer.Child | None:
+        started.append(real(folder, lock, changes))
+        return started[-1]
+
+    monkeypatch.setattr(writer, "start", start)
+    return started
+
+
+def test_the_child_writes_the_same_drafts_and_site_as_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, children: list[writer.Child | None]
+) -> None:
+    here, there = home(tmp_path / "here"), home(tmp_path / "there")
+    assert sorted(publish(there)) == sorted(d.id for d in DraftStore(there.paths.drafts).all())
+    assert len(children) == 1 and isinstance(children[0], writer.Child)
+    monkeypatch.setattr(publishing, "CHILD_AT", 10**9)
+    publish(here)
+    assert len(children) == 1  # written in this process
+    assert files(there.paths.drafts) == files(here.paths.drafts)
+    assert files(there.paths.site) == files(here.paths.site)
+    for i, path in enumerate(sorted(there.paths.drafts.glob("*.md"))):
+        text = path.read_text(encoding="utf-8")
+        assert 'status = "published"' in text
+        assert f'slug = "{SLUGS[i]}"' in text
+        assert "published = 2026-11-30 09:00:00+00:00" in text
+        assert f'tags = [\n    "grazie",\n    "n{i}",\n]' in text or f'tags = ["grazie", "n{i}"]' in text
+        assert (there.paths.site / f"2026/11/{SLUGS[i]}/index.html").is_file()
+    # The child recorded the index rows: each with the stamp its file has (nothing to parse again).
+    with sqlite3.connect(there.paths.drafts / INDEX_NAME) as db:
+        rows = db.execute("SELECT name, ino, mtime_ns, size, status FROM drafts").fetchall()
+    assert len(rows) == 3
+    for name, ino, mtime, size, status in rows:
+        st = os.stat(there.paths.drafts / name)
+        assert (ino, mtime, size, status) == (st.st_ino, st.st_mtime_ns, st.st_size, "published")
+
+
+def test_the_next_publish_finds_nothing_to_write(tmp_path: Path, children: list[writer.Child | None]) -> None:
+    config = home(tmp_path / "h")
+    publish(config)
+    before = files(config.paths.drafts)
+    assert publish(config) == []
+    assert len(children) == 1  # no second child: nothing to write
+    assert files(config.paths.drafts) == before
+
+
+# The publisher dies once its pages are being rendered; its child had stopped itself at start.
+KILLED = """
+import os, signal, sys
+from datetime import UTC, datetime
+from pathlib import Path
+from mailbot.config import load_config
+from mailbot.drafts import writer
+from mailbot.site import publishing, render
+from mailbot.site.publishing import Publisher
+
+publishing.CHILD_AT = 1
+writer.command = lambda: [sys.executable, "-c", (
+    "import os, signal, sys; os.kill(os.getpid(), signal.SIGSTOP); "
+    "from mailbot.drafts.writer import main; sys.exit(main())"
+)]
+started = []
+real = writer.start
+def start(*args):
+    started.append(real(*args))
+    return started[-1]
+writer.start = start
+def die(*args, **kwargs):
+    started[0]._feeder.join()  # everything it is to write is in its pipe
+    Path(sys.argv[2]).write_text(str(started[0]._process.pid))
+    os._exit(9)
+render._prerender_posts = die
+config = load_config(Path(sys.argv[1]))
+Publisher.of(config, clock=lambda: datetime(2026, 11, 30, 9, 0, tzinfo=UTC)).publish()
+"""
+
+
+def wait_until_stopped(pid: int) -> None:
+    """Until the process ``pid`` has stopped itself (state T in /proc), for at most 60 s."""
+    for _ in range(6000):
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+        if state == "T":
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"the writer process {pid} never stopped (state {state})")
+
+
+def test_a_killed_publisher_leaves_the_folder_locked_until_its_child_has_written_every_draft(
+    tmp_path: Path,
+) -> None:
+    config = home(tmp_path / "h")
+    pid_file = tmp_path / "child.pid"
+    done = subprocess.run([sys.executable, "-c", KILLED, str(config.path), str(pid_file)], check=False)
+    assert done.returncode == 9
+    child = int(pid_file.read_text())
+    try:
+        wait_until_stopped(child)
+        # The publisher is gone; its child (stopped) holds the lock it was given.
+        fd = os.open(config.paths.drafts / LOCK_NAME, os.O_RDWR)
+        try:
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        finally:
+            os.close(fd)
+        assert not (config.paths.site / "index.html").exists()  # no page before the drafts
+    except BaseException:
+        os.kill(child, signal.SIGKILL)  # never leave a stopped child holding the lock
+        raise
+    os.kill(child, signal.SIGCONT)
+    # The next publish waits for the child, which writes every draft published, then renders.
+    result = CliRunner().invoke(cli, ["--config", str(config.path), "publish"])
+    assert result.exit_code == 0, result.output
+    store = DraftStore(config.paths.drafts)
+    published = sorted(store.all(Status.PUBLISHED), key=lambda d: d.id)
+    assert [d.slug for d in published] == SLUGS
+    assert {d.published for d in published} == {NOW}  # the dead publisher's date: the child wrote it
+    for slug in SLUGS:
+        assert (config.paths.site / f"2026/11/{slug}/index.html").is_file()
+
+
+def test_a_failing_writer_stops_the_publish_before_any_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, children: list[writer.Child | None]
+) -> None:
+    config = home(tmp_path / "h")
+    monkeypatch.setattr(writer, "command", lambda: [sys.executable, "-c", "import sys; sys.exit(1)"])
+    with pytest.raises(StoreError, match="drafts writer stopped before the drafts were written"):
+        publish(config)
+    assert not (config.paths.site / "index.html").exists()
+    store = DraftStore(config.paths.drafts)
+    assert [d.status for d in store.all()] == [Status.APPROVED] * 3  # tried again by the next publish
+    monkeypatch.undo()
+    assert len(publish(config)) == 3
+
+
+def test_a_writer_that_cannot_write_reports_why(tmp_path: Path) -> None:
+    config = home(tmp_path / "h")
+    store = DraftStore(config.paths.drafts)
+    with store.lock() as lock:
+        before = files(config.paths.drafts)
+        child = writer.start(store.folder, lock, [("x.md", "{not json", "", None, None, None, "published")])
+        assert child is not None
+        with pytest.raises(StoreError, match=r"^the drafts could not be written: "):
+            child.durable()
+        child.finish()
+    assert files(config.paths.drafts) == before
+
+
+def test_without_a_child_the_drafts_are_written_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, children: list[writer.Child | None]
+) -> None:
+    config = home(tmp_path / "h")
+    monkeypatch.setattr(writer, "command", lambda: [str(tmp_path / "no-such-python")])
+    assert len(publish(config)) == 3
+    assert children == [None]
+    assert all(d.status is Status.PUBLISHED for d in DraftStore(config.paths.drafts).all())
+    assert (config.paths.site / f"2026/11/{SLUGS[0]}/index.html").is_file()
