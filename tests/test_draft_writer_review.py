@@ -7,7 +7,10 @@ tests once it is fixed); the others pin down what was checked and found right.
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import os
+import signal
+import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +23,7 @@ from test_publish import SITE_IT, _many
 
 from mailbot.config import Config
 from mailbot.drafts import writer
-from mailbot.drafts.store import DraftStore
+from mailbot.drafts.store import LOCK_NAME, DraftStore
 from mailbot.models import Status
 from mailbot.site import plan, publishing
 from mailbot.site import render as site_render
@@ -178,3 +181,31 @@ def test_the_child_writes_what_this_process_writes_for_odd_drafts_and_a_local_cl
     assert 'price = "$50, a string the index cannot keep as JSON"' in texts[2]
     assert all(d.status is Status.PUBLISHED for d in DraftStore(there.paths.drafts).all())
     assert os.path.exists(there.paths.site / "index.html")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a lock descriptor numbered 0, 1 or 2 (a publisher started with stdin and stdout closed) is "
+    "replaced in the child by its stdin/stdout pipe: pass_fds keeps nothing, the lock ends with "
+    "the publisher",
+)
+def test_a_publisher_started_with_stdin_and_stdout_closed_still_leaves_the_folder_locked_to_its_child(
+    tmp_path: Path,
+) -> None:
+    config = home(tmp_path / "h")
+    pid_file = tmp_path / "child.pid"
+    closed = "os.close(0); os.close(1)  # started with <&- >&-\nconfig = load_config"
+    script = base.KILLED.replace("config = load_config", closed)
+    done = subprocess.run([sys.executable, "-c", script, str(config.path), str(pid_file)], check=False)
+    assert done.returncode == 9
+    child = int(pid_file.read_text())
+    try:
+        base.wait_until_stopped(child)
+        fd = os.open(config.paths.drafts / LOCK_NAME, os.O_RDWR)
+        try:
+            with pytest.raises(BlockingIOError):  # the stopped child holds the lock
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        finally:
+            os.close(fd)
+    finally:
+        os.kill(child, signal.SIGKILL)  # (a stopped child that never wrote: the drafts stay approved)
