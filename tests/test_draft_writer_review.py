@@ -209,3 +209,18 @@ def test_a_publisher_started_with_stdin_and_stdout_closed_still_leaves_the_folde
             os.close(fd)
     finally:
         os.kill(child, signal.SIGKILL)  # (a stopped child that never wrote: the drafts stay approved)
+
+
+def test_with_a_child_this_process_writes_no_draft_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, children: list[writer.Child | None]
+) -> None:
+    """Each draft is written once: by the child only (test_deploy counts the writes of this
+    process, which never starts a child for its few drafts)."""
+    config = home(tmp_path / "h")
+    calls: list[str] = []
+    monkeypatch.setattr(DraftStore, "write", lambda *a, **k: calls.append("write"))
+    monkeypatch.setattr(DraftStore, "write_many", lambda *a, **k: calls.append("write_many"))
+    assert len(publish(config)) == 3
+    assert isinstance(children[0], writer.Child)
+    assert calls == []
+    assert all(d.status is Status.PUBLISHED for d in DraftStore(config.paths.drafts).all())
