@@ -297,6 +297,12 @@ def test_a_child_that_prints_something_else_is_a_writer_that_failed(
     monkeypatch.setattr(
         writer, "command", lambda: [sys.executable, "-c", "print('mailbot 9.9, usage: mailbot [OPTIONS]')"]
     )
-    with pytest.raises(StoreError, match="drafts writer stopped before the drafts were written"):
-        publish(config)
-    assert not (config.paths.site / "index.html").exists()
+    try:
+        with pytest.raises(StoreError, match="drafts writer stopped before the drafts were written"):
+            publish(config)
+        assert not (config.paths.site / "index.html").exists()
+    finally:  # today finish() raises too, leaving the child unwaited and its stdout open
+        for child in children:
+            assert child is not None
+            child._process.stdout.close()  # type: ignore[union-attr]
+            child._process.wait()
