@@ -273,19 +273,23 @@ def write_all(
     The folder is opened once; ``threads`` threads write a share of the files each, their
     fsyncs overlapping (the file system commits them together); one fsync of the folder ends
     it. A symbolic link at a name is refused (``error``), as :func:`atomic_write` does. Returns
-    each file's stamp, in order. An ``OSError`` (its ``filename`` the file's path) is raised once
-    every thread has ended: files written before it are whole, the others untouched.
+    each file's stamp, in order. On the first failure the threads stop at their next file and
+    an ``OSError`` (its ``filename`` the file's path) is raised: the files written are whole,
+    the others untouched. The folder is let go of only once every thread has ended.
     """
     for name, _data in files:
         if not name or "/" in name or name in (".", ".."):
             raise error(f"refusing to write {name!r} in {root}: it is not a file name.")
     stamps: list[tuple[int, int, int]] = [(0, 0, 0)] * len(files)
     failures: list[BaseException] = []
+    stop = threading.Event()
     folder = _open_root(root, True, modes)
 
     def share(start: int) -> None:
         try:
             for i in range(start, len(files), threads):
+                if stop.is_set():
+                    return
                 name, data = files[i]
                 try:
                     stamps[i] = _write_in(folder, name, data, modes, root, error)
@@ -294,18 +298,29 @@ def write_all(
                     raise
         except BaseException as exc:  # the first is raised by the caller's thread
             failures.append(exc)
+            stop.set()
 
+    started: list[threading.Thread] = []
     try:
-        workers = [threading.Thread(target=share, args=(n,)) for n in range(min(threads, len(files)))]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join()
+        try:
+            for n in range(min(threads, len(files))):
+                started.append(threading.Thread(target=share, args=(n,), name=f"write-all-{n}"))
+                started[-1].start()
+            for worker in started:
+                worker.join()
+        finally:
+            stop.set()  # (after an interruption: the threads stop at their next file)
+            for worker in started:
+                worker.join()
         if failures:
             raise failures[0]
-        os.fsync(folder)
+        try:
+            os.fsync(folder)
+        except OSError as exc:
+            raise error(f"the folder {root} cannot be synced ({exc.strerror}).") from exc
     finally:
-        os.close(folder)
+        if not any(worker.is_alive() for worker in started):  # never while a thread writes through it
+            os.close(folder)
     return stamps
 
 
@@ -420,10 +435,19 @@ def private_file(path: Path, *, root: Path | None = None, only_existing: bool = 
     With ``only_existing`` a missing file is left missing.
 
     For files another library opens by name (the SQLite ledger): SQLite gives its
-    journal files the database file's mode, so they are private too.
+    journal files the database file's mode, so they are private too. A file that is already
+    a private regular file is left alone, unopened.
     """
-    if only_existing and not os.path.lexists(path):
-        return
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        if only_existing:
+            return
+    else:
+        if stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) == PRIVATE.file:
+            # Already so: not opened at all. Closing a descriptor of a database file drops
+            # every POSIX lock this process holds on it, those of an open SQLite connection too.
+            return
     fd = _open_private(path, root)
     try:
         os.fchmod(fd, PRIVATE.file)

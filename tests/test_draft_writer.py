@@ -239,3 +239,26 @@ def test_without_a_child_the_drafts_are_written_here(
     assert children == [None]
     assert all(d.status is Status.PUBLISHED for d in DraftStore(config.paths.drafts).all())
     assert (config.paths.site / f"2026/11/{SLUGS[0]}/index.html").is_file()
+
+
+def test_a_site_that_cannot_be_written_puts_the_childs_drafts_back_to_approved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, children: list[writer.Child | None]
+) -> None:
+    from mailbot.errors import PublishError
+    from mailbot.site import render
+
+    config = home(tmp_path / "h")
+
+    def refuse(*args: object, **kwargs: object) -> bool:
+        raise PublishError("the site folder is full")
+
+    monkeypatch.setattr(render, "_write_if_changed", refuse)
+    with pytest.raises(PublishError, match="the site folder is full"):
+        publish(config)
+    assert isinstance(children[0], writer.Child)
+    # The child had written them published; once it was done, they went back to approved,
+    # keeping the slug and date they were given (the next publish keeps the permalinks).
+    drafts = sorted(DraftStore(config.paths.drafts).all(), key=lambda d: d.id)
+    assert [(d.status, d.slug, d.published) for d in drafts] == [(Status.APPROVED, s, NOW) for s in SLUGS]
+    monkeypatch.undo()
+    assert len(publish(config)) == 3

@@ -1,7 +1,7 @@
 """Second review of the child-process drafts writer (commit 3365d88): what its tests left out.
 
-The xfail tests show a defect each (strict: they fail today, and must be turned into plain
-tests once it is fixed); the others pin down what was checked and found right.
+Each test shows a defect that review found and that is now fixed, or pins down what was
+checked and found right.
 """
 
 from __future__ import annotations
@@ -38,11 +38,6 @@ ROME = ZoneInfo("Europe/Rome")
 children = base.children  # the fixture: every publish writes its drafts through a child
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`python -m` puts the working folder first on sys.path: a `mailbot` package there "
-    "(an older checkout, a user's own mailbot/) is what the child imports, not the caller's",
-)
 def test_the_child_imports_the_callers_mailbot_whatever_the_working_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, children: list[writer.Child | None]
 ) -> None:
@@ -63,11 +58,6 @@ def test_the_child_imports_the_callers_mailbot_whatever_the_working_folder(
     assert not marker.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sys.executable may be None (embedded Python): Popen raises TypeError, which start() "
-    "does not catch, so the publish fails instead of writing the drafts in this process",
-)
 def test_without_a_python_to_start_the_drafts_are_written_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, children: list[writer.Child | None]
 ) -> None:
@@ -77,12 +67,6 @@ def test_without_a_python_to_start_the_drafts_are_written_here(
     assert children == [None]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_render_ahead reads every picture (and static file) not yet on the site into memory "
-    "before the first file is written: a first publish or a --rebuild of a site with pictures "
-    "holds all of them at once (it used to copy them one at a time)",
-)
 def test_a_build_that_waits_does_not_read_the_pictures_before_writing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -187,12 +171,6 @@ def test_the_child_writes_what_this_process_writes_for_odd_drafts_and_a_local_cl
     assert os.path.exists(there.paths.site / "index.html")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a lock descriptor numbered 0, 1 or 2 (a publisher started with stdin and stdout closed) is "
-    "replaced in the child by its stdin/stdout pipe: pass_fds keeps nothing, the lock ends with "
-    "the publisher",
-)
 def test_a_publisher_started_with_stdin_and_stdout_closed_still_leaves_the_folder_locked_to_its_child(
     tmp_path: Path,
 ) -> None:
@@ -242,12 +220,6 @@ class _Interrupted(threading.Thread):
         super().join(timeout)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="write_all closes the folder's descriptor when its caller is interrupted (KeyboardInterrupt "
-    "in join) while its threads still write through it: they go on after the caller (and the lock) "
-    "let go, into whatever folder is opened next with that number, and leave temporary files",
-)
 def test_write_all_interrupted_writes_nothing_once_it_has_let_go(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -271,7 +243,8 @@ def test_write_all_interrupted_writes_nothing_once_it_has_let_go(
                 opened.append(os.open(other, os.O_RDONLY | os.O_DIRECTORY))
 
     monkeypatch.setattr(fsutil, "os", Os())
-    monkeypatch.setattr(fsutil, "threading", types.SimpleNamespace(Thread=_Interrupted))
+    fake = types.SimpleNamespace(Thread=_Interrupted, Event=threading.Event)
+    monkeypatch.setattr(fsutil, "threading", fake)
     with pytest.raises(KeyboardInterrupt):
         fsutil.write_all(folder, [(f"{i:04d}.md", b"x" * 1000) for i in range(400)], threads=4)
     monkeypatch.undo()
@@ -284,12 +257,6 @@ def test_write_all_interrupted_writes_nothing_once_it_has_let_go(
     assert [p.name for p in folder.iterdir() if p.name.endswith(".tmp")] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_read_report trusts the first 8 bytes of the child's stdout as a length: anything printed "
-    "there first (a sitecustomize, a program that is not the writer) makes read(n) raise MemoryError, "
-    "out of durable() and again out of finish(), so the publish skips _unpublish and fails with it",
-)
 def test_a_child_that_prints_something_else_is_a_writer_that_failed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, children: list[writer.Child | None]
 ) -> None:
@@ -301,8 +268,8 @@ def test_a_child_that_prints_something_else_is_a_writer_that_failed(
         with pytest.raises(StoreError, match="drafts writer stopped before the drafts were written"):
             publish(config)
         assert not (config.paths.site / "index.html").exists()
-    finally:  # today finish() raises too, leaving the child unwaited and its stdout open
-        for child in children:
+    finally:
+        for child in children:  # finish() waited for it and closed its pipe
             assert child is not None
-            child._process.stdout.close()  # type: ignore[union-attr]
-            child._process.wait()
+            assert child._process.returncode is not None
+            assert child._process.stdout is not None and child._process.stdout.closed

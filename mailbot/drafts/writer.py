@@ -9,6 +9,7 @@ that dies leaves a child that finishes its writes before any other mailbot may t
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import logging
 import marshal
@@ -35,11 +36,24 @@ log = logging.getLogger(__name__)
 # or the whole text to write (for a draft the index holds no JSON of).
 Change = tuple[str, str | None, str | None, str | None, str | None, str | None, str]
 
-_HEADER = 8  # bytes of the length before the child's one report
+PROTOCOL = 1  # of the payload: a child of another mailbot version refuses it
+_MAGIC = b"mailbot-writer\0"  # before the child's one report, then its length (8 bytes)
+_LARGEST = 1 << 30  # bytes of a report: anything longer is not one
+# The child imports the caller's mailbot: its folder first on sys.path only for that import
+# (not for the standard library's modules), never the working folder (-P).
+_BOOT = (
+    "import sys; sys.path.insert(0, sys.argv[1]); import mailbot; del sys.path[0]; "
+    "from mailbot.drafts.writer import main; sys.exit(main(sys.argv[2:]))"
+)
 
 
 class Pending(Protocol):
-    """Drafts being written: :meth:`durable` before any page is written, :meth:`finish` at the end."""
+    """Drafts being written: :meth:`durable` before any page is written, :meth:`finish` at the end.
+
+    ``waits``: the drafts are still being written (the caller renders meanwhile).
+    """
+
+    waits: bool
 
     def durable(self) -> dict[str, Stamp]:
         """Wait until every draft is durable; the stamp of each file written, by file name."""
@@ -52,6 +66,8 @@ class Pending(Protocol):
 
 class InProcess:
     """Write the drafts now, in this process (:meth:`DraftStore.write_many`); the index rows in a thread."""
+
+    waits = False
 
     def __init__(self, store: DraftStore, drafts: Sequence[Draft]) -> None:
         rows: list[Written] = []
@@ -77,13 +93,17 @@ def _record(store: DraftStore, rows: list[Written]) -> None:
         log.warning("the drafts index was not updated (%s); the next command reads those drafts again", exc)
 
 
-def command() -> list[str]:
-    """How the child is started: this Python, this package's module (replaced in tests)."""
-    return [sys.executable, "-m", "mailbot.drafts.writer"]
+def command() -> list[str] | None:
+    """How the child is started (replaced in tests); None when there is no Python to start."""
+    if not sys.executable or getattr(sys, "frozen", False):
+        return None
+    return [sys.executable, "-P", "-c", _BOOT, str(Path(__file__).resolve().parent.parent.parent)]
 
 
 class Child:
     """The drafts written by a child process (:func:`main`) that shares the caller's lock."""
+
+    waits = True
 
     def __init__(self, process: subprocess.Popen[bytes], payload: bytes) -> None:
         self._process = process
@@ -109,12 +129,15 @@ class Child:
         return self._stamps
 
     def finish(self) -> None:
-        self._feeder.join()
-        if self._stamps is None and self._process.stdout is not None and not self._process.stdout.closed:
-            _read_report(self._process.stdout)  # unread, a big report would keep the child waiting
-        code = self._process.wait()
-        if self._process.stdout is not None:
-            self._process.stdout.close()
+        stdout = self._process.stdout
+        try:
+            self._feeder.join()
+            if self._stamps is None and stdout is not None and not stdout.closed:
+                _read_report(stdout)  # unread, a big report would keep the child waiting
+        finally:
+            code = self._process.wait()
+            if stdout is not None:
+                stdout.close()
         if code != 0 and self._stamps is not None:
             log.warning("the drafts index was not updated (writer exit status %s); it is read again", code)
 
@@ -131,10 +154,14 @@ def _feed(pipe: IO[bytes] | None, payload: bytes) -> None:
 
 
 def _read_report(pipe: IO[bytes]) -> tuple[str, object] | None:
-    head = pipe.read(_HEADER)
-    if len(head) < _HEADER:
+    """The child's report, or None when what it wrote is none (it died, or is not the writer)."""
+    head = pipe.read(len(_MAGIC) + 8)
+    if len(head) < len(_MAGIC) + 8 or not head.startswith(_MAGIC):
         return None
-    data = pipe.read(int.from_bytes(head, "big"))
+    size = int.from_bytes(head[len(_MAGIC) :], "big")
+    if size > _LARGEST:
+        return None
+    data = pipe.read(size)
     try:
         kind, value = marshal.loads(data)
     except (EOFError, ValueError, TypeError):
@@ -143,22 +170,30 @@ def _read_report(pipe: IO[bytes]) -> tuple[str, object] | None:
 
 
 def start(folder: Path, lock_fd: int, changes: list[Change]) -> Child | None:
-    """A child writing ``changes`` into ``folder`` under the lock ``lock_fd``; None if none can start."""
-    payload = marshal.dumps(changes)
-    package_root = str(Path(__file__).resolve().parent.parent.parent)
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+    """A child writing ``changes`` into ``folder`` under the lock ``lock_fd``; None if none can start.
+
+    The child gets a copy of the lock's descriptor numbered above 2 (the same open file, so
+    the same lock; a low number would be replaced by the child's pipes), in a session of its
+    own: a Ctrl-C at the terminal stops the caller, and the child finishes what it started.
+    """
+    start_it = command()
+    if start_it is None:
+        return None
+    payload = marshal.dumps((PROTOCOL, changes))
+    lock = fcntl.fcntl(lock_fd, fcntl.F_DUPFD_CLOEXEC, 3)
     try:
         process = subprocess.Popen(
-            [*command(), str(folder)],
+            [*start_it, str(folder)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            pass_fds=(lock_fd,),
-            env=env,
+            pass_fds=(lock,),
+            start_new_session=True,
         )
-    except OSError as exc:
+    except (OSError, ValueError, TypeError) as exc:
         log.info("drafts written in this process (no writer process: %s)", exc)
         return None
+    finally:
+        os.close(lock)
     return Child(process, payload)
 
 
@@ -199,7 +234,7 @@ def _draft(folder: Path, change: Change) -> Draft:
 def _report(kind: str, value: str | dict[str, list[int]]) -> None:
     data = marshal.dumps((kind, value))
     try:
-        sys.stdout.buffer.write(len(data).to_bytes(_HEADER, "big") + data)
+        sys.stdout.buffer.write(_MAGIC + len(data).to_bytes(8, "big") + data)
         sys.stdout.buffer.flush()
     except (BrokenPipeError, OSError):
         pass  # the caller is gone; the lock it passed us is still held: finish the work
@@ -207,12 +242,15 @@ def _report(kind: str, value: str | dict[str, list[int]]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """The child: read the changes on stdin, write them durably, report, record the index rows."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the caller's Ctrl-C: finish what was started
+    for stop in (signal.SIGINT, signal.SIGTERM):  # finish what was started (SIGKILL still ends it)
+        signal.signal(stop, signal.SIG_IGN)
     folder = Path((argv if argv is not None else sys.argv[1:])[0])
     store = DraftStore(folder)
     rows: list[Written] = []
     try:
-        changes: list[Change] = marshal.loads(sys.stdin.buffer.read())
+        protocol, changes = marshal.loads(sys.stdin.buffer.read())
+        if protocol != PROTOCOL:
+            raise StoreError(f"a writer of another mailbot version was started (protocol {protocol})")
         store.write_many([_draft(folder, c) for c in changes], batch=rows)
     except Exception as exc:  # reported to the caller, which fails the publish before any page
         _report("error", f"the drafts could not be written: {exc}")

@@ -243,9 +243,13 @@ class Publisher:
         # fought the render over the GIL and made it slower, see bench/README.md); a few are
         # written here, first. Their index rows are recorded while the site is written (the
         # index is a cache: until then it finds those files changed and reads them again).
-        pending = self._write(changed, sources, fields, lock)  # an error here: no page was written
+        comments = self._comments()
         try:
-            comments = self._comments()
+            pending = self._write(changed, sources, fields, lock)
+        except Exception:
+            self._unpublish_after([d for d in changed if d.id in fresh])  # (no page was written)
+            raise
+        try:
             # Rendered as they are cached (the same objects when without pictures and comments).
             built = {
                 d.id: Cached((0, 0, 0), self._bare_post(d), tuple(a.name for a in d.assets)) for d in live
@@ -255,7 +259,11 @@ class Publisher:
                 for c in (*built.values(), *used.values())
             ]
             report = publish.render_site(
-                posts, self.config.site, self.config.paths.site, force=rebuild, before_write=pending.durable
+                posts,
+                self.config.site,
+                self.config.paths.site,
+                force=rebuild,
+                before_write=pending.durable if pending.waits else None,
             )
         except Exception:
             # A failure (not a crash): the new posts go back to approved, so whoever waits
@@ -334,6 +342,13 @@ class Publisher:
             self._cache().keep(entries)  # a few new posts: not worth rewriting the whole file
         else:
             self._cache().save(entries)
+
+    def _unpublish_after(self, drafts: list[Draft]) -> None:
+        """:meth:`_unpublish` after a failed write: drafts it wrote (published) go back too."""
+        try:
+            self._unpublish(drafts)
+        except Exception as exc:  # the first error is the one raised; the next publish renders them
+            log.warning("the new posts could not be put back to approved (%s)", exc)
 
     def _unpublish(self, drafts: list[Draft]) -> None:
         for d in drafts:

@@ -400,15 +400,20 @@ def render_site(
     return report
 
 
-def _render_ahead(jobs: Sequence[Job], pages: dict[str, bytes], fresh: Callable[[Job], bool]) -> None:
-    """Render into ``pages`` the files other than post pages that the write loop would render.
+_COPIED = frozenset({"assets", "static"})  # plan groups of files copied, not rendered
 
-    Stops at the first that fails, leaving it and the rest to the loop, which knows what a
-    failure means. The loop goes through the same plan in the same order: it writes every
-    page rendered here before it meets that one (and plans again), so none is stale.
+
+def _render_ahead(jobs: Sequence[Job], pages: dict[str, bytes], fresh: Callable[[Job], bool]) -> None:
+    """Render into ``pages`` the lists and feeds that the write loop would render.
+
+    Not the post pages (rendered already), nor pictures and theme files: those are copied one
+    at a time by the loop, never all held at once. Stops at the first that fails, leaving it
+    and the rest to the loop, which knows what a failure means. The loop goes through the same
+    plan in the same order: it writes every page rendered here before it meets that one (and
+    plans again), so none is stale.
     """
     for job in jobs:
-        if job.post_id is not None or job.rel in pages or fresh(job):
+        if job.post_id is not None or job.group in _COPIED or job.rel in pages or fresh(job):
             continue
         try:
             pages[job.rel] = job.produce()
