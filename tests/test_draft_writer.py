@@ -23,6 +23,7 @@ from click.testing import CliRunner
 from mailbot.cli import cli
 from mailbot.config import Config, load_config
 from mailbot.drafts import writer
+from mailbot.drafts.fileformat import dumps
 from mailbot.drafts.index import INDEX_NAME
 from mailbot.drafts.store import LOCK_NAME, DraftStore
 from mailbot.errors import StoreError
@@ -220,11 +221,16 @@ def test_a_failing_writer_stops_the_publish_before_any_page(
 def test_a_writer_that_cannot_write_reports_why(tmp_path: Path) -> None:
     config = home(tmp_path / "h")
     store = DraftStore(config.paths.drafts)
+    draft = store.all()[0]
+    draft.id = "x"
+    (store.folder / "x.md").mkdir()  # a folder where the draft should go: it cannot be replaced
     with store.lock() as lock:
         before = files(config.paths.drafts)
-        child = writer.start(store.folder, lock, [("x.md", "{not json", "", None, None, None, "published")])
+        change = ("x.md", None, None, dumps(draft), None, None, "published")
+        child = writer.start(store.folder, lock, [change])
         assert child is not None
-        with pytest.raises(StoreError, match=r"^the drafts could not be written: "):
+        why = rf"^the drafts could not be written: draft {store.folder}/x\.md cannot be written"
+        with pytest.raises(StoreError, match=why):
             child.durable()
         child.finish()
     assert files(config.paths.drafts) == before
