@@ -23,7 +23,7 @@ import test_draft_writer as base
 from test_draft_writer import files, home, publish
 from test_publish import SITE_IT, _many
 
-from mailbot import fsutil
+from mailbot import fsbatch
 from mailbot.config import Config
 from mailbot.drafts import writer
 from mailbot.drafts.store import LOCK_NAME, DraftStore
@@ -232,7 +232,7 @@ def test_write_all_interrupted_writes_nothing_once_it_has_let_go(
     opened: list[int] = []
 
     class Os:
-        """fsutil's os, where the folder opened next takes the number write_all lets go of."""
+        """fsbatch's os, where the folder opened next takes the number write_all lets go of."""
 
         def __getattr__(self, name: str) -> object:
             return getattr(os, name)
@@ -242,11 +242,11 @@ def test_write_all_interrupted_writes_nothing_once_it_has_let_go(
             if not opened and threading.current_thread() is threading.main_thread():
                 opened.append(os.open(other, os.O_RDONLY | os.O_DIRECTORY))
 
-    monkeypatch.setattr(fsutil, "os", Os())
+    monkeypatch.setattr(fsbatch, "os", Os())
     fake = types.SimpleNamespace(Thread=_Interrupted, Event=threading.Event)
-    monkeypatch.setattr(fsutil, "threading", fake)
+    monkeypatch.setattr(fsbatch, "threading", fake)
     with pytest.raises(KeyboardInterrupt):
-        fsutil.write_all(folder, [(f"{i:04d}.md", b"x" * 1000) for i in range(400)], threads=4)
+        fsbatch.write_all(folder, [(f"{i:04d}.md", b"x" * 1000) for i in range(400)], threads=4)
     monkeypatch.undo()
     for thread in threading.enumerate():
         if isinstance(thread, _Interrupted):

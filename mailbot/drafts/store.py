@@ -37,7 +37,8 @@ from typing import Any
 from mailbot.drafts.fileformat import FENCE, dumps, loads, text_of, to_meta
 from mailbot.drafts.index import BROKEN, INDEX_NAME, DraftIndex, Summary, statuses
 from mailbot.errors import StoreError, UsageError
-from mailbot.fsutil import atomic_write, check_inside, exclusive_lock, write_all
+from mailbot.fsbatch import write_all
+from mailbot.fsutil import atomic_write, check_inside, exclusive_lock
 from mailbot.models import ASSET_NAME, ASSET_NAME_RULE, Draft, Status
 
 __all__ = ["ASSET_NAME", "FENCE", "INDEX_NAME", "DraftStore", "dumps", "loads"]
