@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import marshal
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -142,6 +142,32 @@ class PostCache:
         remembered = _MEMORY.get(self.path)
         if remembered is not None and remembered[0] == _file_stamp(self.path) and remembered[1] == self.key:
             _MEMORY[self.path] = (remembered[0], self.key, dict(entries))
+
+    def remember(
+        self,
+        published: list[tuple[str, Cached]],
+        stamps: dict[str, Stamp],
+        used: dict[str, Cached],
+        loaded: dict[str, Cached],
+    ) -> None:
+        """Keep, for the next run, the posts built this run and the cached ones ``used``.
+
+        ``published``: (file name, post) of the published drafts built this run, each kept
+        with its file's stamp in ``stamps``; ``loaded`` is the cache as this run loaded it.
+        Nothing is done when nothing changed; a few new posts are kept in this process only.
+        """
+        if not published and used.keys() == loaded.keys():
+            return
+        entries = dict(used)
+        for name, cached in published:
+            stamp = stamps.get(name)
+            if stamp is not None:
+                entries[name] = replace(cached, stamp=stamp)
+        added = sum(1 for name, c in entries.items() if loaded.get(name) is not c)
+        if loaded and added <= max(50, len(entries) // 100) and loaded.keys() <= entries.keys():
+            self.keep(entries)  # a few new posts: not worth rewriting the whole file
+        else:
+            self.save(entries)
 
     def save(self, entries: dict[str, Cached]) -> None:
         """Replace the cache with ``entries`` (a failure is logged: the cache is never needed)."""

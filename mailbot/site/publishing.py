@@ -273,7 +273,10 @@ class Publisher:
             raise
         finally:
             pending.finish()  # the index rows recorded, whatever happened
-        self._remember(live, pending.durable(), built, used, loaded, stamps)
+        # The posts of this run's published drafts, kept for the next run: a draft read this
+        # run with the stamp read before it, one written this run with the stamp it was given.
+        published = [(f"{d.id}.md", built[d.id]) for d in live if d.status is Status.PUBLISHED]
+        self._cache().remember(published, {**stamps, **pending.durable()}, used, loaded)
         # Recorded once the pages are written, with the "published" mail in the same transaction
         # (mailbot.outbox): nobody is sent a link to a page that is not there. A crash between the
         # pages and this record loses that mail and this entry, never a post.
@@ -314,34 +317,6 @@ class Publisher:
             if child is not None:
                 return child
         return writer.InProcess(self.store, changed)
-
-    def _remember(
-        self,
-        live: list[Draft],
-        written: dict[str, Stamp],
-        built: dict[str, Cached],
-        used: dict[str, Cached],
-        loaded: dict[str, Cached],
-        stamps: dict[str, Stamp],
-    ) -> None:
-        """Keep the posts of this run's published drafts for the next run (when anything changed).
-
-        A draft read this run has the stamp read before it; one written this run (``written``,
-        by file name), the stamp its file had when written.
-        """
-        if not live and used.keys() == loaded.keys():
-            return
-        stamps = {**stamps, **written}
-        entries = dict(used)
-        for d in live:
-            stamp = stamps.get(f"{d.id}.md")
-            if d.status is Status.PUBLISHED and stamp is not None:
-                entries[f"{d.id}.md"] = replace(built[d.id], stamp=stamp)
-        added = sum(1 for name, c in entries.items() if loaded.get(name) is not c)
-        if loaded and added <= max(50, len(entries) // 100) and loaded.keys() <= entries.keys():
-            self._cache().keep(entries)  # a few new posts: not worth rewriting the whole file
-        else:
-            self._cache().save(entries)
 
     def _unpublish_after(self, drafts: list[Draft]) -> None:
         """:meth:`_unpublish` after a failed write: drafts it wrote (published) go back too."""

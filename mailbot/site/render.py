@@ -33,7 +33,6 @@ depends on is :mod:`mailbot.site.plan`; this module renders what changed and wri
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -50,6 +49,7 @@ from mailbot.errors import PublishError
 from mailbot.fsutil import PRIVATE, PUBLIC, Modes, atomic_write, make_root, read_inside, remove
 from mailbot.models import Post
 from mailbot.site.letterhtml import render_letter
+from mailbot.site.manifest import MANIFEST_NAME, Manifest, manifest_bytes, read_manifest
 from mailbot.site.paths import asset_names, bad_date, path_at, post_path, usable_local
 from mailbot.site.plan import Job, post_fingerprint, site_plan
 from mailbot.site.theme import Entry as _Entry
@@ -72,8 +72,6 @@ __all__ = [
     "slugify",
 ]
 
-MANIFEST_NAME = ".mailbot-manifest.json"
-
 
 class _Compiled(jinja2.BytecodeCache):
     """The theme's compiled templates in memory, by template; Jinja checks each one's source
@@ -92,8 +90,6 @@ class _Compiled(jinja2.BytecodeCache):
 
 
 _COMPILED = _Compiled()
-
-_MANIFEST_VERSION = 2
 
 
 @dataclass
@@ -117,43 +113,6 @@ class PublishReport:
 # ---------------------------------------------------------------------------
 # Writing: only changed files, manifest-tracked fingerprints and removal
 # ---------------------------------------------------------------------------
-
-
-# rel -> [fingerprint, size]; version 1 manifests (a plain list) have no fingerprints.
-_Manifest = dict[str, list[Any]]
-
-
-def _read_manifest(root: Path) -> _Manifest:
-    path = root / MANIFEST_NAME
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PublishError(
-            f"the manifest {path} is unreadable"
-            f" ({exc}); restore it, or empty the site folder and publish again."
-        ) from exc
-    files = data.get("files") if isinstance(data, dict) else None
-    if isinstance(files, list) and all(isinstance(f, str) for f in files):
-        return {f: ["", -1] for f in files}
-    if isinstance(files, dict) and all(
-        isinstance(v, list) and len(v) == 2 and isinstance(v[0], str) and isinstance(v[1], int)
-        for v in files.values()
-    ):
-        return cast(_Manifest, files)
-    raise PublishError(
-        f"the manifest {path} is not a mailbot manifest;"
-        " restore it, or empty the site folder and publish again."
-    )
-
-
-def _manifest_bytes(files: _Manifest) -> bytes:
-    body = json.dumps(dict(sorted(files.items())), separators=(",", ":"))
-    # One file per line, so a reviewer can read the diff of a golden manifest. Outside
-    # strings only, '],"' separates two entries: inside a JSON string '"' is always escaped.
-    body = "{\n" + body[1:-1].replace('],"', '],\n"') + "\n}"
-    return f'{{"version":{_MANIFEST_VERSION},"files":{body}}}\n'.encode()
 
 
 def _write_if_changed(path: Path, data: bytes, *, root: Path, modes: Modes, durable: bool = False) -> bool:
@@ -311,7 +270,7 @@ def render_site(
         root = out.resolve()
     except OSError as exc:
         raise PublishError(f"site folder {out} cannot be created ({exc.strerror}); check the path.") from exc
-    previous = _read_manifest(root)
+    previous = read_manifest(root)
     root_prefix = str(root) + os.sep
 
     def fresh(job: Job, known: list[Any] | None) -> bool:
@@ -346,13 +305,13 @@ def render_site(
     if not planned.issubset(previous):
         _write_if_changed(
             manifest_path,
-            _manifest_bytes({**{rel: ["", -1] for rel in planned}, **previous}),
+            manifest_bytes({**{rel: ["", -1] for rel in planned}, **previous}),
             root=root,
             modes=modes,
             durable=True,
         )
 
-    current: _Manifest = {}
+    current: Manifest = {}
     position = 0
     # One file after the other, in plan order: that order is what keeps links working while
     # the run is under way. (Writer threads were tried: GIL hand-offs made a build slower.)
@@ -394,7 +353,7 @@ def render_site(
         if rel != MANIFEST_NAME and _remove(root, rel):
             report.removed.append(rel)
     final = {rel: current[rel] for rel in planned if rel in current}
-    _write_if_changed(manifest_path, _manifest_bytes(final), root=root, modes=modes, durable=True)
+    _write_if_changed(manifest_path, manifest_bytes(final), root=root, modes=modes, durable=True)
     for post_id, reason in report.skipped:
         log.warning("post %s left out of the site: %s", post_id, reason)
     return report
