@@ -6,15 +6,13 @@ whole files), with the folder opened once and a few threads whose fsyncs overlap
 
 from __future__ import annotations
 
-import contextlib
 import os
-import secrets
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 from mailbot.errors import MailbotError, StoreError
-from mailbot.fsutil import PRIVATE, Modes, _no_link, _open_root
+from mailbot.fsutil import PRIVATE, Modes, _open_root, replace_in
 
 
 def write_all(
@@ -49,7 +47,9 @@ def write_all(
                     return
                 name, data = files[i]
                 try:
-                    stamps[i] = _write_in(folder, name, data, modes, root, error)
+                    stamps[i] = replace_in(
+                        folder, name, data, path=root / name, modes=modes, durable=True, error=error
+                    )
                 except OSError as exc:
                     exc.filename = str(root / name)
                     raise
@@ -79,29 +79,3 @@ def write_all(
         if not any(worker.is_alive() for worker in started):  # never while a thread writes through it
             os.close(folder)
     return stamps
-
-
-def _write_in(
-    folder: int, name: str, data: bytes, modes: Modes, root: Path, error: type[MailbotError]
-) -> tuple[int, int, int]:
-    """One durable file ``name`` in the open ``folder``: temporary file, fsync, rename; its stamp."""
-    _no_link(folder, name, root / name, error)
-    tmp = f".{name[:100]}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                 modes.file, dir_fd=folder)  # fmt: skip
-    try:
-        try:
-            os.fchmod(fd, modes.file)  # whatever the umask
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-            st = os.fstat(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp, dir_fd=folder)
-        raise
-    return (st.st_ino, st.st_mtime_ns, st.st_size)

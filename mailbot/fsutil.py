@@ -233,29 +233,51 @@ def atomic_write(
     if not parts:
         raise error(f"refusing to write {path}: it is a folder, not a file.")
     folder = _open_dir(root, parts[:-1], create=True, modes=modes, error=error)
-    name = parts[-1]
     try:
-        _no_link(folder, name, path, error)
-        tmp = f".{name[:100]}.{secrets.token_hex(6)}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                     modes.file, dir_fd=folder)  # fmt: skip
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                os.fchmod(fh.fileno(), modes.file)
-                fh.write(data)
-                fh.flush()
-                if durable:
-                    os.fsync(fh.fileno())
-                st = os.fstat(fh.fileno())
-            os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp, dir_fd=folder)
-            raise
+        stamp = replace_in(folder, parts[-1], data, path=path, modes=modes, durable=durable, error=error)
         if durable and sync_dir:
             os.fsync(folder)
     finally:
         os.close(folder)
+    return stamp
+
+
+def replace_in(
+    folder: int,
+    name: str,
+    data: bytes,
+    *,
+    path: Path,
+    modes: Modes,
+    durable: bool,
+    error: type[MailbotError],
+) -> tuple[int, int, int]:
+    """Replace the file ``name`` of the open ``folder`` (``path``, for messages) by ``data``.
+
+    A temporary file is written beside it (``modes.file`` whatever the umask, fsynced with
+    ``durable``) and renamed over it; a link at ``name`` is refused. Returns the new file's
+    stamp (inode, modification time in ns, size). The folder's own fsync is the caller's.
+    """
+    _no_link(folder, name, path, error)
+    tmp = f".{name[:100]}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                 modes.file, dir_fd=folder)  # fmt: skip
+    try:
+        try:
+            os.fchmod(fd, modes.file)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            if durable:
+                os.fsync(fd)
+            st = os.fstat(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp, dir_fd=folder)
+        raise
     return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
