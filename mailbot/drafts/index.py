@@ -78,13 +78,22 @@ def _encode(value: Any) -> Any:
 _MARKS = {"$dt": datetime.fromisoformat, "$d": date.fromisoformat, "$t": time.fromisoformat}
 
 
-def decode_json(obj: dict[str, Any]) -> Any:
-    """The ``object_hook`` that reads back what :func:`_encode` wrote."""
+def _decode(obj: dict[str, Any]) -> Any:
     if len(obj) == 1:
         key, value = next(iter(obj.items()))
         if key in _MARKS and isinstance(value, str):
             return _MARKS[key](value)
     return obj
+
+
+# The JSON front matter and body a row keeps of a draft: what its Draft is built from.
+Source = tuple[str, str]
+
+
+def from_source(source: Source, where: str) -> Draft:
+    """The draft of a row's ``source`` (``where``: the file, for errors)."""
+    meta, body = source
+    return from_meta(json.loads(meta, object_hook=_decode), body, where)
 
 
 def indexable(text: str) -> bool:
@@ -140,7 +149,7 @@ class Row:
     draft: Draft | None
     line: int | None = None
     error: str | None = None
-    source: tuple[str, str] | None = None  # the JSON front matter and body the draft was built from
+    source: Source | None = None  # what the draft was built from
 
 
 class DraftIndex:
@@ -359,8 +368,7 @@ class DraftIndex:
             return Row(name, None, line, error)
         if meta is not None and body is not None:
             try:
-                loaded = json.loads(meta, object_hook=decode_json)
-                return Row(name, from_meta(loaded, body, str(self.folder / name)), source=(meta, body))
+                return Row(name, from_source((meta, body), str(self.folder / name)), source=(meta, body))
             except (DraftFileError, ValueError):
                 pass  # read the file itself
         return _draft_row(self.folder / name, name)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import logging
 import marshal
 import os
@@ -23,8 +22,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Protocol
 
-from mailbot.drafts.fileformat import from_meta, loads
-from mailbot.drafts.index import Stamp, decode_json
+from mailbot.drafts.fileformat import dumps, loads
+from mailbot.drafts.index import Source, Stamp, from_source
 from mailbot.drafts.store import DraftStore, Written
 from mailbot.errors import StoreError
 from mailbot.models import Draft, Status
@@ -197,9 +196,7 @@ def start(folder: Path, lock_fd: int, changes: list[Change]) -> Child | None:
     return Child(process, payload)
 
 
-def change_of(
-    draft: Draft, source: tuple[str, str] | None, fields: tuple[str | None, datetime | None]
-) -> Change:
+def change_of(draft: Draft, source: Source | None, fields: tuple[str | None, datetime | None]) -> Change:
     """The :data:`Change` that writes ``draft``.
 
     From the index's ``source`` (the JSON front matter and body ``draft`` was built from) and
@@ -208,8 +205,6 @@ def change_of(
     name = f"{draft.id}.md"
     slug, published = fields
     if source is None:
-        from mailbot.drafts.fileformat import dumps
-
         return (name, None, None, dumps(draft), None, None, draft.status.value)
     meta, body = source
     when = published.isoformat() if published is not None else None
@@ -222,7 +217,7 @@ def _draft(folder: Path, change: Change) -> Draft:
     if text is not None:
         return loads(text, where)
     assert meta is not None and body is not None
-    draft = from_meta(json.loads(meta, object_hook=decode_json), body, where)
+    draft = from_source((meta, body), where)
     if slug is not None:
         draft.slug = slug
     if published is not None:

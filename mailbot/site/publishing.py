@@ -20,6 +20,7 @@ from mailbot.comments import notify as comment_notify
 from mailbot.comments.store import CommentStore
 from mailbot.config import Config
 from mailbot.drafts import audit, writer
+from mailbot.drafts.index import Source
 from mailbot.drafts.store import DraftStore
 from mailbot.errors import UsageError
 from mailbot.langdetect import language_tag
@@ -36,7 +37,6 @@ log = logging.getLogger(__name__)
 # From this many drafts to write on, a child process writes them while the pages render
 # (mailbot.drafts.writer): the first publish of a big site. Fewer are written here, first.
 CHILD_AT = 500
-Source = tuple[str, str]  # the drafts index's JSON front matter and body a draft was read from
 
 
 def _now() -> datetime:
