@@ -18,7 +18,7 @@ import pytest
 import waitress
 from flask import Flask
 from mailfactory import letter
-from test_review import mailbot, make_config, poll
+from test_review import make_config, poll, publish_first_draft
 
 from mailbot.comments.model import CommentStatus
 from mailbot.comments.store import CommentStore
@@ -48,9 +48,7 @@ def published_post(tmp_path: Path, port: int = 8025, **keys: Any) -> tuple[Confi
         '[site]\nbase_url = "https://blog.example.org/"\nlanguage = "en"\n',
     )
     poll(config, [letter(1)])
-    post_id = str(json.loads(mailbot(config, "drafts", "list", "--json").output)[0]["id"])
-    assert mailbot(config, "drafts", "approve", "--yes", post_id).exit_code == 0
-    assert mailbot(config, "publish").exit_code == 0
+    post_id = publish_first_draft(config)
     return config, post_id
 
 

@@ -24,7 +24,7 @@ from test_database import OLD_LEDGER, OLD_LETTER_KEY_AND_AUDIT
 from test_mail_e2e import servers_config
 from test_outbox import flush, poll, write_config
 from test_publish_now import draft
-from test_review import mailbot
+from test_review import mailbot, publish_first_draft
 
 from mailbot.comments import moderation
 from mailbot.comments.store import CommentStore
@@ -58,9 +58,7 @@ def setup(tmp_path: Path, smtpd: SmtpServer, comments: str = "", lang: str = "en
     )
     maildir(config.local.maildir, [letter(1, subject="Il negozio di Napoli")])
     poll(config)
-    post_id = str(json.loads(mailbot(config, "drafts", "list", "--json").output)[0]["id"])
-    assert mailbot(config, "drafts", "approve", "--yes", post_id).exit_code == 0
-    assert mailbot(config, "publish").exit_code == 0
+    post_id = publish_first_draft(config)
     flush(config)
     smtpd.clear()
     return config, post_id
@@ -228,9 +226,7 @@ def test_a_reply_to_the_published_mail_is_a_comment_on_the_post(tmp_path: Path, 
     )
     maildir(config.local.maildir, [letter(1, subject="Il negozio di Napoli")])
     poll(config)
-    post_id = str(json.loads(mailbot(config, "drafts", "list", "--json").output)[0]["id"])
-    assert mailbot(config, "drafts", "approve", "--yes", post_id).exit_code == 0
-    assert mailbot(config, "publish").exit_code == 0
+    post_id = publish_first_draft(config)
     flush(config)
     (published,) = [m for m in smtpd.received if str(m["Subject"]).startswith("Pubblicata")]
     msgid = str(published["Message-ID"])
@@ -275,9 +271,7 @@ def test_without_comments_the_published_mail_keeps_its_usual_id(tmp_path: Path, 
     config = write_config(tmp_path, smtpd, SITE.format(lang="en"))
     maildir(config.local.maildir, [letter(1)])
     poll(config)
-    post_id = str(json.loads(mailbot(config, "drafts", "list", "--json").output)[0]["id"])
-    assert mailbot(config, "drafts", "approve", "--yes", post_id).exit_code == 0
-    assert mailbot(config, "publish").exit_code == 0
+    publish_first_draft(config)
     flush(config)
     (published,) = [m for m in smtpd.received if str(m["Subject"]).startswith("Published")]
     assert str(published["Message-ID"]).startswith("<mailbot.") and published["Reply-To"] is None

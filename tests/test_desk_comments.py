@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,7 +11,7 @@ from flask import Flask
 from mailfactory import letter
 from test_comments_mail import reply
 from test_desk_http import sign_in, token
-from test_review import mailbot
+from test_review import mailbot, publish_first_draft
 
 from mailbot.comments.model import CommentStatus
 from mailbot.comments.store import CommentStore
@@ -31,9 +30,7 @@ def setup(tmp_path: Path, review: str = 'language = "en"\n') -> tuple[Config, Fl
     """A published post with three comments: one with a phone number, one hostile, one approved."""
     config = make_config(tmp_path, '[comments]\naddress = "blog@example.org"\n', review=review)
     poll(config, [letter(1)])
-    post = str(json.loads(mailbot(config, "drafts", "list", "--json").output)[0]["id"])
-    assert mailbot(config, "drafts", "approve", "--yes", post).exit_code == 0
-    assert mailbot(config, "publish").exit_code == 0
+    post = publish_first_draft(config)
     poll(
         config,
         [

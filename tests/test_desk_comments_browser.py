@@ -5,7 +5,6 @@ runs nothing in the desk.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from deskkit import PAYLOAD, add_reviewer, make_config, poll, serving
 from mailfactory import letter
 from test_desk_browser import _shoot, _sign_in, browser  # noqa: F401 - browser is a fixture
 from test_desk_comments import comment
-from test_review import mailbot
+from test_review import publish_first_draft
 
 from mailbot.comments.store import CommentStore
 
@@ -27,9 +26,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path, str]]:
     """`mailbot serve` on a free port; a published post with a kind and a hostile pending comment."""
     config = make_config(tmp_path, '[comments]\naddress = "blog@example.org"\n')
     poll(config, [letter(1)])
-    post = str(json.loads(mailbot(config, "drafts", "list", "--json").output)[0]["id"])
-    assert mailbot(config, "drafts", "approve", "--yes", post).exit_code == 0
-    assert mailbot(config, "publish").exit_code == 0
+    post = publish_first_draft(config)
     poll(
         config,
         [

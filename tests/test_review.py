@@ -53,6 +53,14 @@ def mailbot(config: Config, *args: str, input: str | None = None) -> Result:
     return CliRunner().invoke(cli, ["--config", str(config.path), *args], input=input)
 
 
+def publish_first_draft(config: Config) -> str:
+    """Approve the first draft `drafts list` shows and publish, through the CLI; its id."""
+    post_id = str(json.loads(mailbot(config, "drafts", "list", "--json").output)[0]["id"])
+    assert mailbot(config, "drafts", "approve", "--yes", post_id).exit_code == 0
+    assert mailbot(config, "publish").exit_code == 0
+    return post_id
+
+
 def test_drafts_record_their_kind_and_the_list_shows_it(tmp_path: Path) -> None:
     config = make_config(tmp_path)
     poll(config, [letter(1), plain(2)])
