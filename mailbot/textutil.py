@@ -70,13 +70,21 @@ def clean_text(text: str, *, multiline: bool = True) -> str:
     return text
 
 
-def slugify(title: str, taken: Collection[str] = (), *, max_length: int = SLUG_MAX) -> str:
+def slugify(
+    title: str,
+    taken: Collection[str] = (),
+    *,
+    max_length: int = SLUG_MAX,
+    tried: dict[str, int] | None = None,
+) -> str:
     """Turn ``title`` into a slug: ASCII, lowercase, words joined by hyphens.
 
     Accents are dropped ("perché" → "perche"), the result is at most
     ``max_length`` characters (cut at a word boundary when possible) and never
     empty ("post"). When the slug is in ``taken`` a ``-2``, ``-3``... suffix is
-    added; pass a set for large collections.
+    added; pass a set for large collections. For many titles against one ``taken``
+    that only grows (each slug returned added to it), ``tried`` keeps the next suffix
+    to try for each slug: the thousandth "Grazie" costs no more than the second.
     """
     text = unicodedata.normalize("NFKD", title.translate(_TRANSLIT))
     text = text.encode("ascii", "ignore").decode("ascii").lower()
@@ -89,9 +97,11 @@ def slugify(title: str, taken: Collection[str] = (), *, max_length: int = SLUG_M
     slug = slug or "post"
     if slug not in taken:
         return slug
-    for n in itertools.count(2):
+    for n in itertools.count(tried.get(slug, 2) if tried is not None else 2):
         suffix = f"-{n}"
         candidate = slug[: max_length - len(suffix)].rstrip("-") + suffix
         if candidate not in taken:
+            if tried is not None:
+                tried[slug] = n + 1
             return candidate
     raise AssertionError("unreachable")  # pragma: no cover

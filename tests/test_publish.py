@@ -207,6 +207,18 @@ def test_slugify_unique_against_taken() -> None:
     assert second.endswith("-2") and len(second) <= 60 and second != first
 
 
+def test_slugify_remembers_the_suffixes_it_tried() -> None:
+    taken = {"grazie-3"}  # a slug some older post already has
+    tried: dict[str, int] = {}
+    slugs = []
+    for _ in range(6):
+        slugs.append(slugify("Grazie!", taken, tried=tried))
+        taken.add(slugs[-1])
+    assert slugs == ["grazie", "grazie-2", "grazie-4", "grazie-5", "grazie-6", "grazie-7"]
+    assert tried == {"grazie": 8}
+    assert slugify("Grazie", taken | {"grazie-8"}, tried=tried) == "grazie-9"
+
+
 def test_post_path_uses_the_site_time_zone() -> None:
     post = _post(1, "Capodanno", datetime(2006, 12, 31, 23, 30, tzinfo=UTC))
     assert post_path(post) == "2006/12/capodanno/"
