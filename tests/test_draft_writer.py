@@ -8,6 +8,7 @@ dies, and stop the publish before any page when it fails.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import signal
 import sqlite3
@@ -84,13 +85,13 @@ def children(monkeypatch: pytest.MonkeyPatch) -> list[writer.Child | None]:
     """Every publish writes its drafts through a child; the children started, in order."""
     monkeypatch.setattr(publishing, "CHILD_AT", 1)
     started: list[writer.Child | None] = []
-    real = writer.start
+    real = writer.spawn
 
-    def start(folder: Path, lock: int, changes: list[writer.Change]) -> writer.Child | None:
-        started.append(real(folder, lock, changes))
+    def spawn(folder: Path, lock: int) -> writer.Child | None:
+        started.append(real(folder, lock))
         return started[-1]
 
-    monkeypatch.setattr(writer, "start", start)
+    monkeypatch.setattr(writer, "spawn", spawn)
     return started
 
 
@@ -146,11 +147,11 @@ writer.command = lambda: [sys.executable, "-c", (
     "from mailbot.drafts.writer import main; sys.exit(main())"
 )]
 started = []
-real = writer.start
-def start(*args):
+real = writer.spawn
+def spawn(*args):
     started.append(real(*args))
     return started[-1]
-writer.start = start
+writer.spawn = spawn
 def die(*args, **kwargs):
     started[0]._feeder.join()  # everything it is to write is in its pipe
     Path(sys.argv[2]).write_text(str(started[0]._process.pid))
@@ -227,8 +228,9 @@ def test_a_writer_that_cannot_write_reports_why(tmp_path: Path) -> None:
     with store.lock() as lock:
         before = files(config.paths.drafts)
         change = ("x.md", None, None, dumps(draft), None, None, "published")
-        child = writer.start(store.folder, lock, [change])
+        child = writer.spawn(store.folder, lock)
         assert child is not None
+        child.send([change])
         why = rf"^the drafts could not be written: draft {store.folder}/x\.md cannot be written"
         with pytest.raises(StoreError, match=why):
             child.durable()
@@ -268,3 +270,75 @@ def test_a_site_that_cannot_be_written_puts_the_childs_drafts_back_to_approved(
     assert [(d.status, d.slug, d.published) for d in drafts] == [(Status.APPROVED, s, NOW) for s in SLUGS]
     monkeypatch.undo()
     assert len(publish(config)) == 3
+
+
+# The child starts before the publisher has planned the slugs, and builds the approved drafts
+# of the index meanwhile; what it writes is still exactly what it is sent.
+
+
+def test_a_draft_built_ahead_is_used_only_when_it_was_built_from_the_source_sent(tmp_path: Path) -> None:
+    store = DraftStore(home(tmp_path / "h").paths.drafts)
+    store.index.sync()
+    ahead = writer._ahead(store.index)
+    # Not the third: its title starts with "$", the index keeps no JSON of it (its file is read).
+    assert sorted(ahead) == ["20260302-lettera-0.md", "20260303-lettera-1.md"]
+    name, ((meta, body), built) = sorted(ahead.items())[0]
+    change = (name, meta, body, None, "scelto", NOW.isoformat(), "published")
+    same = writer._draft(store.folder, change, ahead)
+    assert same is built and name not in ahead  # used once
+    assert (same.slug, same.published, same.status) == ("scelto", NOW, Status.PUBLISHED)
+    ahead = writer._ahead(store.index)
+    edited = (name, meta, f"{body}\n\nP.S. Aggiunto dopo.", None, None, None, "published")
+    other = writer._draft(store.folder, edited, ahead)
+    assert other is not ahead.get(name, (None, None))[1]
+    assert other.body.endswith("P.S. Aggiunto dopo.") and other.status is Status.PUBLISHED
+
+
+def test_a_child_writes_what_it_is_sent_even_when_the_index_says_otherwise(tmp_path: Path) -> None:
+    store = DraftStore(home(tmp_path / "h").paths.drafts)
+    store.index.sync()
+    (row,) = store.index.rows("WHERE name LIKE '%-lettera-0.md'")
+    assert row.source is not None
+    meta = json.loads(row.source[0])
+    meta["title"] = "Un titolo scelto dopo"
+    change = (row.name, json.dumps(meta), row.source[1], None, "scelto-dopo", NOW.isoformat(), "published")
+    with store.lock() as lock:
+        child = writer.spawn(store.folder, lock)
+        assert child is not None
+        child.send([change])
+        assert set(child.durable()) == {row.name}
+        child.finish()
+    text = (store.folder / row.name).read_text(encoding="utf-8")
+    assert 'title = "Un titolo scelto dopo"' in text and 'slug = "scelto-dopo"' in text
+
+
+def test_a_child_sent_nothing_writes_nothing(tmp_path: Path) -> None:
+    store = DraftStore(home(tmp_path / "h").paths.drafts)
+    with store.lock() as lock:
+        before = files(store.folder)
+        child = writer.spawn(store.folder, lock)
+        assert child is not None
+        child.finish()
+        assert child._process.returncode == 0
+    assert files(store.folder) == before
+
+
+def test_a_publish_failing_before_its_drafts_are_planned_stops_its_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, children: list[writer.Child | None]
+) -> None:
+    config = home(tmp_path / "h")
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise StoreError("the drafts index cannot be read")
+
+    monkeypatch.setattr(Publisher, "_live", fail)
+    with pytest.raises(StoreError, match="cannot be read"):
+        publish(config)
+    (child,) = children
+    assert isinstance(child, writer.Child) and child._process.returncode == 0
+    assert [d.status for d in DraftStore(config.paths.drafts).all()] == [Status.APPROVED] * 3
+    fd = os.open(config.paths.drafts / LOCK_NAME, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # nobody holds the lock any more
+    finally:
+        os.close(fd)

@@ -3,7 +3,10 @@
 The caller (:class:`mailbot.site.publishing.Publisher`) holds the drafts folder's lock and
 passes its descriptor to the child: the lock stays held until both have let go, so a caller
 that dies leaves a child that finishes its writes before any other mailbot may touch the folder.
-:class:`InProcess` is the same interface for a few drafts, written before it returns.
+The child is started (:func:`spawn`) as soon as the caller knows there are many drafts to
+write, and builds the approved drafts from the index while the caller plans their slugs;
+:meth:`Child.send` then gives it what to write. :class:`InProcess` is the same interface for a
+few drafts, written before it returns.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from pathlib import Path
 from typing import IO, Protocol
 
 from mailbot.drafts.fileformat import dumps, loads
-from mailbot.drafts.index import Source, Stamp, from_source
+from mailbot.drafts.index import DraftIndex, Source, Stamp, from_source
 from mailbot.drafts.store import DraftStore, Written
 from mailbot.errors import StoreError
 from mailbot.models import Draft, Status
@@ -100,17 +103,28 @@ def command() -> list[str] | None:
 
 
 class Child:
-    """The drafts written by a child process (:func:`main`) that shares the caller's lock."""
+    """The drafts written by a child process (:func:`main`) that shares the caller's lock.
+
+    Started by :func:`spawn` with nothing to write yet: :meth:`send` gives it the changes.
+    """
 
     waits = True
 
-    def __init__(self, process: subprocess.Popen[bytes], payload: bytes) -> None:
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
         self._process = process
         self._stamps: dict[str, Stamp] | None = None
-        self._feeder = threading.Thread(target=_feed, args=(process.stdin, payload), name="drafts-feed")
+        self._feeder: threading.Thread | None = None
+        self._finished = False
+
+    def send(self, changes: list[Change]) -> None:
+        """Give the child what to write (once), without waiting for it to read it."""
+        assert self._feeder is None, "the changes are sent once"
+        payload = marshal.dumps((PROTOCOL, changes))
+        self._feeder = threading.Thread(target=_feed, args=(self._process.stdin, payload), name="drafts-feed")
         self._feeder.start()
 
     def durable(self) -> dict[str, Stamp]:
+        assert self._feeder is not None, "send() the changes first"
         if self._stamps is not None:
             return self._stamps
         assert self._process.stdout is not None
@@ -128,9 +142,16 @@ class Child:
         return self._stamps
 
     def finish(self) -> None:
+        """Also for a child sent nothing: it stops without writing (the caller failed first)."""
+        if self._finished:
+            return
+        self._finished = True
         stdout = self._process.stdout
         try:
-            self._feeder.join()
+            if self._feeder is None:
+                _feed(self._process.stdin, b"")
+            else:
+                self._feeder.join()
             if self._stamps is None and stdout is not None and not stdout.closed:
                 _read_report(stdout)  # unread, a big report would keep the child waiting
         finally:
@@ -168,17 +189,17 @@ def _read_report(pipe: IO[bytes]) -> tuple[str, object] | None:
     return str(kind), value
 
 
-def start(folder: Path, lock_fd: int, changes: list[Change]) -> Child | None:
-    """A child writing ``changes`` into ``folder`` under the lock ``lock_fd``; None if none can start.
+def spawn(folder: Path, lock_fd: int) -> Child | None:
+    """A child to write drafts into ``folder`` under the lock ``lock_fd``; None if none can start.
 
     The child gets a copy of the lock's descriptor numbered above 2 (the same open file, so
     the same lock; a low number would be replaced by the child's pipes), in a session of its
     own: a Ctrl-C at the terminal stops the caller, and the child finishes what it started.
+    Until :meth:`Child.send`, it builds the approved drafts of the index, ahead.
     """
     start_it = command()
     if start_it is None:
         return None
-    payload = marshal.dumps((PROTOCOL, changes))
     lock = fcntl.fcntl(lock_fd, fcntl.F_DUPFD_CLOEXEC, 3)
     try:
         process = subprocess.Popen(
@@ -193,7 +214,7 @@ def start(folder: Path, lock_fd: int, changes: list[Change]) -> Child | None:
         return None
     finally:
         os.close(lock)
-    return Child(process, payload)
+    return Child(process)
 
 
 def change_of(draft: Draft, source: Source | None, fields: tuple[str | None, datetime | None]) -> Change:
@@ -211,13 +232,27 @@ def change_of(draft: Draft, source: Source | None, fields: tuple[str | None, dat
     return (name, meta, body, None, slug, when, draft.status.value)
 
 
-def _draft(folder: Path, change: Change) -> Draft:
+def _ahead(index: DraftIndex) -> dict[str, tuple[Source, Draft]]:
+    """The approved drafts of the index with their sources, by file name (empty if unreadable).
+
+    Built while the caller plans their slugs: the changes it sends then usually come from the
+    same sources, and those drafts are not built again.
+    """
+    try:
+        rows = index.rows("WHERE status = 'approved' AND error IS NULL")
+    except Exception:  # only a head start: the changes sent say what to write
+        return {}
+    return {r.name: (r.source, r.draft) for r in rows if r.source is not None and r.draft is not None}
+
+
+def _draft(folder: Path, change: Change, ahead: dict[str, tuple[Source, Draft]]) -> Draft:
     name, meta, body, text, slug, published, status = change
     where = str(folder / name)
     if text is not None:
         return loads(text, where)
     assert meta is not None and body is not None
-    draft = from_source((meta, body), where)
+    built = ahead.pop(name, None)
+    draft = built[1] if built is not None and built[0] == (meta, body) else from_source((meta, body), where)
     if slug is not None:
         draft.slug = slug
     if published is not None:
@@ -243,10 +278,14 @@ def main(argv: list[str] | None = None) -> int:
     store = DraftStore(folder)
     rows: list[Written] = []
     try:
-        protocol, changes = marshal.loads(sys.stdin.buffer.read())
+        ahead = _ahead(store.index)
+        payload = sys.stdin.buffer.read()
+        if not payload:
+            return 0  # sent nothing: the caller stopped before its drafts were planned
+        protocol, changes = marshal.loads(payload)
         if protocol != PROTOCOL:
             raise StoreError(f"a writer of another mailbot version was started (protocol {protocol})")
-        store.write_many([_draft(folder, c) for c in changes], batch=rows)
+        store.write_many([_draft(folder, c, ahead) for c in changes], batch=rows)
     except Exception as exc:  # reported to the caller, which fails the publish before any page
         _report("error", f"the drafts could not be written: {exc}")
         return 1

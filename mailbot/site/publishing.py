@@ -34,7 +34,9 @@ from mailbot.textutil import slugify
 
 log = logging.getLogger(__name__)
 
-# From this many drafts to write on, a child process writes them while the pages render
+_APPROVED = "SELECT count(*) FROM drafts WHERE status = 'approved' AND error IS NULL"
+
+# From this many approved drafts on, a child process writes them while the pages render
 # (mailbot.drafts.writer): the first publish of a big site. Fewer are written here, first.
 CHILD_AT = 500
 
@@ -141,22 +143,29 @@ class Publisher:
         with self.store.lock() as lock:
             return self._publish(promote=True, rebuild=rebuild, only=only, lock=lock)
 
+    def _synced(self) -> bool:
+        """The drafts index brought up to date (False: there is no drafts folder)."""
+        if not self.store.folder.is_dir():
+            return False
+        index = self.store.index
+        index.sync()
+        for name, error in index.grouped("SELECT name, error FROM drafts WHERE status = 'broken'"):
+            log.warning("skipping the broken draft %s: %s", self.store.folder / name, error)
+        return True
+
     def _live(
-        self, promote: bool, only: Collection[str] | None
+        self, promote: bool, only: Collection[str] | None, *, synced: bool = False
     ) -> tuple[list[Draft], dict[str, Source], dict[str, Cached], dict[str, Cached], dict[str, Stamp]]:
         """What goes on the site: drafts to build posts from (oldest first) and cached posts.
 
         Returns the drafts, the index's source of each (by id, when it had one), the cache
         entries used (by file name), the whole cache as loaded and the stamp of every live
         file (by name). A published draft whose file has the stamp its cached post was made
-        from is not read at all.
+        from is not read at all. ``synced``: :meth:`_synced` was called, and found the folder.
         """
         index = self.store.index
-        if not self.store.folder.is_dir():
+        if not synced and not self._synced():
             return [], {}, {}, {}, {}
-        index.sync()
-        for name, error in index.grouped("SELECT name, error FROM drafts WHERE status = 'broken'"):
-            log.warning("skipping the broken draft %s: %s", self.store.folder / name, error)
         statuses = "'approved', 'published'" if promote else "'published'"
         # The stamps before the drafts: a row changed in between (another process's sync) then
         # leaves a stamp older than the post, which the next run finds stale; never the reverse.
@@ -199,7 +208,30 @@ class Publisher:
         only: Collection[str] | None = None,
         lock: int | None = None,
     ) -> tuple[list[str], PublishReport]:
-        live, sources, used, loaded, stamps = self._live(promote, only)
+        child = None
+        synced = False
+        if lock is not None and only is None and promote:
+            synced = self._synced()
+            if synced and self.store.index.scalar(_APPROVED) >= CHILD_AT:
+                # Many drafts to write: their writer starts now, and builds them while we do.
+                child = writer.spawn(self.store.folder, lock)
+        try:
+            return self._publish_with(child, promote=promote, rebuild=rebuild, only=only, synced=synced)
+        finally:
+            if child is not None:
+                child.finish()  # (done already, unless it failed first: a child sent nothing writes nothing)
+
+    def _publish_with(
+        self,
+        child: writer.Child | None,
+        *,
+        promote: bool,
+        rebuild: bool,
+        only: Collection[str] | None,
+        synced: bool,
+    ) -> tuple[list[str], PublishReport]:
+        """:meth:`_publish`, the drafts written by ``child`` when there is one (else here)."""
+        live, sources, used, loaded, stamps = self._live(promote, only, synced=synced)
         if only is not None:
             for draft_id in only:
                 if not any(d.id == draft_id for d in live) and f"{draft_id}.md" not in used:
@@ -224,9 +256,10 @@ class Publisher:
         #   draft is only ever rendered, and only an approved one ever becomes published).
         # A render that fails with an error puts the new posts back to approved (below); after
         # a crash they stay published and the next `mailbot publish` renders them.
+        tried: dict[str, int] = {}  # (a thousand letters titled "Grazie" cost no more than two)
         for d in live:
             if d.status is Status.APPROVED or not d.slug or d.published is None:
-                slug = None if d.slug else slugify(d.title, taken)
+                slug = None if d.slug else slugify(d.title, taken, tried=tried)
                 when = None if d.published else self.clock()
                 d.slug = d.slug or slug
                 taken.add(d.slug or "")
@@ -245,7 +278,7 @@ class Publisher:
         # index is a cache: until then it finds those files changed and reads them again).
         comments = self._comments()
         try:
-            pending = self._write(changed, sources, fields, lock)
+            pending = self._write(changed, sources, fields, child)
         except Exception:
             self._unpublish_after([d for d in changed if d.id in fresh])  # (no page was written)
             raise
@@ -305,18 +338,13 @@ class Publisher:
         changed: list[Draft],
         sources: dict[str, Source],
         fields: dict[str, tuple[str | None, datetime | None]],
-        lock: int | None,
+        child: writer.Child | None,
     ) -> writer.Pending:
         """Start writing ``changed`` (durable once the result's ``durable()`` returns)."""
-        if lock is not None and len(changed) >= CHILD_AT:
-            child = writer.start(
-                self.store.folder,
-                lock,
-                [writer.change_of(d, sources.get(d.id), fields[d.id]) for d in changed],
-            )
-            if child is not None:
-                return child
-        return writer.InProcess(self.store, changed)
+        if child is None:
+            return writer.InProcess(self.store, changed)
+        child.send([writer.change_of(d, sources.get(d.id), fields[d.id]) for d in changed])
+        return child
 
     def _unpublish_after(self, drafts: list[Draft]) -> None:
         """:meth:`_unpublish` after a failed write: drafts it wrote (published) go back too."""
