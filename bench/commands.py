@@ -11,8 +11,10 @@ Every timed step is a fresh process, start-up included. ``--tree`` names the fol
 before and after a change. The figures, each with its baseline from the same run:
 
 1. the first ``mailbot publish`` of N approved drafts against ``render_site`` building the same
-   posts into an empty folder (the renderer alone, as ``bench/site.py`` runs it), run once
-   before and once after the publish, the faster of the two taken; every build starts after a
+   posts into an empty folder (the renderer alone, as ``bench/site.py`` runs it), alternated:
+   ``--rounds`` renderer-then-publish pairs (each publish with a home of its own, the same
+   drafts) and one renderer run more, the fastest run of each side taken (this file system
+   moves one build's time by a factor of two between runs); every build starts after a
    ``sync`` and a pause of 5 s, so none pays for the writes or deletions of the step before;
 2. ``mailbot publish`` after one more approval against the renderer adding the same post;
 3. ``mailbot drafts list`` on the N drafts (index warm, as after any earlier command; the median
@@ -155,6 +157,9 @@ def main() -> int:
     parser.add_argument("--drafts", type=int, default=10_000)
     parser.add_argument("--letters", type=int, default=3000, help=".eml files for import and IMAP")
     parser.add_argument("--tree", type=Path, default=ROOT, help="folder holding the mailbot package to run")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="renderer-then-first-publish pairs (the fastest of each taken)"
+    )
     parser.add_argument("--skip-pelican", action="store_true")
     parser.add_argument("--skip-imap", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
@@ -183,33 +188,36 @@ def main() -> int:
     for name, chunk in (("posts.pickle", base), ("posts-plus-one.pickle", posts)):
         with open(WORK / name, "wb") as fh:
             pickle.dump((chunk, bench_site.SITE), fh, protocol=pickle.HIGHEST_PROTOCOL)
-    home = WORK / "home"
-    (home / "drafts").mkdir(parents=True, mode=0o700)
-    (home / "mailbot.toml").write_text(CONFIG, encoding="utf-8")
-    for post in base:
-        (home / "drafts" / f"{post.id}.md").write_text(dumps(draft_of(post)), encoding="utf-8")
-    render = ["-c", RENDER]
-    settle()
-    show(
-        "renderer_full_before",
-        "(1) renderer: full build",
-        runner.run([*render, str(WORK / "posts.pickle"), str(WORK / "r")], WORK),
-    )
-    # The drafts were written here, not by mailbot: one listing reads them all once, as the
-    # reviewer's own commands would have (untimed; mailbot's writes keep the index up to date).
-    figures["cold_list"] = round(runner.mailbot(home, "drafts", "list", cached=True), 3)
+    homes = [WORK / ("home" if k == 0 else f"home-{k + 1}") for k in range(args.rounds)]
+    for home in homes:
+        (home / "drafts").mkdir(parents=True, mode=0o700)
+        (home / "mailbot.toml").write_text(CONFIG, encoding="utf-8")
+        for post in base:
+            (home / "drafts" / f"{post.id}.md").write_text(dumps(draft_of(post)), encoding="utf-8")
+        # The drafts were written here, not by mailbot: one listing reads them all once, as the
+        # reviewer's own commands would have (untimed; mailbot's writes keep the index up to date).
+        figures["cold_list"] = round(runner.mailbot(home, "drafts", "list", cached=True), 3)
     print(f"    (untimed warm-up: first drafts list {figures['cold_list']:.2f} s)", flush=True)
+    render = ["-c", RENDER]
+    renders: list[float] = []
+    publishes: list[float] = []
+    for k, home in enumerate(homes):
+        settle()
+        renders.append(runner.run([*render, str(WORK / "posts.pickle"), str(WORK / f"r{k or ''}")], WORK))
+        settle()
+        publishes.append(runner.mailbot(home, "publish"))
+        print(
+            f"(1) round {k + 1}: renderer full build {renders[-1]:6.2f} s, mailbot publish, first"
+            f" {publishes[-1]:6.2f} s ({publishes[-1] / renders[-1]:.2f}x)",
+            flush=True,
+        )
     settle()
-    show("publish_first", "(1) mailbot publish, first", runner.mailbot(home, "publish"))
-    # The renderer again, into another empty folder: the baseline is the faster of its two runs
-    # (the file system's own state moves these times by a factor of two between runs).
-    settle()
-    show(
-        "renderer_full_after",
-        "    renderer: full build, again",
-        runner.run([*render, str(WORK / "posts.pickle"), str(WORK / "r-again")], WORK),
-    )
-    figures["renderer_full"] = min(figures["renderer_full_before"], figures["renderer_full_after"])
+    renders.append(runner.run([*render, str(WORK / "posts.pickle"), str(WORK / "r-again")], WORK))
+    print(f"    renderer full build, once more {renders[-1]:6.2f} s", flush=True)
+    runs = {"renderer_full_runs": renders, "publish_first_runs": publishes}
+    show("renderer_full", "(1) renderer: full build", min(renders), f"fastest of {len(renders)}")
+    show("publish_first", "(1) mailbot publish, first", min(publishes), f"fastest of {len(publishes)}")
+    home = homes[0]
     show("publish_again", "    mailbot publish, nothing new", runner.mailbot(home, "publish"))
     show(
         "renderer_one",
@@ -308,7 +316,7 @@ def main() -> int:
     f = figures
     print()
     first, one = f["publish_first"] / f["renderer_full"], f["publish_one"] / f["renderer_one"]
-    print(f"first publish / renderer full build:  {first:5.2f}x  (goal <= 1.3x; the faster renderer run)")
+    print(f"first publish / renderer full build:  {first:5.2f}x  (goal <= 1.3x; the fastest run of each)")
     print(f"one new post / renderer one post:     {one:5.2f}x  (goal <= 1.5x)")
     print(f"drafts list:                          {figures['drafts_list']:5.2f} s  (goal <= 0.3 s)")
     if "imap_rate" in figures:
@@ -322,7 +330,8 @@ def main() -> int:
             f"Pelican add-one / mailbot one post:   {figures['pelican_one'] / figures['publish_one']:5.1f}x"
         )
     if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        every = {**figures, **{key: [round(x, 3) for x in values] for key, values in runs.items()}}
+        args.json.write_text(json.dumps(every, indent=2) + "\n", encoding="utf-8")
     return 0
 
 
