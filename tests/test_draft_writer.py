@@ -14,6 +14,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -288,9 +289,10 @@ def test_a_draft_built_ahead_is_used_only_when_it_was_built_from_the_source_sent
     assert same is built and name not in ahead  # used once
     assert (same.slug, same.published, same.status) == ("scelto", NOW, Status.PUBLISHED)
     ahead = writer._ahead(store.index)
+    built = ahead[name][1]
     edited = (name, meta, f"{body}\n\nP.S. Aggiunto dopo.", None, None, None, "published")
     other = writer._draft(store.folder, edited, ahead)
-    assert other is not ahead.get(name, (None, None))[1]
+    assert other is not built and built.status is Status.APPROVED  # built ahead, left unused
     assert other.body.endswith("P.S. Aggiunto dopo.") and other.status is Status.PUBLISHED
 
 
@@ -312,14 +314,47 @@ def test_a_child_writes_what_it_is_sent_even_when_the_index_says_otherwise(tmp_p
     assert 'title = "Un titolo scelto dopo"' in text and 'slug = "scelto-dopo"' in text
 
 
-def test_a_child_sent_nothing_writes_nothing(tmp_path: Path) -> None:
+def finish_within(child: writer.Child, seconds: float = 60) -> None:
+    """``child.finish()``, failing (not hanging) when it does not return in time."""
+    waiting = threading.Thread(target=child.finish, daemon=True)
+    waiting.start()
+    waiting.join(seconds)
+    if waiting.is_alive():
+        child._process.kill()
+        raise AssertionError(f"finish() did not return within {seconds} s")
+
+
+def test_a_child_sent_nothing_is_stopped_having_written_nothing(tmp_path: Path) -> None:
     store = DraftStore(home(tmp_path / "h").paths.drafts)
     with store.lock() as lock:
         before = files(store.folder)
         child = writer.spawn(store.folder, lock)
         assert child is not None
-        child.finish()
-        assert child._process.returncode == 0
+        finish_within(child)
+        assert child._process.returncode == -signal.SIGKILL
+    assert files(store.folder) == before
+
+
+def test_a_feeder_that_cannot_start_leaves_a_child_that_is_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = DraftStore(home(tmp_path / "h").paths.drafts)
+    real = threading.Thread.start
+
+    def start(thread: threading.Thread) -> None:
+        if thread.name == "drafts-feed":
+            raise RuntimeError("can't start new thread")
+        real(thread)
+
+    with store.lock() as lock:
+        before = files(store.folder)
+        child = writer.spawn(store.folder, lock)
+        assert child is not None
+        monkeypatch.setattr(threading.Thread, "start", start)
+        with pytest.raises(RuntimeError, match="can't start new thread"):
+            child.send([])
+        monkeypatch.undo()
+        finish_within(child)
     assert files(store.folder) == before
 
 
@@ -335,7 +370,7 @@ def test_a_publish_failing_before_its_drafts_are_planned_stops_its_child(
     with pytest.raises(StoreError, match="cannot be read"):
         publish(config)
     (child,) = children
-    assert isinstance(child, writer.Child) and child._process.returncode == 0
+    assert isinstance(child, writer.Child) and child._process.returncode == -signal.SIGKILL
     assert [d.status for d in DraftStore(config.paths.drafts).all()] == [Status.APPROVED] * 3
     fd = os.open(config.paths.drafts / LOCK_NAME, os.O_RDWR)
     try:

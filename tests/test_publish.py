@@ -219,6 +219,28 @@ def test_slugify_remembers_the_suffixes_it_tried() -> None:
     assert slugify("Grazie", taken | {"grazie-8"}, tried=tried) == "grazie-9"
 
 
+def test_slugify_with_tried_gives_the_slugs_it_gives_without() -> None:
+    # Cut to 10 characters, "grazie-mi" and "grazie-mx" share their suffixed forms
+    # ("grazie-m-2"...); "Grazie 2" is another title's "-2"; "grazie-mille" is cut to "grazie".
+    cycle = ["Grazie mille", "Grazie mi", "Grazie", "Grazie 2", "Grazie", "Grazie mille", "Grazie mi"]
+    titles = [*cycle, "Grazie mx", "Grazie mx"] * 3
+    results = []
+    no_memory: dict[str, int] | None = None
+    for tried in (no_memory, {}):
+        taken = {"grazie-3", "grazie-m-3"}
+        slugs = []
+        for title in titles:
+            slugs.append(slugify(title, taken, max_length=10, tried=tried))
+            taken.add(slugs[-1])
+        assert len(set(slugs)) == len(slugs)
+        results.append(slugs)
+    assert results[0] == results[1]
+    assert results[0][:9] == [
+        "grazie", "grazie-mi", "grazie-2", "grazie-2-2", "grazie-4", "grazie-5", "grazie-m-2",
+        "grazie-mx", "grazie-m-4",
+    ]  # fmt: skip
+
+
 def test_post_path_uses_the_site_time_zone() -> None:
     post = _post(1, "Capodanno", datetime(2006, 12, 31, 23, 30, tzinfo=UTC))
     assert post_path(post) == "2006/12/capodanno/"

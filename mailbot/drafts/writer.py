@@ -120,8 +120,9 @@ class Child:
         """Give the child what to write (once), without waiting for it to read it."""
         assert self._feeder is None, "the changes are sent once"
         payload = marshal.dumps((PROTOCOL, changes))
-        self._feeder = threading.Thread(target=_feed, args=(self._process.stdin, payload), name="drafts-feed")
-        self._feeder.start()
+        feeder = threading.Thread(target=_feed, args=(self._process.stdin, payload), name="drafts-feed")
+        feeder.start()  # (kept only once started: finish() would wait for one that never ran)
+        self._feeder = feeder
 
     def durable(self) -> dict[str, Stamp]:
         assert self._feeder is not None, "send() the changes first"
@@ -142,13 +143,16 @@ class Child:
         return self._stamps
 
     def finish(self) -> None:
-        """Also for a child sent nothing: it stops without writing (the caller failed first)."""
+        """Also for a child sent nothing (the caller failed first): it is stopped, having written nothing."""
         if self._finished:
             return
         self._finished = True
         stdout = self._process.stdout
         try:
             if self._feeder is None:
+                # It writes only once it has read every change, and it was sent none: stopped
+                # at once rather than after building its drafts ahead (SIGTERM it ignores).
+                self._process.kill()
                 _feed(self._process.stdin, b"")
             else:
                 self._feeder.join()
