@@ -15,6 +15,7 @@ from mailbot.errors import UsageError
 from mailbot.ingest.ledger import DRAFTED, FAILED, Ledger
 from mailbot.ingest.pipeline import Pipeline
 from mailbot.models import Status
+from mailbot.site.draftpage import render_preview
 from mailbot.site.publishing import Publisher
 from mailbot.sources.local import MaildirInbox, import_sources
 
@@ -217,7 +218,7 @@ def test_preview_renders_drafts_elsewhere_and_touches_nothing(config: Config) ->
     poll(config)
     store = DraftStore(config.paths.drafts)
     before = {p.name: p.read_bytes() for p in config.paths.drafts.glob("*.md")}
-    Publisher.of(config).preview()
+    render_preview(Publisher.of(config))
     index = (config.paths.preview / "index.html").read_text()
     assert "Lettera numero 1" in index and "noindex" in index
     assert not config.paths.site.exists()

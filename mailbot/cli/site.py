@@ -60,5 +60,7 @@ def preview_cmd(state: State, ids: tuple[str, ...]) -> None:
     Without IDs: every draft in status draft or approved. Each page is marked
     as a preview; the public site is never touched.
     """
-    state.publisher.preview(list(ids) or None)
+    from mailbot.site.draftpage import render_preview
+
+    render_preview(state.publisher, list(ids) or None)
     click.echo(f"preview: {state.config.paths.preview / 'index.html'}")

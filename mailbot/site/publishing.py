@@ -1,4 +1,4 @@
-"""The publish flow: approved drafts to the site, retractions, previews.
+"""The publish flow: approved drafts to the site, and retractions (previews: :mod:`.draftpage`).
 
 The drafts stay the source of truth: the slug, publication date and status published are
 written into a draft, in one write, before its page is. Only public fields reach a
@@ -141,7 +141,16 @@ class Publisher:
         bytes did not change stay untouched.
         """
         with self.store.lock() as lock:
-            return self._publish(promote=True, rebuild=rebuild, only=only, lock=lock)
+            child = None
+            synced = only is None and self._synced()
+            if synced and self.store.index.scalar(_APPROVED) >= CHILD_AT:
+                # Many drafts to write: their writer starts now, and builds them while we do.
+                child = writer.spawn(self.store.folder, lock)
+            try:
+                return self._publish(promote=True, rebuild=rebuild, only=only, child=child, synced=synced)
+            finally:
+                if child is not None:
+                    child.finish()  # (done already, unless we failed before sending it anything)
 
     def _synced(self) -> bool:
         """The drafts index brought up to date (False: there is no drafts folder)."""
@@ -206,31 +215,13 @@ class Publisher:
         promote: bool,
         rebuild: bool = False,
         only: Collection[str] | None = None,
-        lock: int | None = None,
+        child: writer.Child | None = None,
+        synced: bool = False,
     ) -> tuple[list[str], PublishReport]:
-        child = None
-        synced = False
-        if lock is not None and only is None and promote:
-            synced = self._synced()
-            if synced and self.store.index.scalar(_APPROVED) >= CHILD_AT:
-                # Many drafts to write: their writer starts now, and builds them while we do.
-                child = writer.spawn(self.store.folder, lock)
-        try:
-            return self._publish_with(child, promote=promote, rebuild=rebuild, only=only, synced=synced)
-        finally:
-            if child is not None:
-                child.finish()  # (done already, unless it failed first: a child sent nothing writes nothing)
+        """Publish (or, not ``promote``, render the published drafts); ``child`` writes the drafts.
 
-    def _publish_with(
-        self,
-        child: writer.Child | None,
-        *,
-        promote: bool,
-        rebuild: bool,
-        only: Collection[str] | None,
-        synced: bool,
-    ) -> tuple[list[str], PublishReport]:
-        """:meth:`_publish`, the drafts written by ``child`` when there is one (else here)."""
+        Without a ``child`` they are written here. ``synced``: the index was synced (:meth:`_synced`).
+        """
         live, sources, used, loaded, stamps = self._live(promote, only, synced=synced)
         if only is not None:
             for draft_id in only:
@@ -409,24 +400,6 @@ class Publisher:
             )
             # Only what is already public is rendered: a retraction publishes nothing new.
             return self._publish(promote=False)[1]
-
-    def preview(self, ids: list[str] | None = None) -> PublishReport:
-        """Render drafts (default: all in status draft or approved) into the preview folder.
-
-        Same theme, marked as a preview on every page; the public site and the
-        drafts themselves are not touched.
-        """
-        if ids:
-            drafts = [self.store.find(i) for i in ids]
-        else:
-            drafts = [d for d in self.store.all() if d.status in (Status.DRAFT, Status.APPROVED)]
-        taken: set[str] = set()
-        posts = []
-        for d in drafts:
-            slug = d.slug or slugify(d.title, taken)
-            taken.add(slug)
-            posts.append(self.post(d, slug))
-        return publish.render_site(posts, self.config.site, self.config.paths.preview, preview=True)
 
 
 def _name_chunks(names: Sequence[str], size: int = 500) -> Iterator[tuple[str, tuple[str, ...]]]:
