@@ -142,8 +142,8 @@ class Publisher:
         """
         with self.store.lock() as lock:
             child = None
-            synced = only is None and self._synced()
-            if synced and self.store.index.scalar(_APPROVED) >= CHILD_AT:
+            synced = self._synced()
+            if synced and only is None and self.store.index.scalar(_APPROVED) >= CHILD_AT:
                 # Many drafts to write: their writer starts now, and builds them while we do.
                 child = writer.spawn(self.store.folder, lock)
             try:
