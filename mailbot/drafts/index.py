@@ -158,6 +158,7 @@ class DraftIndex:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.path = folder / INDEX_NAME
+        self._prefix = f"{folder}{os.sep}"  # of a file's path (a Path per row: 0.03 s at 10,000)
         self._lock = threading.Lock()  # the ingest writer thread writes drafts too
         self._db: sqlite3.Connection | None = None
         # The rows' stamps as the last sync left them, with the database's data_version then:
@@ -368,7 +369,7 @@ class DraftIndex:
             return Row(name, None, line, error)
         if meta is not None and body is not None:
             try:
-                return Row(name, from_source((meta, body), str(self.folder / name)), source=(meta, body))
+                return Row(name, from_source((meta, body), self._prefix + name), source=(meta, body))
             except (DraftFileError, ValueError):
                 pass  # read the file itself
         return _draft_row(self.folder / name, name)

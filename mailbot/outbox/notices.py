@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from email.header import decode_header, make_header
 from email.parser import BytesHeaderParser
 from email.policy import compat32
@@ -210,17 +210,19 @@ def quarantined(config: Config, raw: bytes, reason: str, key: str) -> list[Notic
     ]
 
 
-def published(config: Config, drafts: Iterable[Draft], links: dict[str, str]) -> list[Notice]:
-    """The mails to the forwarders credited on newly published posts (each post once)."""
+def published(config: Config, drafts: Iterable[Draft], link_of: Callable[[Draft], str]) -> list[Notice]:
+    """The mails to the forwarders credited on newly published posts (each post once).
+
+    ``link_of(draft)`` is the address of a draft's page (asked only when a mail is sent).
+    """
     comp = composer(config)
     if comp is None or not config.notify.published:
         return []
     notices = []
     for draft in drafts:
-        link = links.get(draft.id)
-        if link is None:
-            continue
-        for who in dict.fromkeys(f.address.lower() for f in draft.forwarders if f.address):
+        addresses = [f.address for f in draft.forwarders if f.address]
+        link = link_of(draft) if addresses else ""
+        for who in dict.fromkeys(a.lower() for a in addresses):
             if known(config, who):
                 values = {"title": draft.title, "link": link}
                 event = f"published:{draft.id}:{who}"

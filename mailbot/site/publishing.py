@@ -15,8 +15,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from mailbot.collector import paused
 from mailbot.comments import links as comment_links
-from mailbot.comments import notify as comment_notify
 from mailbot.comments.store import CommentStore
 from mailbot.config import Config
 from mailbot.drafts import audit, writer
@@ -140,7 +140,7 @@ class Publisher:
         site's manifest says (after an upgrade of Jinja, Babel or the theme); pages whose
         bytes did not change stay untouched.
         """
-        with self.store.lock() as lock:
+        with self.store.lock() as lock, paused():  # (mailbot.collector)
             child = None
             synced = self._synced()
             if synced and only is None and self.store.index.scalar(_APPROVED) >= CHILD_AT:
@@ -314,14 +314,18 @@ class Publisher:
         site = self.config.site
         left_out = {name for name, _reason in report.skipped}
         on_site = {p.id: p for p in posts if p.id not in left_out}
-        comment_notify.release(
-            self.config,
-            {post: [c.number for c in found] for post, found in comments.items() if post in on_site},
-            lambda post: (
-                on_site[post].title,
-                site.base_url + post_path(on_site[post], site.tz, site.post_date),
-            ),
-        )
+        shown = {post: [c.number for c in found] for post, found in comments.items() if post in on_site}
+        if shown:  # (no comment on any page: no mail to release, and no mail modules to import)
+            from mailbot.comments import notify as comment_notify
+
+            comment_notify.release(
+                self.config,
+                shown,
+                lambda post: (
+                    on_site[post].title,
+                    site.base_url + post_path(on_site[post], site.tz, site.post_date),
+                ),
+            )
         return newly, report
 
     def _write(
@@ -358,13 +362,12 @@ class Publisher:
 
     def _published_mail(self, drafts: list[Draft]) -> Callable[[sqlite3.Connection], None] | None:
         """Queue the "published" mail to the forwarders with the audit entry (:mod:`mailbot.outbox`)."""
-        if not drafts:
+        if not drafts or self.config.smtp is None:  # (no [smtp]: no mail, and no slow import)
             return None
-        from mailbot.outbox import notices  # only when something was published: a slow import
+        from mailbot.outbox import notices
         from mailbot.outbox.outbox import enqueue
 
-        links = {d.id: self.config.site.base_url + self.path_of(d) for d in drafts}
-        mail = notices.published(self.config, drafts, links)
+        mail = notices.published(self.config, drafts, lambda d: self.config.site.base_url + self.path_of(d))
         return (lambda db: enqueue(db, mail)) if mail else None
 
     def path_of(self, draft: Draft) -> str:
