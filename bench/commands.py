@@ -164,17 +164,27 @@ def main() -> int:
     parser.add_argument("--skip-pelican", action="store_true")
     parser.add_argument("--skip-imap", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=WORK,
+        help="folder for the homes, sites and letters (its file system is what the builds write to)",
+    )
     args = parser.parse_args()
+    work = args.work.resolve()
+    trash = work.parent / f"{work.name}-trash" if work != WORK else TRASH
     tree = args.tree.resolve()
     runner = Runner(tree)
-    if WORK.exists():
-        # The last run's 100,000 files are moved aside, not deleted: on this file system (mounted
-        # with discard, as this machine's is) deleting them slowed every write for minutes after,
-        # the site's 11,000 files from 1 s to 8 s. Delete TRASH when the machine is idle.
-        TRASH.mkdir(parents=True, exist_ok=True)
-        WORK.rename(TRASH / time.strftime("%Y%m%d-%H%M%S"))
-        print(f"(the last run's files are in {TRASH}: delete them when the machine is idle)", flush=True)
-    WORK.mkdir(parents=True)
+    if work.exists():
+        # The last run's 100,000 files are moved aside, not deleted. On ext4 without a journal (this
+        # machine's root file system) a new file's inode is found only after checking every inode
+        # of its group freed in the last 60 s, 360 s while that part of the inode table is not yet
+        # on disk (ext4's recently_deleted()): after such a deletion the site's 11,000 files took
+        # 8 s instead of 1 s. Delete the trash when the machine is idle.
+        trash.mkdir(parents=True, exist_ok=True)
+        work.rename(trash / time.strftime("%Y%m%d-%H%M%S"))
+        print(f"(the last run's files are in {trash}: delete them when the machine is idle)", flush=True)
+    work.mkdir(parents=True)
     print(
         f"mailbot from {tree}; {args.drafts} drafts, {args.letters} letters; {os.cpu_count()} CPUs",
         flush=True,
@@ -189,9 +199,9 @@ def main() -> int:
     posts = bench_site.make_posts(args.drafts + 1)
     base = posts[: args.drafts]
     for name, chunk in (("posts.pickle", base), ("posts-plus-one.pickle", posts)):
-        with open(WORK / name, "wb") as fh:
+        with open(work / name, "wb") as fh:
             pickle.dump((chunk, bench_site.SITE), fh, protocol=pickle.HIGHEST_PROTOCOL)
-    homes = [WORK / ("home" if k == 0 else f"home-{k + 1}") for k in range(args.rounds)]
+    homes = [work / ("home" if k == 0 else f"home-{k + 1}") for k in range(args.rounds)]
     for home in homes:
         (home / "drafts").mkdir(parents=True, mode=0o700)
         (home / "mailbot.toml").write_text(CONFIG, encoding="utf-8")
@@ -210,8 +220,8 @@ def main() -> int:
         for step in ("render", "publish") if k % 2 == 0 else ("publish", "render"):
             settle()
             if step == "render":
-                output = WORK / f"r{k or ''}"
-                renders.append(runner.run([*render, str(WORK / "posts.pickle"), str(output)], WORK))
+                output = work / f"r{k or ''}"
+                renders.append(runner.run([*render, str(work / "posts.pickle"), str(output)], work))
             else:
                 publishes.append(runner.mailbot(home, "publish"))
         print(
@@ -227,7 +237,7 @@ def main() -> int:
     show(
         "renderer_one",
         "(2) renderer: one new post",
-        runner.run([*render, str(WORK / "posts-plus-one.pickle"), str(WORK / "r")], WORK),
+        runner.run([*render, str(work / "posts-plus-one.pickle"), str(work / "r")], work),
     )
     new = posts[args.drafts]
     (home / "drafts" / f"{new.id}.md").write_text(dumps(draft_of(new)), encoding="utf-8")
@@ -242,7 +252,7 @@ def main() -> int:
     )
     # As this machine's environment ran it before (PYTHONDONTWRITEBYTECODE=1 and no __pycache__
     # in the tree): a copy of the package without its bytecode, every module compiled at start.
-    bare = WORK / "tree-without-bytecode"
+    bare = work / "tree-without-bytecode"
     shutil.copytree(tree / "mailbot", bare / "mailbot", ignore=shutil.ignore_patterns("__pycache__"))
     show(
         "drafts_list_compiling",
@@ -252,11 +262,11 @@ def main() -> int:
     )
 
     # -- ingest: import of .eml files against IMAP -------------------------------------------
-    emls = WORK / "eml"
+    emls = work / "eml"
     emls.mkdir()
     for i in range(args.letters):
         (emls / f"{i:05d}.eml").write_bytes(letter(i, subject=f"Lettera di prova {i}"))
-    home2 = WORK / "import-home"
+    home2 = work / "import-home"
     home2.mkdir()
     (home2 / "mailbot.toml").write_text(CONFIG, encoding="utf-8")
     # Each ingest step starts with nothing left to write back (the site steps above wrote
@@ -274,7 +284,7 @@ def main() -> int:
     )
     figures["import_rate"] = round(drafted / seconds, 1)
     # The same files named one by one, as a shell glob gives them (`mailbot import eml/*.eml`).
-    home3 = WORK / "import-files-home"
+    home3 = work / "import-files-home"
     home3.mkdir()
     (home3 / "mailbot.toml").write_text(CONFIG, encoding="utf-8")
     os.sync()
@@ -288,7 +298,7 @@ def main() -> int:
         started = time.perf_counter()
         done = subprocess.run(
             [sys.executable, str(ROOT / "bench" / "ingest.py"), "--letters", str(args.letters), "--json"],
-            cwd=WORK,
+            cwd=work,
             env=runner.env,
             capture_output=True,
             text=True,
@@ -305,7 +315,7 @@ def main() -> int:
     if not args.skip_pelican:
         pelican = bench_site.ensure_pelican()
         bench_site.WORK.mkdir(parents=True, exist_ok=True)
-        project = WORK / "pelican"
+        project = work / "pelican"
         content = project / "content"
         content.mkdir(parents=True)
         (project / "pelicanconf.py").write_text(bench_site._PELICAN_CONF, encoding="utf-8")

@@ -379,3 +379,21 @@ def test_a_publish_failing_before_its_drafts_are_planned_stops_its_child(
     assert isinstance(child, writer.Child) and child._process.returncode == -signal.SIGKILL
     assert [d.status for d in DraftStore(config.paths.drafts).all()] == [Status.APPROVED] * 3
     assert not locked(config.paths.drafts)  # nobody holds the lock any more
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_BATCH"), reason="SCHED_BATCH is Linux's")
+def test_the_child_gives_way_to_the_renderer(tmp_path: Path) -> None:
+    """Its threads run under SCHED_BATCH: woken after an fsync, they do not preempt the pages' rendering."""
+    store = DraftStore(home(tmp_path / "h").paths.drafts)
+    with store.lock() as lock:
+        child = writer.spawn(store.folder, lock)
+        assert child is not None
+        try:
+            policy = os.sched_getscheduler(child._process.pid)
+            deadline = time.monotonic() + 20
+            while policy != os.SCHED_BATCH and child._process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.02)
+                policy = os.sched_getscheduler(child._process.pid)
+            assert policy == os.SCHED_BATCH
+        finally:
+            finish_within(child)
