@@ -51,7 +51,6 @@ from mailbot.drafts.fileformat import dumps  # noqa: E402
 from mailbot.models import Draft, Forwarder, Person, Post, Status  # noqa: E402
 
 WORK = ROOT / "build" / "bench-commands"
-TRASH = ROOT / "build" / "bench-trash"  # earlier runs' WORK, moved aside
 
 
 def _bench_site() -> ModuleType:
@@ -172,7 +171,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     work = args.work.resolve()
-    trash = work.parent / f"{work.name}-trash" if work != WORK else TRASH
+    trash = work.parent / f"{work.name}-trash"  # earlier runs' work, moved aside
     tree = args.tree.resolve()
     runner = Runner(tree)
     if work.exists():

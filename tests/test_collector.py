@@ -97,13 +97,7 @@ def test_off_for_the_whole_publish(tmp_path: Path, monkeypatch: pytest.MonkeyPat
               forwarders=(), body="Grazie a tutti.", created=WHEN, author_display="Tommaso")
     )  # fmt: skip
     seen: list[bool] = []
-    reading = Publisher._live
-
-    def live(self: Publisher, *args: object, **kwargs: object) -> object:
-        seen.append(gc.isenabled())
-        return reading(self, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(Publisher, "_live", live)
+    monkeypatch.setattr(Publisher, "_live", _spy(Publisher._live, seen))  # (a function: a method there)
     monkeypatch.setattr(render, "_render_site", _spy(render._render_site, seen))
     assert Publisher.of(config).publish()[0] == ["20070123-a"]
     assert seen == [False, False]
