@@ -254,11 +254,29 @@ def replace_in(
 ) -> tuple[int, int, int]:
     """Replace the file ``name`` of the open ``folder`` (``path``, for messages) by ``data``.
 
-    A temporary file is written beside it (``modes.file`` whatever the umask, fsynced with
-    ``durable``) and renamed over it; a link at ``name`` is refused. Returns the new file's
-    stamp (inode, modification time in ns, size). The folder's own fsync is the caller's.
+    A temporary file is written beside it (:func:`write_temp`, fsynced with ``durable``) and
+    renamed over it; a link at ``name`` is refused. Returns the new file's stamp (inode,
+    modification time in ns, size). The folder's own fsync is the caller's.
     """
     _no_link(folder, name, path, error)
+    tmp, stamp = write_temp(folder, name, data, modes=modes, durable=durable)
+    try:
+        os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp, dir_fd=folder)
+        raise
+    return stamp
+
+
+def write_temp(
+    folder: int, name: str, data: bytes, *, modes: Modes, durable: bool
+) -> tuple[str, tuple[int, int, int]]:
+    """A new temporary file holding ``data`` in the open ``folder``, to be renamed to ``name``.
+
+    It gets ``modes.file`` whatever the umask and is fsynced with ``durable``. Returns its
+    name and stamp; on an error it is gone again.
+    """
     tmp = f".{name[:100]}.{secrets.token_hex(6)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
                  modes.file, dir_fd=folder)  # fmt: skip
@@ -273,12 +291,11 @@ def replace_in(
             st = os.fstat(fd)
         finally:
             os.close(fd)
-        os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp, dir_fd=folder)
         raise
-    return (st.st_ino, st.st_mtime_ns, st.st_size)
+    return tmp, (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 def remove(path: Path, *, root: Path, error: type[MailbotError] = StoreError) -> bool:

@@ -240,7 +240,8 @@ def test_write_all_interrupted_writes_nothing_once_it_has_let_go(
     fake = types.SimpleNamespace(Thread=_Interrupted, Event=threading.Event)
     monkeypatch.setattr(fsbatch, "threading", fake)
     with pytest.raises(KeyboardInterrupt):
-        fsbatch.write_all(folder, [(f"{i:04d}.md", b"x" * 1000) for i in range(400)], threads=4)
+        files = [(f"{i:04d}.md", b"x" * 1000) for i in range(400)]
+        fsbatch.write_all(folder, files, threads=4, one_sync=False)  # (the threads' path)
     monkeypatch.undo()
     for thread in threading.enumerate():
         if isinstance(thread, _Interrupted):

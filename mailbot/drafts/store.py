@@ -135,10 +135,10 @@ class DraftStore:
         return path
 
     def write_many(self, drafts: Sequence[Draft], *, batch: list[Written] | None = None) -> None:
-        """Write many drafts durably, as :meth:`write` does, by a few threads; one folder fsync.
+        """Write many drafts durably, as :meth:`write` does; one folder fsync.
 
-        The texts are made first, then written by :func:`mailbot.fsutil.write_all` (the fsyncs
-        of several files overlap: several times faster than one after the other); the index
+        The texts are made first, then written by :func:`mailbot.fsbatch.write_all` (a few: by
+        threads whose fsyncs overlap; many: with one ``syncfs`` before the renames); the index
         records them all in one transaction (with ``batch``: the caller does, later, with
         ``index.put_many(batch)``; until then the index finds those files changed). Every file
         is durable when this returns; on an error, none has its index row recorded.

@@ -1,0 +1,177 @@
+"""Many files with one sync (mailbot/fsbatch.py): nothing replaced before everything is durable."""
+
+from __future__ import annotations
+
+import errno
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from mailbot import fsbatch
+from mailbot.errors import StoreError
+
+NAMES = [f"{n:03d}.md" for n in range(fsbatch.ONE_SYNC_AT)]
+
+
+def _folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "drafts"
+    folder.mkdir()
+    for name in NAMES[::2]:
+        (folder / name).write_text(f"old {name}")
+    (folder / "notes.txt").write_text("not ours")
+    return folder
+
+
+def _fsyncs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The descriptors os.fsync is called with from now on (it still syncs)."""
+    calls: list[int] = []
+    real = os.fsync
+
+    def fsync(fd: int) -> None:
+        calls.append(fd)
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    return calls
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def _temps(folder: Path) -> list[str]:
+    return [p.name for p in folder.iterdir() if p.name.endswith(".tmp")]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="syncfs is Linux's")
+def test_linux_has_syncfs_and_it_syncs_a_folder(tmp_path: Path) -> None:
+    sync = fsbatch.syncfs()
+    assert sync is not None
+    fd = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        sync(fd)  # no error
+        with pytest.raises(OSError) as bad:
+            sync(fd + 1000)  # not an open descriptor
+        assert bad.value.errno == errno.EBADF
+    finally:
+        os.close(fd)
+
+
+def test_many_files_are_synced_once_before_any_is_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _folder(tmp_path)
+    seen: list[tuple[list[str], int]] = []
+
+    def sync(fd: int) -> None:
+        # Every new text is in a temporary file, and every old file still as it was.
+        assert all((folder / n).read_text() == f"old {n}" for n in NAMES[::2])
+        assert not any((folder / n).exists() for n in NAMES[1::2])
+        seen.append((sorted(_temps(folder)), fd))
+
+    monkeypatch.setattr(fsbatch, "syncfs", lambda: sync)
+    fsyncs = _fsyncs(monkeypatch)
+    old = os.umask(0)
+    try:
+        stamps = fsbatch.write_all(folder, [(n, f"new {n}\n".encode()) for n in NAMES])
+    finally:
+        os.umask(old)
+    assert len(seen) == 1 and len(seen[0][0]) == len(NAMES)
+    assert fsyncs == [seen[0][1]]  # the folder's, once: no file was fsynced on its own
+    for name, (ino, mtime, size) in zip(NAMES, stamps, strict=True):
+        st = os.stat(folder / name)
+        assert (st.st_ino, st.st_mtime_ns, st.st_size) == (ino, mtime, size)
+        assert (folder / name).read_text() == f"new {name}\n"
+        assert _mode(folder / name) == 0o600
+    assert (folder / "notes.txt").read_text() == "not ours"
+    assert _temps(folder) == []
+
+
+def test_fewer_files_are_fsynced_each_as_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _folder(tmp_path)
+    monkeypatch.setattr(fsbatch, "syncfs", lambda: pytest.fail("no syncfs below ONE_SYNC_AT"))
+    fsyncs = _fsyncs(monkeypatch)
+    few = NAMES[:5]
+    fsbatch.write_all(folder, [(n, b"new") for n in few], threads=2)
+    assert len(fsyncs) == len(few) + 1  # each file, then the folder
+    assert all((folder / n).read_bytes() == b"new" for n in few)
+
+
+@pytest.mark.parametrize("failure", [OSError(errno.EIO, "Input/output error"), KeyboardInterrupt()])
+def test_a_failed_sync_replaces_nothing_and_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: BaseException
+) -> None:
+    folder = _folder(tmp_path)
+
+    def sync(fd: int) -> None:
+        raise failure
+
+    monkeypatch.setattr(fsbatch, "syncfs", lambda: sync)
+    expected = StoreError if isinstance(failure, OSError) else KeyboardInterrupt
+    with pytest.raises(expected) as raised:
+        fsbatch.write_all(folder, [(n, b"new") for n in NAMES])
+    if isinstance(failure, OSError):
+        assert f"the files written in {folder} cannot be synced (Input/output error)" in str(raised.value)
+    assert all((folder / n).read_text() == f"old {n}" for n in NAMES[::2])
+    assert not any((folder / n).exists() for n in NAMES[1::2])
+    assert _temps(folder) == []
+
+
+def test_a_platform_that_forbids_syncfs_gets_an_fsync_per_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _folder(tmp_path)
+
+    def sync(fd: int) -> None:
+        raise OSError(errno.ENOSYS, "Function not implemented")
+
+    monkeypatch.setattr(fsbatch, "syncfs", lambda: sync)
+    fsyncs = _fsyncs(monkeypatch)
+    fsbatch.write_all(folder, [(n, b"new") for n in NAMES])
+    assert len(fsyncs) == len(NAMES) + 1
+    assert all((folder / n).read_bytes() == b"new" for n in NAMES)
+    assert _temps(folder) == []
+
+
+def test_without_syncfs_many_files_take_the_threads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _folder(tmp_path)
+    monkeypatch.setattr(fsbatch, "syncfs", lambda: None)  # (macOS, a C library without it)
+    fsyncs = _fsyncs(monkeypatch)
+    fsbatch.write_all(folder, [(n, b"new") for n in NAMES])
+    assert len(fsyncs) == len(NAMES) + 1
+    assert all((folder / n).read_bytes() == b"new" for n in NAMES)
+
+
+def test_a_link_or_a_folder_at_a_name_stops_the_batch_before_or_at_its_rename(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("keep me")
+    (folder / NAMES[7]).symlink_to(secret)
+    with pytest.raises(StoreError, match="symbolic link"):
+        fsbatch.write_all(folder, [(n, b"new") for n in NAMES])
+    assert secret.read_text() == "keep me"
+    assert all((folder / n).read_text() == f"old {n}" for n in NAMES[::2])  # nothing replaced yet
+    assert _temps(folder) == []
+    (folder / NAMES[7]).unlink()
+    (folder / NAMES[7]).mkdir()  # a folder where a file should go: its rename fails
+    with pytest.raises(OSError) as failed:
+        fsbatch.write_all(folder, [(n, b"new") for n in NAMES])
+    assert failed.value.filename == str(folder / NAMES[7])
+    assert all((folder / n).read_bytes() == b"new" for n in NAMES[:7])  # whole, new
+    assert all((folder / n).read_text() == f"old {n}" for n in NAMES[8::2])  # whole, old
+    assert _temps(folder) == []
+
+
+def test_the_temporary_files_a_crash_left_are_removed_by_the_next_big_batch(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    old, fresh = folder / ".001.md.0123456789ab.tmp", folder / ".002.md.ba9876543210.tmp"
+    for left in (old, fresh):
+        left.write_text("half a draft")
+    os.utime(old, (1_000_000, 1_000_000))  # a crash long ago; `fresh` may be another writer's
+    keep = folder / ".003.md.not-ours.tmp"
+    keep.write_text("someone else's")
+    os.utime(keep, (1_000_000, 1_000_000))
+    fsbatch.write_all(folder, [(n, b"new") for n in NAMES])
+    assert sorted(_temps(folder)) == sorted([fresh.name, keep.name])
