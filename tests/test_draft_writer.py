@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from mailbot import fsbatch
 from mailbot.cli import cli
 from mailbot.config import Config, load_config
 from mailbot.drafts import writer
@@ -121,6 +122,41 @@ def test_the_child_writes_the_same_drafts_and_site_as_this_process(
     for name, ino, mtime, size, status in rows:
         st = os.stat(there.paths.drafts / name)
         assert (ino, mtime, size, status) == (st.st_ino, st.st_mtime_ns, st.st_size, "published")
+
+
+def test_a_batch_big_enough_for_one_sync_is_written_whole_by_the_child(
+    tmp_path: Path, children: list[writer.Child | None]
+) -> None:
+    config = home(tmp_path / "h")
+    store = DraftStore(config.paths.drafts)
+    more = fsbatch.ONE_SYNC_AT  # with the three of home(): the child takes the one-sync path
+    for i in range(more):
+        when = START + timedelta(days=10 + i)
+        store.write(
+            Draft(
+                id=f"{when:%Y%m%d}-altra-{i}",
+                status=Status.APPROVED,
+                title=f"Altra lettera {i}",
+                author=Person(f"Cliente {i}", None),
+                forwarders=(),
+                body=f"Lettera {i}.",
+                created=when,
+                author_display=f"Cliente {i}",
+            )
+        )
+    published = publish(config)
+    assert len(published) == more + 3 and len(children) == 1 and isinstance(children[0], writer.Child)
+    folder = config.paths.drafts
+    assert not [p.name for p in folder.iterdir() if p.name.endswith(".tmp")]
+    with sqlite3.connect(folder / INDEX_NAME) as db:
+        rows = dict(db.execute("SELECT name, status FROM drafts").fetchall())
+    for i in range(more):
+        when = START + timedelta(days=10 + i)
+        text = (folder / f"{when:%Y%m%d}-altra-{i}.md").read_text(encoding="utf-8")
+        assert 'status = "published"' in text and f'slug = "altra-lettera-{i}"' in text
+        assert f"Lettera {i}." in text
+        assert (config.paths.site / f"2026/11/altra-lettera-{i}/index.html").is_file()  # (published NOW)
+    assert set(rows.values()) == {"published"} and len(rows) == more + 3
 
 
 def test_the_next_publish_finds_nothing_to_write(tmp_path: Path, children: list[writer.Child | None]) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -175,3 +177,30 @@ def test_the_temporary_files_a_crash_left_are_removed_by_the_next_big_batch(tmp_
     os.utime(keep, (1_000_000, 1_000_000))
     fsbatch.write_all(folder, [(n, b"new") for n in NAMES])
     assert sorted(_temps(folder)) == sorted([fresh.name, keep.name])
+
+
+CRASH = """
+import os, signal, sys
+from pathlib import Path
+from mailbot import fsbatch
+def sync(fd):
+    os.kill(os.getpid(), signal.SIGKILL)  # the power goes out between the writes and the renames
+fsbatch.syncfs = lambda: sync
+names = [f"{n:03d}.md" for n in range(fsbatch.ONE_SYNC_AT)]
+fsbatch.write_all(Path(sys.argv[1]), [(n, b"new") for n in names])
+"""
+
+
+def test_a_crash_before_the_renames_leaves_every_old_file_and_the_next_batch_sweeps(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    done = subprocess.run([sys.executable, "-c", CRASH, str(folder)], check=False)
+    assert done.returncode == -signal.SIGKILL
+    assert all((folder / n).read_text() == f"old {n}" for n in NAMES[::2])
+    assert not any((folder / n).exists() for n in NAMES[1::2])
+    left = _temps(folder)
+    assert len(left) == len(NAMES)
+    for name in left:
+        os.utime(folder / name, (1_000_000, 1_000_000))  # an hour later, say
+    fsbatch.write_all(folder, [(n, b"new") for n in NAMES])
+    assert _temps(folder) == []
+    assert all((folder / n).read_bytes() == b"new" for n in NAMES)
