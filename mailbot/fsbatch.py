@@ -12,6 +12,7 @@ import contextlib
 import errno
 import os
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -26,6 +27,9 @@ from mailbot.fsutil import PRIVATE, Modes, _no_link, _open_root, replace_in, wri
 ONE_SYNC_AT = 64
 
 Syncfs = Callable[[int], None]
+# The file systems whose syncfs is trusted as an fsync of every file (Linux 5.8 on, which
+# reports write-back errors through it). Not FUSE, 9p, NFS or overlay: an fsync each there.
+_LOCAL = frozenset({"ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs", "tmpfs"})
 
 # A temporary file of mailbot.fsutil.write_temp, and the age from which one is a crash's leftover.
 _TEMP = re.compile(r"\..+\.[0-9a-f]{12}\.tmp")
@@ -56,7 +60,7 @@ def write_all(
     for name, _data in files:
         if not name or "/" in name or name in (".", ".."):
             raise error(f"refusing to write {name!r} in {root}: it is not a file name.")
-    sync = syncfs() if (len(files) >= ONE_SYNC_AT if one_sync is None else one_sync) else None
+    sync = syncfs(root) if (len(files) >= ONE_SYNC_AT if one_sync is None else one_sync) else None
     if sync is not None:
         return _write_then_sync(root, files, sync, modes=modes, error=error)
     stamps: list[tuple[int, int, int]] = [(0, 0, 0)] * len(files)
@@ -115,13 +119,15 @@ def _write_then_sync(
     is renamed over its name and one fsync of the folder makes the names durable. A crash
     before the renames leaves every old file as it was (and hidden ``.tmp`` files); a crash
     during them, each file old or new, whole. On an error the temporary files are removed;
-    those a crash left (an hour old) are removed the next time.
+    those a crash left (an hour old) are removed the next time. The sync covers every file of
+    that file system, others' too: on a disk busy with other writes, it waits for those as well.
     """
     folder = _open_root(root, True, modes)
     temps: list[str] = []
     stamps: list[tuple[int, int, int]] = []
     try:
-        _sweep(folder)
+        with contextlib.suppress(OSError):  # (a leftover that cannot be removed stops nothing)
+            _sweep(folder)
         for name, data in files:
             try:
                 _no_link(folder, name, root / name, error)
@@ -136,8 +142,12 @@ def _write_then_sync(
         except OSError as exc:
             if exc.errno not in (errno.ENOSYS, errno.EPERM):
                 raise error(f"the files written in {root} cannot be synced ({exc.strerror}).") from exc
-            for tmp in temps:  # (a sandbox that forbids syncfs: one fsync each)
-                _fsync_at(folder, tmp)
+            for tmp, (name, _data) in zip(temps, files, strict=True):  # (a sandbox forbids it)
+                try:
+                    _fsync_at(folder, tmp)
+                except OSError as failed:
+                    failed.filename = str(root / name)
+                    raise
         for done, (name, _data) in enumerate(files):
             try:
                 os.replace(temps[done], name, src_dir_fd=folder, dst_dir_fd=folder)
@@ -150,11 +160,13 @@ def _write_then_sync(
         except OSError as exc:
             raise error(f"the folder {root} cannot be synced ({exc.strerror}).") from exc
     finally:
-        for tmp in temps:
-            if tmp:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp, dir_fd=folder)
-        os.close(folder)
+        try:
+            for tmp in temps:
+                if tmp:
+                    with contextlib.suppress(OSError):  # (the error raised is the first one)
+                        os.unlink(tmp, dir_fd=folder)
+        finally:
+            os.close(folder)
     return stamps
 
 
@@ -177,12 +189,28 @@ def _fsync_at(folder: int, name: str) -> None:
         os.close(fd)
 
 
-@cache
-def syncfs() -> Syncfs | None:
-    """Linux's ``syncfs(fd)`` (raising ``OSError``), or None where the C library has none.
+def syncfs(root: Path) -> Syncfs | None:
+    """Linux's ``syncfs(fd)`` (raising ``OSError``) for a folder on a trusted local file system.
 
-    Python has no binding; it is called through ``ctypes`` (imported only for a big batch).
+    None elsewhere: another system, a kernel before 5.8, a file system not in :data:`_LOCAL`
+    (or not found in ``/proc/self/mountinfo``).
     """
+    call = _syncfs_call()
+    if call is None:
+        return None
+    try:
+        kind = _fs_type(os.stat(root).st_dev)
+    except OSError:
+        return None
+    return call if kind in _LOCAL else None
+
+
+@cache
+def _syncfs_call() -> Syncfs | None:
+    """``syncfs`` through ``ctypes`` (Python has no binding; imported only for a big batch)."""
+    release = re.match(r"(\d+)\.(\d+)", os.uname().release) if sys.platform == "linux" else None
+    if release is None or (int(release[1]), int(release[2])) < (5, 8):
+        return None
     try:
         import ctypes
 
@@ -198,3 +226,19 @@ def syncfs() -> Syncfs | None:
             raise OSError(code, os.strerror(code))
 
     return sync
+
+
+@cache
+def _fs_type(device: int) -> str | None:
+    """The type of the file system mounted from ``device`` (``st_dev``), from /proc/self/mountinfo."""
+    wanted = f"{os.major(device)}:{os.minor(device)}"
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as mounts:
+            for line in mounts:
+                fields, _, rest = line.partition(" - ")
+                parts = fields.split()
+                if len(parts) > 2 and parts[2] == wanted and rest:
+                    return rest.split()[0]
+    except OSError:
+        return None
+    return None

@@ -47,9 +47,17 @@ def _temps(folder: Path) -> list[str]:
     return [p.name for p in folder.iterdir() if p.name.endswith(".tmp")]
 
 
+def _kernel() -> tuple[int, int]:
+    release = os.uname().release.split(".")
+    return int(release[0]), int(release[1].split("-")[0])
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="syncfs is Linux's")
 def test_linux_has_syncfs_and_it_syncs_a_folder(tmp_path: Path) -> None:
-    sync = fsbatch.syncfs()
+    sync = fsbatch._syncfs_call()
+    if _kernel() < (5, 8):
+        assert sync is None  # (its errors went unreported)
+        return
     assert sync is not None
     fd = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
     try:
@@ -59,6 +67,22 @@ def test_linux_has_syncfs_and_it_syncs_a_folder(tmp_path: Path) -> None:
         assert bad.value.errno == errno.EBADF
     finally:
         os.close(fd)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/self/mountinfo is Linux's")
+def test_syncfs_is_used_only_on_a_local_file_system(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert fsbatch._fs_type(os.stat("/proc").st_dev) == "proc"  # (every Linux mounts it so)
+    assert fsbatch.syncfs(Path("/proc")) is None
+    call = fsbatch._syncfs_call()
+    for kind, trusted in [
+        ("ext4", True),
+        ("xfs", True),
+        ("fuse.sshfs", False),
+        ("nfs4", False),
+        ("overlay", False),
+    ]:
+        monkeypatch.setattr(fsbatch, "_fs_type", lambda device, kind=kind: kind)
+        assert fsbatch.syncfs(tmp_path) is (call if trusted else None), kind
 
 
 def test_many_files_are_synced_once_before_any_is_replaced(
@@ -73,8 +97,15 @@ def test_many_files_are_synced_once_before_any_is_replaced(
         assert not any((folder / n).exists() for n in NAMES[1::2])
         seen.append((sorted(_temps(folder)), fd))
 
-    monkeypatch.setattr(fsbatch, "syncfs", lambda: sync)
+    monkeypatch.setattr(fsbatch, "syncfs", lambda root: sync)
     fsyncs = _fsyncs(monkeypatch)
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:  # the folder's, once every name reads new
+        assert all((folder / n).read_text() == f"new {n}\n" for n in NAMES)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
     old = os.umask(0)
     try:
         stamps = fsbatch.write_all(folder, [(n, f"new {n}\n".encode()) for n in NAMES])
@@ -93,7 +124,7 @@ def test_many_files_are_synced_once_before_any_is_replaced(
 
 def test_fewer_files_are_fsynced_each_as_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = _folder(tmp_path)
-    monkeypatch.setattr(fsbatch, "syncfs", lambda: pytest.fail("no syncfs below ONE_SYNC_AT"))
+    monkeypatch.setattr(fsbatch, "syncfs", lambda root: pytest.fail("no syncfs below ONE_SYNC_AT"))
     fsyncs = _fsyncs(monkeypatch)
     few = NAMES[:5]
     fsbatch.write_all(folder, [(n, b"new") for n in few], threads=2)
@@ -110,7 +141,7 @@ def test_a_failed_sync_replaces_nothing_and_leaves_no_temporary_file(
     def sync(fd: int) -> None:
         raise failure
 
-    monkeypatch.setattr(fsbatch, "syncfs", lambda: sync)
+    monkeypatch.setattr(fsbatch, "syncfs", lambda root: sync)
     expected = StoreError if isinstance(failure, OSError) else KeyboardInterrupt
     with pytest.raises(expected) as raised:
         fsbatch.write_all(folder, [(n, b"new") for n in NAMES])
@@ -129,7 +160,7 @@ def test_a_platform_that_forbids_syncfs_gets_an_fsync_per_file(
     def sync(fd: int) -> None:
         raise OSError(errno.ENOSYS, "Function not implemented")
 
-    monkeypatch.setattr(fsbatch, "syncfs", lambda: sync)
+    monkeypatch.setattr(fsbatch, "syncfs", lambda root: sync)
     fsyncs = _fsyncs(monkeypatch)
     fsbatch.write_all(folder, [(n, b"new") for n in NAMES])
     assert len(fsyncs) == len(NAMES) + 1
@@ -139,7 +170,7 @@ def test_a_platform_that_forbids_syncfs_gets_an_fsync_per_file(
 
 def test_without_syncfs_many_files_take_the_threads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = _folder(tmp_path)
-    monkeypatch.setattr(fsbatch, "syncfs", lambda: None)  # (macOS, a C library without it)
+    monkeypatch.setattr(fsbatch, "syncfs", lambda root: None)  # (macOS, FUSE, NFS, an old kernel)
     fsyncs = _fsyncs(monkeypatch)
     fsbatch.write_all(folder, [(n, b"new") for n in NAMES])
     assert len(fsyncs) == len(NAMES) + 1
@@ -185,7 +216,7 @@ from pathlib import Path
 from mailbot import fsbatch
 def sync(fd):
     os.kill(os.getpid(), signal.SIGKILL)  # the power goes out between the writes and the renames
-fsbatch.syncfs = lambda: sync
+fsbatch.syncfs = lambda root: sync
 names = [f"{n:03d}.md" for n in range(fsbatch.ONE_SYNC_AT)]
 fsbatch.write_all(Path(sys.argv[1]), [(n, b"new") for n in names])
 """
@@ -204,3 +235,65 @@ def test_a_crash_before_the_renames_leaves_every_old_file_and_the_next_batch_swe
     fsbatch.write_all(folder, [(n, b"new") for n in NAMES])
     assert _temps(folder) == []
     assert all((folder / n).read_bytes() == b"new" for n in NAMES)
+
+
+def test_a_leftover_that_cannot_be_swept_stops_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _folder(tmp_path)
+
+    def sweep(fd: int) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(fsbatch, "_sweep", sweep)
+    fsbatch.write_all(folder, [(n, b"new") for n in NAMES])
+    assert all((folder / n).read_bytes() == b"new" for n in NAMES)
+
+
+def test_a_failed_fsync_after_a_forbidden_syncfs_names_the_draft(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _folder(tmp_path)
+
+    def sync(fd: int) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")  # (a seccomp sandbox)
+
+    def fsync(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(fsbatch, "syncfs", lambda root: sync)
+    monkeypatch.setattr(os, "fsync", fsync)
+    with pytest.raises(OSError) as failed:
+        fsbatch.write_all(folder, [(n, b"new") for n in NAMES])
+    assert failed.value.filename == str(folder / NAMES[0])
+    monkeypatch.undo()
+    assert all((folder / n).read_text() == f"old {n}" for n in NAMES[::2])
+    assert _temps(folder) == []
+
+
+def test_a_cleanup_that_fails_keeps_the_first_error_and_lets_go_of_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _folder(tmp_path)
+    closed: list[int] = []
+    real_close, real_unlink = os.close, os.unlink
+
+    def sync(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    def unlink(path: str, *, dir_fd: int | None = None) -> None:
+        raise OSError(errno.EROFS, "Read-only file system")  # (ext4 remounted read-only)
+
+    def close(fd: int) -> None:
+        closed.append(fd)
+        real_close(fd)
+
+    monkeypatch.setattr(fsbatch, "syncfs", lambda root: sync)
+    monkeypatch.setattr(os, "unlink", unlink)
+    monkeypatch.setattr(os, "close", close)
+    with pytest.raises(StoreError, match="cannot be synced"):
+        fsbatch.write_all(folder, [(n, b"new") for n in NAMES])
+    monkeypatch.undo()
+    assert len(closed) == len(NAMES) + 1  # each temporary file, then the folder
+    for name in _temps(folder):
+        real_unlink(folder / name)
