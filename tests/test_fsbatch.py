@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,15 @@ def _fsyncs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 def _mode(path: Path) -> int:
     return path.stat().st_mode & 0o777
+
+
+def _raising(code: int) -> Callable[..., None]:
+    """A stand-in for a system call that fails with ``code``."""
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise OSError(code, os.strerror(code))
+
+    return fail
 
 
 def _temps(folder: Path) -> list[str]:
@@ -157,10 +167,7 @@ def test_a_platform_that_forbids_syncfs_gets_an_fsync_per_file(
 ) -> None:
     folder = _folder(tmp_path)
 
-    def sync(fd: int) -> None:
-        raise OSError(errno.ENOSYS, "Function not implemented")
-
-    monkeypatch.setattr(fsbatch, "syncfs", lambda root: sync)
+    monkeypatch.setattr(fsbatch, "syncfs", lambda root: _raising(errno.ENOSYS))
     fsyncs = _fsyncs(monkeypatch)
     fsbatch.write_all(folder, [(n, b"new") for n in NAMES])
     assert len(fsyncs) == len(NAMES) + 1
@@ -242,10 +249,7 @@ def test_a_leftover_that_cannot_be_swept_stops_nothing(
 ) -> None:
     folder = _folder(tmp_path)
 
-    def sweep(fd: int) -> None:
-        raise PermissionError(errno.EACCES, "Permission denied")
-
-    monkeypatch.setattr(fsbatch, "_sweep", sweep)
+    monkeypatch.setattr(fsbatch, "_sweep", _raising(errno.EACCES))
     fsbatch.write_all(folder, [(n, b"new") for n in NAMES])
     assert all((folder / n).read_bytes() == b"new" for n in NAMES)
 
@@ -255,14 +259,8 @@ def test_a_failed_fsync_after_a_forbidden_syncfs_names_the_draft(
 ) -> None:
     folder = _folder(tmp_path)
 
-    def sync(fd: int) -> None:
-        raise OSError(errno.EPERM, "Operation not permitted")  # (a seccomp sandbox)
-
-    def fsync(fd: int) -> None:
-        raise OSError(errno.EIO, "Input/output error")
-
-    monkeypatch.setattr(fsbatch, "syncfs", lambda root: sync)
-    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(fsbatch, "syncfs", lambda root: _raising(errno.EPERM))  # (a seccomp sandbox)
+    monkeypatch.setattr(os, "fsync", _raising(errno.EIO))
     with pytest.raises(OSError) as failed:
         fsbatch.write_all(folder, [(n, b"new") for n in NAMES])
     assert failed.value.filename == str(folder / NAMES[0])
@@ -278,18 +276,12 @@ def test_a_cleanup_that_fails_keeps_the_first_error_and_lets_go_of_the_folder(
     closed: list[int] = []
     real_close, real_unlink = os.close, os.unlink
 
-    def sync(fd: int) -> None:
-        raise OSError(errno.EIO, "Input/output error")
-
-    def unlink(path: str, *, dir_fd: int | None = None) -> None:
-        raise OSError(errno.EROFS, "Read-only file system")  # (ext4 remounted read-only)
-
     def close(fd: int) -> None:
         closed.append(fd)
         real_close(fd)
 
-    monkeypatch.setattr(fsbatch, "syncfs", lambda root: sync)
-    monkeypatch.setattr(os, "unlink", unlink)
+    monkeypatch.setattr(fsbatch, "syncfs", lambda root: _raising(errno.EIO))
+    monkeypatch.setattr(os, "unlink", _raising(errno.EROFS))  # (ext4 remounted read-only)
     monkeypatch.setattr(os, "close", close)
     with pytest.raises(StoreError, match="cannot be synced"):
         fsbatch.write_all(folder, [(n, b"new") for n in NAMES])
