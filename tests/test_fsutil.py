@@ -14,8 +14,9 @@ from mailbot.config import SiteConfig
 from mailbot.drafts.store import DraftStore
 from mailbot.errors import PublishError, StoreError
 from mailbot.fsbatch import write_all
-from mailbot.fsutil import PUBLIC, atomic_write, exclusive_lock, make_dirs, remove, secret_key
+from mailbot.fsutil import PUBLIC, atomic_write, exclusive_lock, make_dirs, remove
 from mailbot.ingest.ledger import Ledger
+from mailbot.keys import secret_key
 from mailbot.models import Draft, Person, Post, Status
 from mailbot.site.render import render_site
 

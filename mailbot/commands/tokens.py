@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from mailbot.fsutil import secret_key
+from mailbot.keys import secret_key
 
 KEY_NAME = "reply-token.key"
 SCOPE = "review"

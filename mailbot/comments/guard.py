@@ -15,7 +15,7 @@ from pathlib import Path
 
 from mailbot import database
 from mailbot.errors import StoreError
-from mailbot.fsutil import secret_key
+from mailbot.keys import secret_key
 
 KEY_NAME = "comments-form.key"
 # A form older than this is served again rather than taken (a stale tab, a replayed token).

@@ -23,7 +23,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from mailbot import database
 from mailbot.errors import UsageError
-from mailbot.fsutil import secret_key
+from mailbot.keys import secret_key
 
 KEY_NAME = "desk-session.key"
 MAX_FAILURES = 5
