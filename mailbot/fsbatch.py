@@ -15,12 +15,13 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
 from mailbot.errors import MailbotError, StoreError
-from mailbot.fsutil import PRIVATE, Modes, _no_link, _open_root, replace_in, write_temp
+from mailbot.fsutil import PRIVATE, TEMP_NAME, Modes, _no_link, _open_root, replace_in, write_temp
 
 # From this many files on, one syncfs instead of an fsync each. At 10,000 drafts the fsyncs
 # (journal commits) took the CPU from the publish rendering its pages meanwhile: see bench/README.md.
@@ -31,8 +32,7 @@ Syncfs = Callable[[int], None]
 # reports write-back errors through it). Not FUSE, 9p, NFS or overlay: an fsync each there.
 _LOCAL = frozenset({"ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs", "tmpfs"})
 
-# A temporary file of mailbot.fsutil.write_temp, and the age from which one is a crash's leftover.
-_TEMP = re.compile(r"\..+\.[0-9a-f]{12}\.tmp")
+# The age from which a temporary file (mailbot.fsutil.TEMP_NAME) is a crash's leftover.
 _LEFT_OVER_AFTER = 3600.0
 
 
@@ -74,13 +74,10 @@ def write_all(
                 if stop.is_set():
                     return
                 name, data = files[i]
-                try:
+                with _named(root / name):
                     stamps[i] = replace_in(
                         folder, name, data, path=root / name, modes=modes, durable=True, error=error
                     )
-                except OSError as exc:
-                    exc.filename = str(root / name)
-                    raise
         except BaseException as exc:  # the first is raised by the caller's thread
             failures.append(exc)
             stop.set()
@@ -99,10 +96,7 @@ def write_all(
                 worker.join()
         if failures:
             raise failures[0]
-        try:
-            os.fsync(folder)
-        except OSError as exc:
-            raise error(f"the folder {root} cannot be synced ({exc.strerror}).") from exc
+        _sync_folder(folder, root, error)
     finally:
         if not any(worker.is_alive() for worker in started):  # never while a thread writes through it
             os.close(folder)
@@ -129,12 +123,9 @@ def _write_then_sync(
         with contextlib.suppress(OSError):  # (a leftover that cannot be removed stops nothing)
             _sweep(folder)
         for name, data in files:
-            try:
+            with _named(root / name):
                 _no_link(folder, name, root / name, error)
                 tmp, stamp = write_temp(folder, name, data, modes=modes, durable=False)
-            except OSError as exc:
-                exc.filename = str(root / name)
-                raise
             temps.append(tmp)
             stamps.append(stamp)
         try:
@@ -143,22 +134,13 @@ def _write_then_sync(
             if exc.errno not in (errno.ENOSYS, errno.EPERM):
                 raise error(f"the files written in {root} cannot be synced ({exc.strerror}).") from exc
             for tmp, (name, _data) in zip(temps, files, strict=True):  # (a sandbox forbids it)
-                try:
+                with _named(root / name):
                     _fsync_at(folder, tmp)
-                except OSError as failed:
-                    failed.filename = str(root / name)
-                    raise
         for done, (name, _data) in enumerate(files):
-            try:
+            with _named(root / name):
                 os.replace(temps[done], name, src_dir_fd=folder, dst_dir_fd=folder)
-            except OSError as exc:
-                exc.filename = str(root / name)
-                raise
             temps[done] = ""
-        try:
-            os.fsync(folder)
-        except OSError as exc:
-            raise error(f"the folder {root} cannot be synced ({exc.strerror}).") from exc
+        _sync_folder(folder, root, error)
     finally:
         try:
             for tmp in temps:
@@ -175,10 +157,28 @@ def _sweep(folder: int) -> None:
     before = time.time() - _LEFT_OVER_AFTER
     with os.scandir(folder) as entries:
         for entry in entries:
-            if _TEMP.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+            if TEMP_NAME.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
                 with contextlib.suppress(FileNotFoundError):
                     if entry.stat(follow_symlinks=False).st_mtime < before:
                         os.unlink(entry.name, dir_fd=folder)
+
+
+@contextmanager
+def _named(path: Path) -> Iterator[None]:
+    """An ``OSError`` raised in the block names ``path`` (the file meant, not a temporary one)."""
+    try:
+        yield
+    except OSError as exc:
+        exc.filename = str(path)
+        raise
+
+
+def _sync_folder(folder: int, root: Path, error: type[MailbotError]) -> None:
+    """The folder's fsync, which makes its new names durable."""
+    try:
+        os.fsync(folder)
+    except OSError as exc:
+        raise error(f"the folder {root} cannot be synced ({exc.strerror}).") from exc
 
 
 def _fsync_at(folder: int, name: str) -> None:

@@ -18,6 +18,7 @@ import errno
 import fcntl
 import logging
 import os
+import re
 import secrets
 import stat
 from collections.abc import Iterator, Sequence
@@ -266,6 +267,10 @@ def replace_in(
             os.unlink(tmp, dir_fd=folder)
         raise
     return stamp
+
+
+# The names write_temp gives: "." + the file's name (at most 100 characters) + 12 hex digits + ".tmp".
+TEMP_NAME = re.compile(r"\..{1,100}\.[0-9a-f]{12}\.tmp")
 
 
 def write_temp(
