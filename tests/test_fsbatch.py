@@ -1,4 +1,5 @@
-"""Many files with one sync (mailbot/fsbatch.py): nothing replaced before everything is durable."""
+"""Many files written at once (mailbot/fsbatch.py): whole, private, never through a link; with one
+sync, nothing replaced before everything is durable."""
 
 from __future__ import annotations
 
@@ -42,6 +43,15 @@ def _fsyncs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 def _mode(path: Path) -> int:
     return path.stat().st_mode & 0o777
+
+
+def _assert_new(folder: Path, names: list[str], stamps: list[tuple[int, int, int]]) -> None:
+    """Each file holds "new NAME", private, with the stamp write_all returned for it."""
+    for name, (ino, mtime, size) in zip(names, stamps, strict=True):
+        st = os.stat(folder / name)
+        assert (st.st_ino, st.st_mtime_ns, st.st_size) == (ino, mtime, size)
+        assert (folder / name).read_text() == f"new {name}\n"
+        assert _mode(folder / name) == 0o600
 
 
 def _raising(code: int) -> Callable[..., None]:
@@ -123,11 +133,7 @@ def test_many_files_are_synced_once_before_any_is_replaced(
         os.umask(old)
     assert len(seen) == 1 and len(seen[0][0]) == len(NAMES)
     assert fsyncs == [seen[0][1]]  # the folder's, once: no file was fsynced on its own
-    for name, (ino, mtime, size) in zip(NAMES, stamps, strict=True):
-        st = os.stat(folder / name)
-        assert (st.st_ino, st.st_mtime_ns, st.st_size) == (ino, mtime, size)
-        assert (folder / name).read_text() == f"new {name}\n"
-        assert _mode(folder / name) == 0o600
+    _assert_new(folder, NAMES, stamps)
     assert (folder / "notes.txt").read_text() == "not ours"
     assert _temps(folder) == []
 
@@ -289,3 +295,40 @@ def test_a_cleanup_that_fails_keeps_the_first_error_and_lets_go_of_the_folder(
     assert len(closed) == len(NAMES) + 1  # each temporary file, then the folder
     for name in _temps(folder):
         real_unlink(folder / name)
+
+
+def test_a_few_files_are_replaced_whole_with_their_stamps_and_private_modes(tmp_path: Path) -> None:
+    folder = tmp_path / "drafts"
+    folder.mkdir()
+    (folder / "b.md").write_text("old b")
+    (folder / "b.md").chmod(0o644)
+    (folder / "notes.txt").write_text("not ours")
+    names = [f"{c}.md" for c in "abcdefghij"]
+    old = os.umask(0)
+    try:
+        stamps = fsbatch.write_all(folder, [(n, f"new {n}\n".encode()) for n in names], threads=3)
+    finally:
+        os.umask(old)
+    _assert_new(folder, names, stamps)
+    assert (folder / "notes.txt").read_text() == "not ours"
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*names, "notes.txt"])  # no temporary file left
+
+
+def test_a_few_files_refuse_a_link_and_name_the_file_not_written(tmp_path: Path) -> None:
+    folder = tmp_path / "drafts"
+    folder.mkdir()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("keep me")
+    (folder / "b.md").symlink_to(secret)
+    with pytest.raises(StoreError, match="symbolic link"):
+        fsbatch.write_all(folder, [("a.md", b"a"), ("b.md", b"b"), ("c.md", b"c")])
+    assert secret.read_text() == "keep me"
+    assert (folder / "b.md").is_symlink()
+    (folder / "b.md").unlink()
+    (folder / "b.md").mkdir()  # a folder where the file should go: the rename fails
+    with pytest.raises(OSError) as failed:
+        fsbatch.write_all(folder, [("a.md", b"a"), ("b.md", b"b")])
+    assert failed.value.filename == str(folder / "b.md")
+    assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+    with pytest.raises(StoreError, match="not a file name"):
+        fsbatch.write_all(folder, [("../x.md", b"x")])

@@ -13,7 +13,6 @@ import pytest
 from mailbot.config import SiteConfig
 from mailbot.drafts.store import DraftStore
 from mailbot.errors import PublishError, StoreError
-from mailbot.fsbatch import write_all
 from mailbot.fsutil import PUBLIC, atomic_write, exclusive_lock, make_dirs, remove
 from mailbot.ingest.ledger import Ledger
 from mailbot.keys import secret_key
@@ -283,44 +282,3 @@ def test_a_secret_key_is_made_once_private_and_never_through_a_link(tmp_path: Pa
     (state / "short.key").write_bytes(b"short")
     with pytest.raises(StoreError, match="damaged"):
         secret_key(state, "short.key", "the test key")
-
-
-def test_write_all_replaces_many_files_whole_with_their_stamps_and_private_modes(tmp_path: Path) -> None:
-    folder = tmp_path / "drafts"
-    folder.mkdir()
-    (folder / "b.md").write_text("old b")
-    (folder / "b.md").chmod(0o644)
-    (folder / "notes.txt").write_text("not ours")
-    names = [f"{c}.md" for c in "abcdefghij"]
-    old = os.umask(0)
-    try:
-        stamps = write_all(folder, [(n, f"new {n}\n".encode()) for n in names], threads=3)
-    finally:
-        os.umask(old)
-    for name, (ino, mtime, size) in zip(names, stamps, strict=True):
-        st = os.stat(folder / name)
-        assert (st.st_ino, st.st_mtime_ns, st.st_size) == (ino, mtime, size)
-        assert (folder / name).read_text() == f"new {name}\n"
-        assert _mode(folder / name) == 0o600
-    assert (folder / "notes.txt").read_text() == "not ours"
-    assert sorted(p.name for p in folder.iterdir()) == sorted([*names, "notes.txt"])  # no temporary file left
-
-
-def test_write_all_refuses_a_link_and_names_the_file_it_could_not_write(tmp_path: Path) -> None:
-    folder = tmp_path / "drafts"
-    folder.mkdir()
-    secret = tmp_path / "secret.txt"
-    secret.write_text("keep me")
-    (folder / "b.md").symlink_to(secret)
-    with pytest.raises(StoreError, match="symbolic link"):
-        write_all(folder, [("a.md", b"a"), ("b.md", b"b"), ("c.md", b"c")])
-    assert secret.read_text() == "keep me"
-    assert (folder / "b.md").is_symlink()
-    (folder / "b.md").unlink()
-    (folder / "b.md").mkdir()  # a folder where the file should go: the rename fails
-    with pytest.raises(OSError) as failed:
-        write_all(folder, [("a.md", b"a"), ("b.md", b"b")])
-    assert failed.value.filename == str(folder / "b.md")
-    assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
-    with pytest.raises(StoreError, match="not a file name"):
-        write_all(folder, [("../x.md", b"x")])
